@@ -1,0 +1,1 @@
+# Meetings, series, agenda items, notes, attendance: built by the meetings issue.

@@ -1,0 +1,17 @@
+from django.conf import settings
+
+COMMON_TIMEZONES = (
+    "UTC", "America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York",
+    "America/Sao_Paulo", "Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Berlin",
+    "Europe/Amsterdam", "Europe/Stockholm", "Europe/Warsaw", "Europe/Helsinki", "Europe/Istanbul",
+    "Africa/Lagos", "Africa/Nairobi", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore", "Asia/Shanghai",
+    "Asia/Tokyo", "Asia/Seoul", "Australia/Sydney", "Pacific/Auckland",
+)  # fmt: skip
+
+
+def site(request):
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "viewer_timezone": getattr(request, "timezone_name", "UTC"),
+        "common_timezones": COMMON_TIMEZONES,
+    }

@@ -1,0 +1,37 @@
+import importlib
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from portal.demo import DEMO_PASSWORD, seed_people
+from portal.models import User
+
+# Each app may add `<app>/demo.py` with `seed(people, stdout)`; they run in this order.
+APP_SEEDERS = ("groups", "meetings", "seps")
+
+
+class Command(BaseCommand):
+    help = "Create a fictional demo community (people in every ladder role, groups, meetings, SEPs)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when people exist already.")
+
+    def handle(self, *args, if_empty=False, **options):
+        if if_empty and User.objects.exists():
+            self.stdout.write("Demo data already present; nothing to do.")
+            return
+        with transaction.atomic():
+            people = seed_people(self.stdout)
+            for app in APP_SEEDERS:
+                try:
+                    module = importlib.import_module(f"{app}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{app}.demo":
+                        raise
+                    continue
+                module.seed(people, self.stdout)
+        self.stdout.write(self.style.SUCCESS(f"Demo community ready: {len(people)} people."))
+        self.stdout.write(
+            f"Sign in as lena@example.org (lead maintainer), marco@example.org (core maintainer), "
+            f"ana@example.org (member) or mei@example.org (contributor); password: {DEMO_PASSWORD}"
+        )

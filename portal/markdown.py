@@ -1,0 +1,75 @@
+"""Markdown to sanitized HTML (markdown-it-py renders, nh3 cleans).
+
+Raw HTML in the source is not rendered (markdown-it `html=False`), and whatever HTML comes out
+is cleaned again by nh3 with an allow-list, so script, event handlers, `javascript:` links and
+styles never reach a page. Headings get stable ids for outlines and anchors.
+"""
+
+from dataclasses import dataclass
+
+import nh3
+from django.utils.text import slugify
+from markdown_it import MarkdownIt
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    ["table", "strikethrough"]
+)
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td",
+    "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "th": {"align"}, "td": {"align"}, "ol": {"start"}, "code": {"class"},
+}  # fmt: skip
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+def _add_heading_ids(tokens) -> list[Heading]:
+    seen: dict[str, int] = {}
+    headings = []
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open":
+            continue
+        text = tokens[i + 1].content if i + 1 < len(tokens) else ""
+        base = slugify(text) or "section"
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        anchor = base if n == 0 else f"{base}-{n}"
+        tok.attrSet("id", anchor)
+        headings.append(Heading(level=int(tok.tag[1]), text=text, anchor=anchor))
+    return headings
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_markdown_with_outline(source: str) -> tuple[str, list[Heading]]:
+    tokens = _md.parse(source or "")
+    headings = _add_heading_ids(tokens)
+    html = _md.renderer.render(tokens, _md.options, {})
+    return sanitize(html), headings
+
+
+def render_markdown(source: str) -> str:
+    """Sanitized HTML for `source`; store it beside the source when saving (DESIGN 8)."""
+    return render_markdown_with_outline(source)[0]

@@ -1,0 +1,204 @@
+import secrets
+import zoneinfo
+from functools import cache
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones() - {"localtime", "Factory"}))
+
+
+def validate_timezone(value: str) -> None:
+    if value not in timezone_names():
+        raise ValidationError(
+            "“%(value)s” is not a time zone we know. Use a name such as Europe/Berlin or America/New_York.",
+            params={"value": value},
+            code="invalid_timezone",
+        )
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def normalize_github(value: str) -> str:
+    """`@Octo`, `octo`, `https://github.com/octo/` all name the same person: `octo`."""
+    value = (value or "").strip()
+    for prefix in ("https://", "http://", "www."):
+        if value.lower().startswith(prefix):
+            value = value[len(prefix) :]
+    if value.lower().startswith("github.com/"):
+        value = value[len("github.com/") :]
+    value = value.strip("/").split("/")[0].lstrip("@").strip()
+    return value
+
+
+class LadderRole(models.TextChoices):
+    """RULES P1: the org-wide contributor ladder, lowest first."""
+
+    CONTRIBUTOR = "contributor", "Contributor"
+    MEMBER = "member", "Member"
+    MAINTAINER = "maintainer", "Maintainer"
+    CORE_MAINTAINER = "core_maintainer", "Core maintainer"
+    LEAD_MAINTAINER = "lead_maintainer", "Lead maintainer"
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return list(cls.values).index(value)
+
+
+class UserQuerySet(models.QuerySet):
+    def with_role_at_least(self, role: str):
+        ranked = LadderRole.values[LadderRole.rank(role) :]
+        return self.filter(ladder_role__in=ranked, is_active=True)
+
+    def steering_group(self):
+        return self.with_role_at_least(LadderRole.MAINTAINER)
+
+    def core_maintainers(self):
+        return self.with_role_at_least(LadderRole.CORE_MAINTAINER)
+
+    def by_github(self, handle: str):
+        return self.filter(github__iexact=normalize_github(handle))
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person (RULES P2, P3): membership is individual; affiliation is shown, never the member."""
+
+    display_name = models.CharField(max_length=120, blank=True)
+    github = models.CharField("GitHub handle", max_length=39, blank=True, help_text="Without the @.")
+    discord = models.CharField("Discord name", max_length=64, blank=True)
+    affiliation = models.CharField(max_length=120, blank=True, help_text="Organisation, if any.")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    ladder_role = models.CharField(max_length=20, choices=LadderRole, default=LadderRole.CONTRIBUTOR)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("github"), condition=~models.Q(github=""), name="user_github_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        self.github = normalize_github(self.github)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.github or self.username
+
+    def role_at_least(self, role: str) -> bool:
+        return self.is_active and LadderRole.rank(self.ladder_role) >= LadderRole.rank(role)
+
+    @property
+    def is_member_or_above(self) -> bool:
+        return self.role_at_least(LadderRole.MEMBER)
+
+    @property
+    def is_steering_group(self) -> bool:
+        """RULES P1: maintainers, core maintainers and lead maintainers."""
+        return self.role_at_least(LadderRole.MAINTAINER)
+
+    @property
+    def is_core_maintainer(self) -> bool:
+        return self.role_at_least(LadderRole.CORE_MAINTAINER)
+
+    @property
+    def is_lead_maintainer(self) -> bool:
+        return self.role_at_least(LadderRole.LEAD_MAINTAINER)
+
+    def rotate_calendar_token(self) -> str:
+        self.calendar_token = new_calendar_token()
+        self.save(update_fields=["calendar_token"])
+        return self.calendar_token
+
+
+class EventQuerySet(models.QuerySet):
+    def for_object(self, obj):
+        return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
+
+    def for_group(self, group):
+        return self.filter(group=group)
+
+
+class Event(models.Model):
+    """The site-wide event log: who did what, when, to which object (DESIGN convention 3)."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=64, db_index=True)
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    target_id = models.CharField(max_length=64, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    target_repr = models.CharField(max_length=200, blank=True)
+    group = models.ForeignKey("groups.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "created_at"], name="event_target_time"),
+            models.Index(fields=["group", "created_at"], name="event_group_time"),
+        ]
+
+    def __str__(self):
+        who = self.actor.name if self.actor_id else "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.verb} {self.target_repr}"
+
+
+class Notice(models.Model):
+    """An outbox row: one per (kind, object, due moment), so a notice goes out once.
+
+    Sweeps create the row in the same transaction as the state change; `deliver_notices`
+    sends rows not yet sent and stamps them. A worker killed between the two leaves an
+    unsent row that the next delivery run sends.
+    """
+
+    kind = models.CharField(max_length=64)
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    target_id = models.CharField(max_length=64)
+    target = GenericForeignKey("target_type", "target_id")
+    due_at = models.DateTimeField()
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "target_type", "target_id", "due_at"], name="notice_once_per_due_moment"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["sent_at", "created_at"], name="notice_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.target_type_id}:{self.target_id} due {self.due_at:%Y-%m-%d %H:%M}"

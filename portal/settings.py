@@ -1,0 +1,281 @@
+"""Settings for the groups portal: one file, driven by environment variables.
+
+Development defaults need no services (SQLite and Celery's filesystem broker under `.dev/`);
+`DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis. With `DEBUG` off the process
+refuses to start without a `SECRET_KEY`.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEV_DIR = BASE_DIR / ".dev"
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+# pytest sets PYTEST_VERSION; tests run with DEBUG off, like production, minus TLS redirects.
+TESTING = env.bool("TESTING", default=bool(os.environ.get("PYTEST_VERSION")))
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=true for development).")
+    SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = "MCP Groups Portal"
+SITE_ID = 1
+
+INSTALLED_APPS = [
+    "portal",
+    "groups",
+    "meetings",
+    "seps",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "django_htmx",
+    "rules.apps.AutodiscoverRulesConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.TimezoneMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "portal.context_processors.site",
+            ],
+            "builtins": ["portal.templatetags.portal_tags"],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+DEV_DIR.mkdir(exist_ok=True)
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DEV_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and beat share the file under `make run`: WAL + immediate transactions.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    # Connection reuse: without it a one-query page ran 11x slower on these machines.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "portal.User"
+
+# --- Cache (per process; pages use version-keyed entries, never time-based staleness) --------
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth: django-allauth -------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "portal:dashboard"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+SOCIALACCOUNT_PROVIDERS = {}
+if env.str("GITHUB_CLIENT_ID", default="") and env.str("GITHUB_CLIENT_SECRET", default=""):
+    SOCIALACCOUNT_PROVIDERS["github"] = {
+        "APPS": [{"client_id": env.str("GITHUB_CLIENT_ID"), "secret": env.str("GITHUB_CLIENT_SECRET")}],
+        "SCOPE": ["read:user", "user:email"],
+    }
+SOCIALACCOUNT_ADAPTER = "portal.adapters.SocialAccountAdapter"
+
+# --- I18N / time ----------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(DEV_DIR / "staticfiles"))
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Mail -----------------------------------------------------------------------------------
+# Console mail in development; SMTP in production, e.g. EMAIL_URL=smtp+tls://user:pass@host:587
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MCP Groups Portal <portal@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Security -------------------------------------------------------------------------------
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF, "https://github.com"],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not TESTING)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = not TESTING
+    CSRF_COOKIE_SECURE = not TESTING
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+
+# --- Celery ---------------------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+else:
+    _broker = DEV_DIR / "broker"
+    for _sub in ("queue", "processed", "control"):
+        (_broker / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker / "queue"),
+        "data_folder_out": str(_broker / "queue"),
+        "processed_folder": str(_broker / "processed"),
+        "control_folder": str(_broker / "control"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to be redelivered
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+# Tests run tasks in-process unless they start a real worker (which sets this to false).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
+CELERY_BEAT_SCHEDULE_FILENAME = str(DEV_DIR / "celerybeat-schedule")
+
+# Every sweep selects "due and not yet handled", so a missed tick is caught up by the next one.
+CELERY_BEAT_SCHEDULE = {
+    "deliver-notices": {"task": "portal.tasks.deliver_notices", "schedule": timedelta(minutes=1)},
+    "groups-nominations": {"task": "groups.tasks.sweep_nominations", "schedule": timedelta(minutes=5)},
+    "groups-emeritus": {"task": "groups.tasks.sweep_emeritus", "schedule": crontab(minute=10, hour=3)},
+    "groups-inactivity": {"task": "groups.tasks.sweep_inactive_groups", "schedule": crontab(minute=20, hour=3)},
+    "meetings-publication": {"task": "meetings.tasks.sweep_publication", "schedule": timedelta(minutes=5)},
+    "meetings-notes": {"task": "meetings.tasks.sweep_notes", "schedule": timedelta(minutes=5)},
+    "meetings-series": {"task": "meetings.tasks.generate_series", "schedule": timedelta(hours=1)},
+    "seps-staleness": {"task": "seps.tasks.sweep_staleness", "schedule": crontab(minute=30, hour=4)},
+}
+
+# --- Governance: every duration of RULES.md, in one place -----------------------------------
+GOVERNANCE = {
+    # Groups (G3, G7)
+    "FORMATION_CORE_SPONSORS": 2,  # or one lead maintainer
+    "FORMATION_LEAD_SPONSORS": 1,
+    "WG_INACTIVE_AFTER": timedelta(days=30),
+    # Quarterly reports (G8): due at the end of these months
+    "QUARTERLY_REPORT_MONTHS": (1, 4, 7, 10),
+    # Tiers and nominations (T3, T4)
+    "NOMINATION_MIN_PARTICIPATION": timedelta(days=90),
+    "NOMINATION_OBJECTION_WINDOW": timedelta(days=7),
+    "EMERITUS_AFTER": timedelta(days=90),  # 3 consecutive months without participation
+    # Decisions (D1, D4, D5)
+    "LAZY_CONSENSUS_MINOR": timedelta(days=5),
+    "LAZY_CONSENSUS_SIGNIFICANT": timedelta(days=10),
+    "VOTE_QUORUM": 0.5,
+    "VOTE_ROUTINE_MAJORITY": 0.5,  # more than half
+    "VOTE_SCOPE_MAJORITY": 2 / 3,
+    "VOTE_REQUEST_MEMBERS": 3,
+    "ESCALATION_FIRST_RESPONSE_BUSINESS_DAYS": 5,
+    # Meetings (M2, M4, M7)
+    "MEETING_PUBLISH_AHEAD": timedelta(days=7),
+    "MEETING_PUBLISH_REMINDER_BEFORE_CUTOFF": timedelta(days=2),
+    "NOTES_REMINDER_AFTER_END": timedelta(hours=24),
+    "NOTES_DUE_AFTER_END": timedelta(hours=48),
+    "SERIES_WINDOW": timedelta(weeks=8),
+    # SEPs (S5)
+    "SEP_PROPOSAL_PING_AFTER": timedelta(days=90),
+    "SEP_PROPOSAL_DORMANT_AFTER": timedelta(days=180),
+    "SEP_MANUAL_DORMANT_AFTER": timedelta(days=90),
+    "SEP_DRAFT_PING_AFTER": timedelta(days=90),
+    "SEP_ACCEPTED_PING_AFTER": timedelta(days=30),
+    "SEP_PING_COOLDOWN": timedelta(days=14),
+}
+
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,73 @@
+"""Template helpers available in every template (registered as a builtin)."""
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+def utc_offset(dt: datetime) -> str:
+    off = dt.utcoffset() or timedelta(0)
+    sign = "+" if off >= timedelta(0) else "-"
+    minutes = abs(int(off.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@register.filter
+def when(value, fmt="D j M Y, H:i"):
+    """A moment in the viewer's zone with its offset: `Tue 3 Nov 2026, 17:00 CET (UTC+01:00)`."""
+    if not value:
+        return ""
+    from django.utils.dateformat import format as dformat
+
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}">{} {} ({})</time>',
+        local.isoformat(),
+        dformat(local, fmt),
+        local.tzname(),
+        utc_offset(local),
+    )
+
+
+@register.filter
+def whendate(value):
+    if not value:
+        return ""
+    local = timezone.localtime(value) if isinstance(value, datetime) else value
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%-d %b %Y"))
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """`2 days 3 hours`, `45 minutes`, for waits, countdowns and lateness."""
+    if value is None:
+        return ""
+    seconds = int(abs(value.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours and days < 7:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if not days and minutes and hours < 6:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts) or "less than a minute"
+
+
+@register.simple_tag(takes_context=True)
+def url_with(context, **kwargs):
+    """The current query string with some parameters replaced (pagination inside filtered lists)."""
+    params = context["request"].GET.copy()
+    for key, val in kwargs.items():
+        if val in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = val
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

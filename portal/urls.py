@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+app_name = "portal"
+
+portal_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("dashboard/", views.dashboard, name="dashboard"),
+        path("profile/", views.profile, name="profile"),
+        path("profile/calendar-token/", views.rotate_calendar_token, name="rotate_calendar_token"),
+        path("timezone/", views.set_timezone, name="set_timezone"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("", include(portal_patterns)),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("groups/", include("groups.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("seps/", include("seps.urls")),
+]

@@ -1,0 +1,71 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .forms import ProfileForm, TimezoneChoiceForm
+from .middleware import TZ_COOKIE
+from .models import Event, timezone_names
+
+
+@require_GET
+def healthz(request):
+    """Bare view for probes and as the benchmarks' baseline."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def home(request):
+    recent = Event.objects.select_related("actor").exclude(verb__startswith="system.")[:8]
+    return render(request, "portal/home.html", {"recent_events": recent})
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    return render(request, "portal/dashboard.html", {})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your profile is saved.")
+            return redirect("portal:profile")
+        status = 400
+    else:
+        status = 200
+    return render(request, "portal/profile.html", {"form": form, "timezones": timezone_names()}, status=status)
+
+
+@login_required
+@require_POST
+def rotate_calendar_token(request):
+    request.user.rotate_calendar_token()
+    messages.success(request, "Your private calendar address changed; the old one no longer works.")
+    return redirect("portal:profile")
+
+
+@require_POST
+def set_timezone(request):
+    """An anonymous visitor picks a zone (remembered in a cookie); signed-in people save it."""
+    form = TimezoneChoiceForm(request.POST)
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    if not form.is_valid():
+        messages.error(request, form.errors["timezone"][0])
+        return redirect(target)
+    name = form.cleaned_data["timezone"]
+    if request.user.is_authenticated:
+        request.user.timezone = name
+        request.user.save(update_fields=["timezone"])
+    response = redirect(target)
+    response.set_cookie(TZ_COOKIE, name, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True)
+    messages.success(request, f"Times are now shown in {name}.")
+    return response

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SepsConfig(AppConfig):
+    name = "seps"
+    verbose_name = "SEPs"

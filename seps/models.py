@@ -1,0 +1,1 @@
+# SEPs, authors, status history: built by the SEP issue.

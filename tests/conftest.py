@@ -1,0 +1,51 @@
+import os
+
+import pytest
+from django.test import Client
+
+from portal.models import LadderRole
+from tests.factories import UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture
+def contributor(db):
+    return UserFactory(ladder_role=LadderRole.CONTRIBUTOR)
+
+
+@pytest.fixture
+def org_member(db):
+    return UserFactory(ladder_role=LadderRole.MEMBER)
+
+
+@pytest.fixture
+def maintainer(db):
+    return UserFactory(ladder_role=LadderRole.MAINTAINER)
+
+
+@pytest.fixture
+def core_maintainer(db):
+    return UserFactory(ladder_role=LadderRole.CORE_MAINTAINER, is_staff=True)
+
+
+@pytest.fixture
+def lead_maintainer(db):
+    return UserFactory(ladder_role=LadderRole.LEAD_MAINTAINER, is_staff=True)
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user)`: a test client signed in as that person."""
+
+    def make(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make
+
+
+@pytest.fixture
+def htmx_headers():
+    return {"HTTP_HX_REQUEST": "true"}
