@@ -21,6 +21,9 @@ class UserAdmin(BaseUserAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_core_maintainer and not request.user.is_superuser:
             readonly.append("ladder_role")
+        if not request.user.is_superuser:
+            # Core maintainers manage the ladder, not Django's own privileges.
+            readonly += ["is_superuser", "groups", "user_permissions"]
         return readonly
 
     def save_model(self, request, obj, form, change):

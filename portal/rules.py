@@ -26,3 +26,9 @@ def is_lead_maintainer(user):
 rules.add_rule("portal.is_steering_group", is_steering_group)
 rules.add_rule("portal.is_core_maintainer", is_core_maintainer)
 rules.add_perm("portal.change_ladder_role", is_core_maintainer)
+
+# The Django admin: core maintainers (staff) manage people and read the event log and outbox.
+rules.add_perm("portal.view_user", is_core_maintainer)
+rules.add_perm("portal.change_user", is_core_maintainer)
+rules.add_perm("portal.view_event", is_core_maintainer)
+rules.add_perm("portal.view_notice", is_core_maintainer)

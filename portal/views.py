@@ -1,3 +1,5 @@
+import importlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -22,10 +24,43 @@ def home(request):
     return render(request, "portal/home.html", {"recent_events": recent})
 
 
+# Apps add panels to the dashboard with `<app>/dashboard.py: panels(request) -> list[dict]`; each dict has
+# "template" (rendered with the dict as `panel`) and "title"; optional "order" (lower first).
+DASHBOARD_APPS = ("groups", "meetings", "seps")
+
+
+def _app_panels(request) -> list[dict]:
+    panels = []
+    for app in DASHBOARD_APPS:
+        try:
+            module = importlib.import_module(f"{app}.dashboard")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.dashboard":
+                raise
+            continue
+        panels.extend(module.panels(request) or [])
+    return sorted(panels, key=lambda p: p.get("order", 100))
+
+
 @login_required
 @require_GET
 def dashboard(request):
-    return render(request, "portal/dashboard.html", {})
+    user = request.user
+    missing = [label for field, label in PROFILE_FIELDS if not getattr(user, field)]
+    my_events = Event.objects.filter(actor=user).select_related("actor")[:8]
+    return render(
+        request,
+        "portal/dashboard.html",
+        {"panels": _app_panels(request), "profile_missing": missing, "my_events": my_events},
+    )
+
+
+PROFILE_FIELDS = (
+    ("display_name", "display name"),
+    ("github", "GitHub handle"),
+    ("discord", "Discord name"),
+    ("affiliation", "affiliation"),
+)
 
 
 @login_required
