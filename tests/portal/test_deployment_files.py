@@ -1,0 +1,63 @@
+"""docker-compose.yml and the Dockerfile describe the production shape (Docker itself is not run here)."""
+
+import pytest
+
+from tests.portal import yaml_subset
+from tests.portal.helpers import ROOT
+
+SERVICES = {"postgres", "redis", "web", "worker", "beat"}
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml_subset.loads((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_parses_and_names_the_five_services(compose):
+    assert set(compose["services"]) == SERVICES
+
+
+def test_compose_every_service_has_a_healthcheck(compose):
+    for name, service in compose["services"].items():
+        assert service.get("healthcheck", {}).get("test"), name
+
+
+def test_compose_app_services_share_image_and_configuration(compose):
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        s = services[name]
+        assert s["build"] == "." and s["image"] == "mcp-groups-portal:latest", name
+        env = s["environment"]
+        assert env["DEBUG"] == "false"
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # refuses to start without one
+        assert s["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "gunicorn" in " ".join(services["web"]["command"])
+    assert services["worker"]["command"][:4] == ["celery", "-A", "portal", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
+
+
+def test_compose_data_lives_in_volumes(compose):
+    assert {"pgdata", "redisdata", "beatdata"} <= set(compose["volumes"])
+    assert "pgdata:/var/lib/postgresql/data" in compose["services"]["postgres"]["volumes"]
+
+
+def test_dockerfile_builds_from_lock_and_serves_with_gunicorn():
+    text = (ROOT / "Dockerfile").read_text()
+    assert text.startswith("#") and "FROM python:3.12-slim" in text
+    assert "uv sync --frozen" in text
+    assert "collectstatic --noinput" in text
+    assert '"gunicorn", "portal.wsgi"' in text
+    assert "USER portal" in text
+
+
+def test_yaml_subset_rejects_malformed_input():
+    for bad in ("a: [1, 2", "a: 'x", "a: 1\na: 2", "a:\n  b: 1\n c: 2"):
+        with pytest.raises((ValueError, KeyError)):
+            yaml_subset.loads(bad)
+    assert yaml_subset.loads("x: &a\n  k: v\ny:\n  <<: *a\n  j: w\nz:\n- 1\n- '2'\n") == {
+        "x": {"k": "v"},
+        "y": {"k": "v", "j": "w"},
+        "z": [1, "2"],
+    }
