@@ -20,7 +20,7 @@ class TimezoneField(forms.CharField):
 
 
 class ProfileForm(forms.ModelForm):
-    timezone = TimezoneField(help_text="Meeting times are shown in this zone, e.g. Europe/Berlin.")
+    timezone = TimezoneField(label="Time zone", help_text="Meeting times are shown in this zone, e.g. Europe/Berlin.")
 
     class Meta:
         model = User

@@ -12,3 +12,39 @@ def test_p3_home_sign_in_shows_name(page, live_server, sign_in, shot):
     sign_in(page, user)
     assert page.locator(".whoami").inner_text() == "Grace Hopper-Test"
     assert shot(page, "home-signed-in").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_p3_sign_up_verify_and_set_time_zone(page, live_server, shot):
+    import re
+
+    from django.core import mail
+
+    page.goto(live_server.url + "/accounts/signup/")
+    shot(page, "sign-up")
+    page.get_by_label("Email").fill("journey@example.test")
+    page.get_by_label("Password", exact=True).fill("a-long-Unusual-passphrase-42")
+    page.get_by_label("Password (again)").fill("a-long-Unusual-passphrase-42")
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_load_state()
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[0].body).group(0)
+    page.goto(live_server.url + "/accounts/confirm-email/" + link.split("/accounts/confirm-email/")[1])
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+    page.goto(live_server.url + "/accounts/login/")
+    shot(page, "sign-in")
+    page.get_by_label("Email").fill("journey@example.test")
+    page.get_by_label("Password").fill("a-long-Unusual-passphrase-42")
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r".*/dashboard/$"))
+    page.goto(live_server.url + "/profile/")
+    page.get_by_label("Display name").fill("Journey Person")
+    page.locator("#id_timezone").fill("Asia/Kolkata")
+    page.get_by_role("button", name="Save profile").click()
+    page.wait_for_load_state()
+    assert page.locator(".whoami").inner_text() == "Journey Person"
+    page.goto(live_server.url + "/dashboard/")
+    assert "times in Asia/Kolkata" in page.content()
+    shot(page, "dashboard")
