@@ -158,3 +158,14 @@ def test_auth_pages_render_in_site_layout(client, db):
         assert 'class="auth-card' in body, path
         assert "Skip to content" in body, path  # our base layout, not allauth's bare one
         assert "<label" in body, path
+
+
+def test_account_management_pages_render_in_site_layout(client, db):
+    user = _verified(UserFactory())
+    client.force_login(user)
+    for path in ("/accounts/email/", "/accounts/password/change/", "/accounts/logout/"):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        body = resp.content.decode()
+        assert 'class="auth-card' in body and "Skip to content" in body, path
+        assert ":</label>" not in body, path  # labels read "Email", not "Email:"
