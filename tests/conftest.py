@@ -9,6 +9,16 @@ from tests.factories import UserFactory
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: no cross-test leaks, and allauth's per-IP rate limits
+    (kept in the cache) never trip because earlier tests signed in from the same address."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def contributor(db):
     return UserFactory(ladder_role=LadderRole.CONTRIBUTOR)

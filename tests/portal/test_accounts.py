@@ -169,3 +169,18 @@ def test_account_management_pages_render_in_site_layout(client, db):
         body = resp.content.decode()
         assert 'class="auth-card' in body and "Skip to content" in body, path
         assert ":</label>" not in body, path  # labels read "Email", not "Email:"
+
+
+def test_repeated_failed_sign_ins_are_rate_limited(client, db):
+    """allauth keeps per-address failure counts in the cache (cleared between tests by conftest)."""
+    from django.core.cache import cache
+
+    user = _verified(UserFactory())
+    bodies = [client.post("/accounts/login/", {"login": user.email, "password": "wrong"}).content for _ in range(8)]
+    assert b"Too many failed login attempts" not in bodies[0]
+    assert b"Too many failed login attempts" in bodies[-1]
+    resp = client.post("/accounts/login/", {"login": user.email, "password": "pw-for-tests-123"})
+    assert "_auth_user_id" not in client.session  # even the right password waits out the limit
+    cache.clear()
+    resp = client.post("/accounts/login/", {"login": user.email, "password": "pw-for-tests-123"})
+    assert resp.status_code == 302
