@@ -141,7 +141,7 @@ class Parsed:
 def _clean(value: str) -> str:
     """Strip markdown emphasis, code ticks and HTML tags around a preamble value."""
     value = re.sub(r"<br\s*/?>", "\n", value, flags=re.I)
-    value = re.sub(r"<[^>]+>", "", value)
+    value = re.sub(r"</?(?:b|strong|em|i|code|span|p|a|u|sup|sub)(?:\s[^>]*)?>", "", value, flags=re.I)
     value = value.replace("**", "").replace("`", "")
     value = re.sub(r"(?<![A-Za-z0-9])_(.+?)_(?![A-Za-z0-9])", r"\1", value)
     return value.strip()
@@ -358,7 +358,7 @@ def parse_person(piece: str) -> dict | None:
     `Name (email)`, `[Name](https://github.com/handle)` or a plain name (a person or a group)."""
     text = _clean(piece)
     text = re.sub(r"^[-*+]\s+", "", text).strip()
-    text = re.sub(r"^on behalf of\s+(the\s+)?", "", text, flags=re.I).strip()
+    text = re.sub(r"^(?:and\s+)?(?:on behalf of\s+(?:the\s+)?)?", "", text, flags=re.I).strip()
     if not text:
         return None
     name, github, email = "", "", ""
