@@ -194,11 +194,10 @@ def sep_edit_metadata(*, sep, by, changes: dict, now=None):
 
 # --- Staleness (S5): called by seps.tasks.sweep_staleness, one SEP per transaction -------------
 
-G = settings.GOVERNANCE
-
 
 def staleness_action(sep, now):
     """What S5 asks for this SEP now: ("dormant"|"ping_proposal"|"ping_draft"|"ping_accepted", due_at) or None."""
+    G = settings.GOVERNANCE  # noqa: N806 - read per call so overrides apply
     if sep.status == Status.PROPOSAL and sep.sponsor_id is None:
         dormant_at = sep.last_activity_at + G["SEP_PROPOSAL_DORMANT_AFTER"]
         if now >= dormant_at:
