@@ -92,7 +92,7 @@ def transition(request, number, action):
     else:
         error = " ".join(e for errs in form.errors.values() for e in errs)
     if error is None:
-        done = f"SEP-{sep.number}: {T.TRANSITIONS[action].label.lower()} done."
+        done = f"SEP-{sep.number} is now {Status(T.TRANSITIONS[action].target).label.lower()}."
         if request.htmx:
             sep = _sep_for_page(number)
             ctx = _state_context(request, sep)
