@@ -73,3 +73,12 @@ class GroupStatusChangesFeed(StatusChangesFeed):
     def items(self, obj):
         events = Event.objects.filter(verb=STATUS_CHANGED, group=obj).select_related("actor")
         return events.order_by("-created_at", "-id")[:FEED_SIZE]
+
+
+def feed_etag(request, slug=None):
+    """DESIGN 9: a feed changes only when a status change is recorded; answer conditional GETs."""
+    events = Event.objects.filter(verb=STATUS_CHANGED)
+    if slug:
+        events = events.filter(group__slug=slug)
+    last = events.order_by("-id").values_list("id", flat=True).first()
+    return f"sep-feed-{slug or 'all'}-{last or 0}"

@@ -437,10 +437,12 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
-def parse_sep(filename: str, data: bytes) -> Parsed:
+def parse_sep(filename: str, data: bytes, size: int | None = None) -> Parsed:
+    """`size` is the file's real size when `data` was read only up to the limit."""
     p = Parsed(file=filename)
-    if len(data) > MAX_BYTES:
-        p.error = f"File is too large for a SEP ({len(data) / 1_000_000:.1f} MB; the limit is 1 MB)."
+    size = max(size or 0, len(data))
+    if size > MAX_BYTES:
+        p.error = f"File is too large for a SEP ({size / 1_000_000:.1f} MB; the limit is 1 MB)."
         return p
     if not data.strip():
         p.error = "File is empty."

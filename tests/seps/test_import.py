@@ -208,7 +208,8 @@ def test_s7_import_folder_creates_each_good_file_and_reports_bad_ones(people, fo
     assert SEP.objects.get(number=1299).group == group  # "on behalf of the Transports Working Group"
     assert SEP.objects.get(number=1210).status == Status.PROPOSAL  # unknown status: default for a new SEP
     assert SEP.objects.get(number=1203).type == SEPType.EXTENSIONS
-    assert "Skipped: no SEP number" in out and "File is empty" in out and "not UTF-8" in out and "too large" in out
+    assert "Skipped: no SEP number" in out and "File is empty" in out and "not UTF-8" in out
+    assert "too large for a SEP (5.2 MB" in out
     assert Event.objects.filter(verb="sep.imported").count() == len(GOOD)
 
 
@@ -301,3 +302,24 @@ def test_s7_import_accepts_repository_root_with_seps_folder(people, folder):
 def test_s7_missing_path_is_a_clear_error(db, tmp_path):
     with pytest.raises(CommandError, match="not a folder"):
         call_command("import_seps", str(tmp_path / "nope"), stdout=StringIO())
+
+
+def test_s7_superseded_by_successor_named_in_status(people, folder):
+    (folder / "1400-old-way.md").write_text(
+        "# SEP-1400: Old Way\n\n- **Status**: Superseded by SEP-1201\n- **Type**: Process\n"
+        "- **Created**: 2025-01-01\n- **Author(s)**: Old Hand (@oldhand)\n"
+    )
+    run(folder)
+    sep = SEP.objects.get(number=1400)
+    assert sep.status == Status.SUPERSEDED and sep.superseded_by.number == 1201
+
+
+def test_s7_pathological_near_limit_file_parses_quickly(tmp_path):
+    import time
+
+    text = "# SEP-5: Slow?\n\n- **Status**: Draft\n- **Type**: Process\n- **Author(s)**: " + "_a" * 300_000 + "\n"
+    text += ("| " + "x" * 1000 + " |\n") * 200
+    start = time.monotonic()
+    p = parse_sep("5-slow.md", text.encode())
+    assert time.monotonic() - start < 3
+    assert p.number == 5 and p.status == "draft"

@@ -361,3 +361,12 @@ def test_s1_budgets_hold_with_5000_seps(client_for, core_maintainer, db):
     bench.seed()  # idempotent
     assert SEP.objects.count() == bench.COUNT + 1
     assert [label for label, _ in bench.urls()] == ["SEP index", "SEP page"]
+
+
+def test_s6_feed_answers_conditional_get_until_next_change(client, make_sep, sponsor, core_maintainer):
+    sep = make_sep()
+    services.sep_sponsor(sep=sep, by=sponsor, reason="Taking it on")
+    etag = client.get("/seps/feed/")["ETag"]
+    assert client.get("/seps/feed/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    services.sep_submit_for_review(sep=sep, by=sponsor, reason="Ready")
+    assert client.get("/seps/feed/", HTTP_IF_NONE_MATCH=etag).status_code == 200

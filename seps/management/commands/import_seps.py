@@ -50,13 +50,14 @@ class Command(BaseCommand):
 
     def _one(self, file: Path, dry_run: bool):
         try:
+            size = file.stat().st_size
             with file.open("rb") as fh:
-                data = fh.read(MAX_BYTES + 1)
+                data = fh.read(MAX_BYTES + 1)  # never more than the limit in memory
         except OSError as exc:
             from seps.importer import Parsed
 
             return Parsed(file=file.name, error=f"Cannot read the file: {exc.strerror}."), None
-        parsed = parse_sep(file.name, data)
+        parsed = parse_sep(file.name, data, size=size)
         if parsed.error:
             return parsed, None
         outcome = None
