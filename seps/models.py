@@ -70,7 +70,10 @@ def lifecycle_order():
 
 class SEPQuerySet(models.QuerySet):
     def for_lists(self):
-        return self.select_related("sponsor", "group").prefetch_related("authors")
+        """Rows for lists: sponsor and group joined, authors as a plain list in `author_list`."""
+        return self.select_related("sponsor", "group").prefetch_related(
+            models.Prefetch("authors", queryset=SEPAuthor.objects.order_by("position", "id"), to_attr="author_list")
+        )
 
     def in_lifecycle_order(self):
         return self.annotate(lifecycle=lifecycle_order()).order_by("lifecycle", "-number")

@@ -17,7 +17,7 @@ from .forms import EditForm, FilterForm, TransitionForm
 from .models import SEP, RoadmapArea, Status
 from .services import sep_edit_metadata, sep_transition
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 
 
 @require_GET
