@@ -20,3 +20,28 @@ def group_seps_panel(group):
         .in_lifecycle_order()[: PANEL_LIMIT + 1]
     )  # fmt: skip
     return {"group": group, "seps": seps[:PANEL_LIMIT], "more": len(seps) > PANEL_LIMIT}
+
+
+@register.inclusion_tag("seps/_user_panel.html")
+def user_seps_panel(user):
+    """Dashboard: open SEPs the person sponsors or authors; the review queue size for core maintainers."""
+    from django.db.models import Count, Q
+
+    from ..models import Status
+
+    open_statuses = [Status.PROPOSAL, Status.DRAFT, Status.IN_REVIEW, Status.ACCEPTED]
+    mine = Q(sponsor=user) | Q(authors__user=user)
+    if user.github:
+        mine |= Q(authors__github__iexact=user.github)
+    seps = list(
+        SEP.objects.filter(mine, status__in=open_statuses)
+        .distinct()
+        .only("number", "title", "status", "sponsor_id", "last_activity_at")
+        .order_by("-last_activity_at")[:PANEL_LIMIT]
+    )
+    queue = None
+    if user.is_core_maintainer:
+        queue = SEP.objects.aggregate(
+            in_review=Count("pk", filter=Q(status=Status.IN_REVIEW)), draft=Count("pk", filter=Q(status=Status.DRAFT))
+        )
+    return {"seps": seps, "queue": queue, "viewer": user}
