@@ -1,5 +1,7 @@
 """SEPs, their authors and the queries the pages need (RULES S1, S2, S8)."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
@@ -58,6 +60,12 @@ STATUS_BADGE = {
     Status.SUPERSEDED: "muted",
     Status.DORMANT: "muted",
 }
+
+
+def _plain(text: str) -> str:
+    """Heading text for the outline without inline markdown (`code`, **bold**, _em_, [links](…))."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"[`*]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", "", text).strip()
 
 
 def lifecycle_order():
@@ -155,7 +163,7 @@ class SEP(models.Model):
         """DESIGN 8: render once on write; call before saving `body`."""
         html, headings = render_markdown_with_outline(self.body)
         self.body_html = html
-        self.outline = [{"level": h.level, "text": h.text, "anchor": h.anchor} for h in headings]
+        self.outline = [{"level": h.level, "text": _plain(h.text), "anchor": h.anchor} for h in headings]
 
     @property
     def status_badge(self) -> str:

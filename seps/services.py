@@ -325,7 +325,7 @@ def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
         handle = (parsed.sponsor.get("github") or "").lower()
         sponsor = users_by_handle.get(handle) if handle else None
         if sponsor is None:
-            who = f"@{handle}" if handle else parsed.sponsor.get("name")
+            who = f"@{parsed.sponsor['github']}" if handle else parsed.sponsor.get("name")
             parsed.warnings.append(f"Sponsor {who} has no portal account; imported without a sponsor.")
         elif not sponsor.is_steering_group:
             parsed.warnings.append(f"Sponsor {sponsor.name} is not in the steering group (S4); not set as sponsor.")

@@ -395,3 +395,12 @@ def test_s9_user_panel_lists_own_open_seps_and_queue_with_fixed_queries(make_sep
     html = tpl.render(Context({"user": core_maintainer}))
     assert "1 in review, 1 draft." in html and "You neither sponsor nor author" in html
     assert mine.pk
+
+
+def test_s1_outline_text_is_plain_and_body_rendered_once_on_save(db):
+    sep = SEPFactory(body="## Using `tasks/get` with **care**\n\ntext\n\n### Sub_part\n")
+    assert sep.outline == [
+        {"level": 2, "text": "Using tasks/get with care", "anchor": "using-tasksget-with-care"},
+        {"level": 3, "text": "Sub_part", "anchor": "sub_part"},
+    ]
+    assert "<code>tasks/get</code>" in SEP.objects.get(pk=sep.pk).body_html
