@@ -25,7 +25,7 @@ class FilterForm(forms.Form):
             .order_by("display_name", "username")
             .only("pk", "username", "display_name", "github", "first_name", "last_name")
         )
-        self.fields["sponsor"].choices = [("", "Anyone"), *[(u.github or str(u.pk), u.name) for u in sponsors]]
+        self.fields["sponsor"].choices = [("", "Anyone"), *[(u.github or f"id-{u.pk}", u.name) for u in sponsors]]
 
     def apply(self, qs):
         if not self.is_valid():
@@ -39,7 +39,10 @@ class FilterForm(forms.Form):
             qs = qs.filter(group__slug=d["group"])
         if d["sponsor"]:
             key = d["sponsor"]
-            qs = qs.filter(sponsor__pk=int(key)) if key.isdigit() else qs.filter(sponsor__github__iexact=key)
+            if key.startswith("id-") and key[3:].isdigit():
+                qs = qs.filter(sponsor__pk=int(key[3:]))
+            else:
+                qs = qs.filter(sponsor__github__iexact=key)
         return qs.search(d["q"])
 
 

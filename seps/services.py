@@ -264,7 +264,9 @@ def sep_handle_staleness(*, sep_id, now):
             )
             return kind
         to, template, text = PINGS[kind]
-        recipients = author_recipients(sep) if to == "authors" else ([sep.sponsor.email] if sep.sponsor else [])
+        if to == "sponsor" and sep.sponsor is None:
+            to = "authors"  # a draft without a sponsor (imported): its authors hear instead
+        recipients = author_recipients(sep) if to == "authors" else [sep.sponsor.email]
         queue_notice(
             kind=f"sep.{kind}",
             target=sep,

@@ -27,6 +27,7 @@ class Transition:
     needs_successor: bool = False
     needs_reference_implementation: bool = False
     idle_after: str = ""  # GOVERNANCE key: the SEP must be idle this long
+    needs_no_sponsor: bool = False
     danger: bool = False
 
 
@@ -46,10 +47,11 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             "sponsor",
             "Sponsor this SEP",
-            (Status.PROPOSAL,),
+            (Status.PROPOSAL, Status.DRAFT),  # a draft only when it has no sponsor (e.g. imported)
             Status.DRAFT,
             "steering",
             help="You become its sponsor; it moves to draft.",
+            needs_no_sponsor=True,
         ),
         Transition("submit", "Move to review", (Status.DRAFT,), Status.IN_REVIEW, "sponsor"),
         Transition("accept", "Accept", (Status.IN_REVIEW,), Status.ACCEPTED, "decider"),
@@ -155,6 +157,8 @@ def check(name: str, user, sep, *, now=None, leads: set[int] | None = None) -> T
             + " or ".join(Status(s).label.lower() for s in t.sources)
             + "."
         )
+    if t.needs_no_sponsor and sep.sponsor_id is not None:
+        raise DomainError(f"SEP-{sep.number} already has a sponsor.")
     if t.idle_after:
         now = now or timezone.now()
         idle_for = settings.GOVERNANCE[t.idle_after]

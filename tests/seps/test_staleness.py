@@ -70,6 +70,7 @@ def test_s5_draft_idle_90_days_pings_sponsor(make_sep, sponsor):
         sweep_staleness()
     notice = Notice.objects.get()
     assert notice.kind == "sep.ping_draft" and notice.recipients == [sponsor.email]
+    assert f"Hello {sponsor.name}" in notice.body_text and "You sponsor" in notice.body_text
     sep.refresh_from_db()
     assert sep.status == Status.DRAFT
 
@@ -180,3 +181,11 @@ def test_s5_pings_appear_in_the_timeline(proposal, client):
     with at(91):
         page = client.get(proposal.get_absolute_url())
     assert "Reminder sent" in page.content.decode()
+
+
+def test_s5_draft_without_sponsor_pings_its_authors(make_sep):
+    make_sep(status=Status.DRAFT, sponsor=None, last_activity_at=T0)
+    with at(90):
+        sweep_staleness()
+    notice = Notice.objects.get()
+    assert notice.recipients == ["author@example.test"] and "without a sponsor" in notice.body_text

@@ -305,3 +305,16 @@ def test_s3_author_edits_metadata_only_while_proposal_or_draft(world):
         services.sep_edit_metadata(sep=sep, by=author, changes={"title": "Too late"})
     sep.refresh_from_db()
     assert sep.title == "A clearer title"
+
+
+def test_s4_steering_member_adopts_a_draft_without_sponsor(world):
+    maintainer = world["people"]["maintainer"]
+    orphan = SEPFactory(status=Status.DRAFT, sponsor=None)  # imported: sponsor had no account
+    services.sep_sponsor(sep=orphan, by=maintainer, reason="Taking over as sponsor")
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.sponsor) == (Status.DRAFT, maintainer)
+    taken = SEPFactory(status=Status.DRAFT, sponsor=world["people"]["the_sponsor"])
+    with pytest.raises(DomainError, match="already has a sponsor"):
+        services.sep_sponsor(sep=taken, by=maintainer, reason="Mine now")
+    taken.refresh_from_db()
+    assert taken.sponsor == world["people"]["the_sponsor"]
