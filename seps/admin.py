@@ -3,8 +3,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from portal.errors import DomainError
+from portal.events import record
 
 from . import transitions as T
 from .models import SEP, SEPAuthor
@@ -73,7 +75,16 @@ class SEPAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if "body" in form.changed_data or not obj.body_html:
             obj.render_body()
+        if change and form.changed_data:
+            obj.version += 1
+            obj.last_activity_at = timezone.now()
         super().save_model(request, obj, form, change)
+        fields = [f for f in form.changed_data if f not in ("transition", "rationale", "successor")]
+        if not change:
+            record(actor=request.user, verb="sep.created", target=obj, data={"number": obj.number, "via": "admin"})
+        elif fields:
+            record(actor=request.user, verb="sep.edited", target=obj,
+                   data={"number": obj.number, "changes": {f: {} for f in fields}, "via": "admin"})  # fmt: skip
         name = form.cleaned_data.get("transition")
         if name:
             try:

@@ -62,3 +62,20 @@ def test_s3_admin_refuses_transition_not_in_table(client_for, core_maintainer, m
     assert r.status_code == 200  # form error: "submit" is the sponsor's step, not offered to this person
     sep.refresh_from_db()
     assert sep.status == Status.DRAFT and not Event.objects.exists()
+
+
+def test_s6_admin_edit_and_create_are_recorded(client_for, core_maintainer):
+    sep = SEPFactory(status=Status.DRAFT)
+    c = client_for(core_maintainer)
+    r = c.post(f"/admin/seps/sep/{sep.pk}/change/", _admin_form(sep, title="Renamed in admin"))
+    assert r.status_code == 302
+    sep.refresh_from_db()
+    assert sep.title == "Renamed in admin" and sep.version == 2
+    assert "title" in Event.objects.get(verb="sep.edited").data["changes"]
+    new = SEPFactory.build(number=6060, title="Born in admin", slug="born")
+    r = c.post("/admin/seps/sep/add/", _admin_form(new))
+    assert r.status_code == 302
+    created = SEP.objects.get(number=6060)
+    assert created.status == Status.PROPOSAL and created.body_html
+    assert Event.objects.filter(verb="sep.created", target_id=str(created.pk)).count() == 1
+    assert "Created" in c.get("/seps/6060/").content.decode()
