@@ -281,7 +281,13 @@ def sep_handle_staleness(*, sep_id, now):
             actor=None,
             verb="sep.pinged",
             target=sep,
-            data={"kind": kind, "to": to, "reason": text.format(days=idle.days), "number": sep.number},
+            data={
+                "kind": kind,
+                "to": to,
+                "reason": text.format(days=idle.days),
+                "number": sep.number,
+                "automatic": True,
+            },
             at=now,
         )
         return kind
