@@ -1,1 +1,212 @@
-# SEPs, authors, status history: built by the SEP issue.
+"""SEPs, their authors and the queries the pages need (RULES S1, S2, S8)."""
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.markdown import render_markdown_with_outline
+from portal.models import normalize_github
+
+SEP_REPOSITORY = "https://github.com/modelcontextprotocol/modelcontextprotocol"
+
+
+class Status(models.TextChoices):
+    """RULES S2, in lifecycle order (the index lists them in this order)."""
+
+    PROPOSAL = "proposal", "Proposal"
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in-review", "In review"
+    ACCEPTED = "accepted", "Accepted"
+    FINAL = "final", "Final"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUPERSEDED = "superseded", "Superseded"
+    DORMANT = "dormant", "Dormant"
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return list(cls.values).index(value)
+
+
+class SEPType(models.TextChoices):
+    STANDARDS = "standards-track", "Standards Track"
+    EXTENSIONS = "extensions-track", "Extensions Track"
+    INFORMATIONAL = "informational", "Informational"
+    PROCESS = "process", "Process"
+
+
+class RoadmapArea(models.TextChoices):
+    """The roadmap's priority areas (S8): SEPs aligned with one are reviewed first."""
+
+    NONE = "", "Not aligned"
+    TRANSPORT = "transport", "Transport evolution and scalability"
+    AGENTS = "agents", "Agent communication"
+    GOVERNANCE = "governance", "Governance maturation"
+    ENTERPRISE = "enterprise", "Enterprise readiness"
+
+
+STATUS_BADGE = {
+    Status.PROPOSAL: "muted",
+    Status.DRAFT: "",
+    Status.IN_REVIEW: "warn",
+    Status.ACCEPTED: "ok",
+    Status.FINAL: "ok",
+    Status.REJECTED: "bad",
+    Status.WITHDRAWN: "muted",
+    Status.SUPERSEDED: "muted",
+    Status.DORMANT: "muted",
+}
+
+
+def _plain(text: str) -> str:
+    """Heading text for the outline without inline markdown (`code`, **bold**, _em_, [links](…))."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"[`*]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", "", text).strip()
+
+
+def lifecycle_order():
+    return Case(
+        *[When(status=value, then=Value(i)) for i, value in enumerate(Status.values)],
+        default=Value(99),
+        output_field=IntegerField(),
+    )
+
+
+class SEPQuerySet(models.QuerySet):
+    def for_lists(self):
+        """Rows for lists: sponsor and group joined, authors as a plain list in `author_list`."""
+        return self.select_related("sponsor", "group").prefetch_related(
+            models.Prefetch("authors", queryset=SEPAuthor.objects.order_by("position", "id"), to_attr="author_list")
+        )
+
+    def in_lifecycle_order(self):
+        return self.annotate(lifecycle=lifecycle_order()).order_by("lifecycle", "-number")
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(Q(title__icontains=text) | Q(body__icontains=text))
+
+    def authored_by(self, user):
+        q = Q(authors__user=user)
+        if user.github:
+            q |= Q(authors__github__iexact=user.github)
+        return self.filter(q).distinct()
+
+    def review_queue(self):
+        """S9: in review first, then drafts; S8: roadmap-aligned first within each band; longest wait first."""
+        return (
+            self.filter(status__in=[Status.IN_REVIEW, Status.DRAFT])
+            .annotate(
+                band=Case(When(status=Status.IN_REVIEW, then=Value(0)), default=Value(1), output_field=IntegerField()),
+                unaligned=Case(When(roadmap_area="", then=Value(1)), default=Value(0), output_field=IntegerField()),
+            )
+            .order_by("band", "unaligned", "status_changed_at", "number")
+        )
+
+
+class SEP(models.Model):
+    """A Specification Enhancement Proposal (RULES S1). `number` is its pull request number."""
+
+    number = models.PositiveIntegerField(unique=True, help_text="The pull request number.")
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120, blank=True)
+    type = models.CharField(max_length=20, choices=SEPType, default=SEPType.STANDARDS, db_index=True)
+    status = models.CharField(max_length=12, choices=Status, default=Status.PROPOSAL, db_index=True)
+    created = models.DateField(default=timezone.localdate)
+    group = models.ForeignKey("groups.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="seps")
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sponsored_seps"
+    )
+    pr_url = models.URLField("pull request", blank=True)
+    discussion_url = models.URLField("discussion", blank=True)
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    outline = models.JSONField(default=list, blank=True, editable=False)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+    reference_implementation = models.URLField(blank=True)
+    roadmap_area = models.CharField(max_length=20, choices=RoadmapArea, blank=True, default="")
+    source_file = models.CharField(max_length=200, blank=True, help_text="The file it was imported from.")
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_ping_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every write.")
+
+    objects = SEPQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "SEP"
+        ordering = ["-number"]
+        indexes = [models.Index(fields=["status", "last_activity_at"], name="sep_status_activity")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
+                name="sep_superseded_names_successor",
+            ),
+        ]
+
+    def __str__(self):
+        return f"SEP-{self.number}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("seps:detail", args=[self.number])
+
+    def render_body(self):
+        """DESIGN 8: render once on write; call before saving `body`."""
+        html, headings = render_markdown_with_outline(self.body)
+        self.body_html = html
+        self.outline = [{"level": h.level, "text": _plain(h.text), "anchor": h.anchor} for h in headings]
+
+    @property
+    def status_badge(self) -> str:
+        return STATUS_BADGE.get(self.status, "")
+
+    @property
+    def pr_display(self) -> str:
+        return f"#{self.number}"
+
+    def is_author(self, user) -> bool:
+        """An author is matched by account or by GitHub handle (uses prefetched authors)."""
+        if not (user and user.is_authenticated):
+            return False
+        handle = normalize_github(user.github).lower()
+        return any(a.user_id == user.pk or (handle and a.github.lower() == handle) for a in self.authors.all())
+
+
+class SEPAuthor(models.Model):
+    """One author, in order; may or may not be a portal account (or may be a group's name)."""
+
+    sep = models.ForeignKey(SEP, on_delete=models.CASCADE, related_name="authors")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=200, blank=True)
+    github = models.CharField(max_length=39, blank=True)
+    email = models.EmailField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sep_authorships"
+    )
+
+    class Meta:
+        ordering = ["sep", "position", "id"]
+        indexes = [models.Index(fields=["github"], name="sepauthor_github")]
+
+    def __str__(self):
+        return self.display
+
+    @property
+    def display(self) -> str:
+        if self.name and self.github and self.name.lower() != self.github.lower():
+            return f"{self.name} (@{self.github})"
+        if self.github:
+            return f"@{self.github}"
+        return self.name or self.email
+
+    def as_tuple(self):
+        return (self.name, self.github.lower(), self.email.lower())

@@ -1,9 +1,20 @@
 from django.urls import path
+from django.views.decorators.http import condition
 
-from . import views
+from . import feeds, views
 
 app_name = "seps"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("review/", views.review_queue, name="review"),
+    path("feed/", condition(etag_func=feeds.feed_etag)(feeds.StatusChangesFeed()), name="feed"),
+    path(
+        "feed/group/<slug:slug>/",
+        condition(etag_func=feeds.feed_etag)(feeds.GroupStatusChangesFeed()),
+        name="group_feed",
+    ),
+    path("<int:number>/", views.detail, name="detail"),
+    path("<int:number>/edit/", views.edit, name="edit"),
+    path("<int:number>/<slug:action>/", views.transition, name="transition"),
 ]

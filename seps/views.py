@@ -1,7 +1,150 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""SEP pages (thin views: permission check in the view, form, service, page or its htmx partial)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.errors import DomainError
+from portal.models import Event
+
+from . import transitions as T
+from .forms import EditForm, FilterForm, TransitionForm
+from .models import SEP, RoadmapArea, Status
+from .services import sep_edit_metadata, sep_transition
+
+PAGE_SIZE = 50
 
 
 @require_GET
 def index(request):
-    return render(request, "seps/index.html", {})
+    form = FilterForm(request.GET)
+    qs = form.apply(SEP.objects.for_lists().in_lifecycle_order())
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"form": form, "page": page, "filtered": any(request.GET.get(k) for k in form.fields)}
+    template = "seps/index.html#results" if request.htmx and not request.htmx.boosted else "seps/index.html"
+    return render(request, template, ctx)
+
+
+def _sep_for_page(number):
+    return get_object_or_404(
+        SEP.objects.select_related("sponsor", "group", "superseded_by").prefetch_related("authors", "supersedes"),
+        number=number,
+    )
+
+
+def _state_context(request, sep, *, failed=None, form=None):
+    user = request.user
+    now = timezone.now()
+    leads = T.group_leads_with_authority(sep) if sep.group_id and sep.group.delegated_sep_authority else set()
+    actions = []
+    for t in T.available(user, sep, now=now, leads=leads):
+        bound = form if (failed == t.name and form is not None) else TransitionForm(prefix=t.name)
+        actions.append({"t": t, "form": bound})
+    timeline = (
+        Event.objects.for_object(sep)
+        .filter(verb__startswith="sep.")
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    return {
+        "sep": sep,
+        "actions": actions,
+        "timeline": timeline,
+        "may_edit": T.may_edit(user, sep),
+        "roadmap_label": RoadmapArea(sep.roadmap_area).label if sep.roadmap_area else "",
+    }
+
+
+@require_GET
+def detail(request, number):
+    sep = _sep_for_page(number)
+    return render(request, "seps/detail.html", _state_context(request, sep))
+
+
+@login_required
+@require_POST
+def transition(request, number, action):
+    if action not in T.TRANSITIONS:
+        raise Http404("No such step.")
+    sep = _sep_for_page(number)
+    leads = T.group_leads_with_authority(sep) if sep.group_id else set()
+    if not T.may(action, request.user, sep, leads=leads):  # the right is checked here, not only in the page
+        raise PermissionDenied(f"Only {T.WHO[T.TRANSITIONS[action].who]} may do this.")
+    form = TransitionForm(request.POST, prefix=action)
+    error = None
+    if form.is_valid():
+        try:
+            sep_transition(
+                action,
+                sep=sep,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                successor_number=form.cleaned_data["successor"],
+                reference_implementation=form.cleaned_data["reference_implementation"],
+            )
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = " ".join(e for errs in form.errors.values() for e in errs)
+    if error is None:
+        done = f"SEP-{sep.number} is now {Status(T.TRANSITIONS[action].target).label.lower()}."
+        if request.htmx:
+            sep = _sep_for_page(number)
+            ctx = _state_context(request, sep)
+            ctx["notice"] = done
+            return render(request, "seps/detail.html#state", ctx)
+        messages.success(request, done)
+        return redirect(sep)
+    sep = _sep_for_page(number)
+    ctx = _state_context(request, sep, failed=action, form=form)
+    ctx["error"] = error
+    if request.htmx:  # htmx swaps 2xx only: the partial carries the error in place
+        return render(request, "seps/detail.html#state", ctx)
+    messages.error(request, error)
+    return render(request, "seps/detail.html", ctx, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, number):
+    sep = _sep_for_page(number)
+    if not T.may_edit(request.user, sep):
+        raise PermissionDenied("Only its authors or a core maintainer may edit a SEP, while it is a proposal or draft.")
+    form = EditForm(request.POST or None, instance=SEP.objects.get(pk=sep.pk))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                sep_edit_metadata(sep=sep, by=request.user, changes=form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"SEP-{sep.number} is saved.")
+                return redirect(sep)
+        status = 400
+    template = "seps/edit.html#form" if request.htmx else "seps/edit.html"
+    return render(request, template, {"sep": sep, "form": form}, status=200 if request.htmx else status)
+
+
+@login_required
+@require_GET
+def review_queue(request):
+    if not request.user.is_core_maintainer:
+        raise PermissionDenied("The review queue is for core maintainers.")
+    qs = SEP.objects.review_queue().for_lists()
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for sep in page.object_list:
+        sep.waited = now - sep.status_changed_at
+        sep.roadmap_label = RoadmapArea(sep.roadmap_area).label if sep.roadmap_area else ""
+    counts = {
+        "in_review": SEP.objects.filter(status=Status.IN_REVIEW).count(),
+        "draft": SEP.objects.filter(status=Status.DRAFT).count(),
+    }
+    template = "seps/review.html#queue" if request.htmx else "seps/review.html"
+    return render(request, template, {"page": page, "counts": counts})

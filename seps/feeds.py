@@ -1,0 +1,84 @@
+"""Atom feeds of SEP status changes, for the whole portal and per group (Django syndication)."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from groups.models import Group
+from portal.models import Event
+
+from .models import Status
+from .services import STATUS_CHANGED
+
+FEED_SIZE = 50
+
+
+def _label(value):
+    try:
+        return Status(value).label.lower()
+    except ValueError:
+        return str(value)
+
+
+class StatusChangesFeed(Feed):
+    feed_type = Atom1Feed
+    title = "SEP status changes"
+    subtitle = "Every status change of a Specification Enhancement Proposal, with who and why."
+
+    def link(self):
+        return reverse("seps:index")
+
+    def items(self):
+        return (
+            Event.objects.filter(verb=STATUS_CHANGED).select_related("actor").order_by("-created_at", "-id")[:FEED_SIZE]
+        )
+
+    def item_title(self, item):
+        d = item.data
+        return f"SEP-{d.get('number')}: {d.get('title', '')} — {_label(d.get('from'))} → {_label(d.get('to'))}"
+
+    def item_description(self, item):
+        who = item.actor.name if item.actor_id else "The portal"
+        return f"{who}: {item.data.get('reason', '')}"
+
+    def item_link(self, item):
+        return reverse("seps:detail", args=[item.data.get("number")]) + f"#event-{item.pk}"
+
+    def item_guid(self, item):
+        return f"sep-event-{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.created_at
+
+    def item_author_name(self, item):
+        return item.actor.name if item.actor_id else "portal"
+
+
+class GroupStatusChangesFeed(StatusChangesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Group, slug=slug)
+
+    def title(self, obj):
+        return f"SEP status changes — {obj.name}"
+
+    def link(self, obj):
+        return reverse("seps:index") + f"?group={obj.slug}"
+
+    def items(self, obj):
+        events = Event.objects.filter(verb=STATUS_CHANGED, group=obj).select_related("actor")
+        return events.order_by("-created_at", "-id")[:FEED_SIZE]
+
+
+def feed_etag(request, slug=None):
+    """DESIGN 9: a feed changes only when a status change is recorded; answer conditional GETs."""
+    events = Event.objects.filter(verb=STATUS_CHANGED)
+    if slug:
+        events = events.filter(group__slug=slug)
+    last = events.order_by("-id").values_list("id", flat=True).first()
+    return f"sep-feed-{slug or 'all'}-{last or 0}"

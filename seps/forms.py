@@ -1,0 +1,61 @@
+from django import forms
+
+from groups.models import Group
+from portal.models import User
+
+from .models import SEP, SEPType, Status
+
+
+class FilterForm(forms.Form):
+    """The index filters; they live in the query string so a filtered list is a shareable URL."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Status.choices])
+    type = forms.ChoiceField(label="Type", required=False, choices=[("", "Any type"), *SEPType.choices])
+    group = forms.ChoiceField(label="Group", required=False)
+    sponsor = forms.ChoiceField(label="Sponsor", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = Group.objects.filter(seps__isnull=False).distinct().order_by("name").values_list("slug", "name")
+        self.fields["group"].choices = [("", "Any group"), *groups]
+        sponsors = (
+            User.objects.filter(sponsored_seps__isnull=False)
+            .distinct()
+            .order_by("display_name", "username")
+            .only("pk", "username", "display_name", "github", "first_name", "last_name")
+        )
+        self.fields["sponsor"].choices = [("", "Anyone"), *[(u.github or f"id-{u.pk}", u.name) for u in sponsors]]
+
+    def apply(self, qs):
+        if not self.is_valid():
+            return qs
+        d = self.cleaned_data
+        if d["status"]:
+            qs = qs.filter(status=d["status"])
+        if d["type"]:
+            qs = qs.filter(type=d["type"])
+        if d["group"]:
+            qs = qs.filter(group__slug=d["group"])
+        if d["sponsor"]:
+            key = d["sponsor"]
+            if key.startswith("id-") and key[3:].isdigit():
+                qs = qs.filter(sponsor__pk=int(key[3:]))
+            else:
+                qs = qs.filter(sponsor__github__iexact=key)
+        return qs.search(d["q"])
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(
+        label="Rationale", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, strip=True,
+        error_messages={"required": "Give a rationale: every status change records why (S6)."},
+    )  # fmt: skip
+    successor = forms.CharField(label="Superseded by SEP number", required=False, max_length=12)
+    reference_implementation = forms.URLField(label="Reference implementation link", required=False)
+
+
+class EditForm(forms.ModelForm):
+    class Meta:
+        model = SEP
+        fields = ["title", "type", "group", "pr_url", "discussion_url", "reference_implementation"]

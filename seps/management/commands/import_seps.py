@@ -1,0 +1,88 @@
+"""`manage.py import_seps PATH`: import a folder of SEP files `seps/<N>-<slug>.md` (RULES S7)."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from seps.importer import MAX_BYTES, parse_sep
+from seps.services import sep_import_parsed
+
+
+class _DryRun(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Import SEP markdown files from a folder; each file's own status is the source of truth."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="A folder of SEP files (or a repository with a seps/ folder, or one file).")
+        parser.add_argument("--dry-run", action="store_true", help="Parse and report; write nothing.")
+        parser.add_argument("--format", choices=["text", "json"], default="text")
+
+    def handle(self, *args, path, dry_run, format, **options):
+        files = self._files(Path(path))
+        results, failures = [], 0
+        for file in files:
+            parsed, outcome = self._one(file, dry_run)
+            results.append(parsed)
+            if parsed.error and not parsed.skipped:
+                failures += 1
+            if format == "text":
+                self._say(parsed, outcome, dry_run)
+        if format == "json":
+            self.stdout.write(json.dumps([p.as_json() for p in results], indent=2, ensure_ascii=False))
+        elif not files:
+            self.stdout.write("No SEP files found.")
+        if failures:
+            raise CommandError(f"{failures} of {len(files)} files could not be imported.")
+
+    def _files(self, path: Path) -> list[Path]:
+        if path.is_file():
+            return [path]
+        if not path.is_dir():
+            raise CommandError(f"{path} is not a folder.")
+        if not any(path.glob("*.md")) and (path / "seps").is_dir():
+            path = path / "seps"
+        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".md", ".markdown"))
+
+    def _one(self, file: Path, dry_run: bool):
+        try:
+            size = file.stat().st_size
+            with file.open("rb") as fh:
+                data = fh.read(MAX_BYTES + 1)  # never more than the limit in memory
+        except OSError as exc:
+            from seps.importer import Parsed
+
+            return Parsed(file=file.name, error=f"Cannot read the file: {exc.strerror}."), None
+        parsed = parse_sep(file.name, data, size=size)
+        if parsed.error:
+            return parsed, None
+        outcome = None
+        try:
+            with transaction.atomic():  # one file, one transaction: a bad file writes nothing
+                outcome, changed = sep_import_parsed(parsed=parsed)
+                parsed.changed = changed
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        except Exception as exc:  # noqa: BLE001 - reported per file; the other files still import
+            parsed.error = f"Import failed: {exc}"[:500]
+            outcome = None
+        return parsed, outcome
+
+    def _say(self, parsed, outcome, dry_run):
+        prefix = "[dry run] " if dry_run else ""
+        if parsed.error:
+            style = self.style.WARNING if parsed.skipped else self.style.ERROR
+            self.stdout.write(style(f"{prefix}{parsed.file}: {parsed.error}"))
+        else:
+            detail = ""
+            if outcome == "updated":
+                detail = " (" + ", ".join(getattr(parsed, "changed", [])) + ")"
+            self.stdout.write(f"{prefix}{parsed.file}: SEP-{parsed.number} {outcome}{detail}, status {parsed.status}")
+        for w in parsed.warnings:
+            self.stdout.write(self.style.WARNING(f"    warning: {w}"))

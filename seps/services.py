@@ -1,0 +1,450 @@
+"""Every write to a SEP (DESIGN convention 1). Status changes go through `_apply` and the table in
+`transitions.py`; each is recorded in the event log with who, when and why (S6)."""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from portal.errors import DomainError
+from portal.events import record
+from portal.notices import queue_notice
+
+from . import transitions as T
+from .models import SEP, Status
+
+STATUS_CHANGED = "sep.status_changed"
+
+
+def _lock(sep) -> SEP:
+    return SEP.objects.select_for_update(of=("self",)).select_related("group").get(pk=sep.pk)
+
+
+def record_status_change(*, sep, by, old, new, reason, now, extra=None):
+    data = {
+        "from": old,
+        "to": new,
+        "reason": reason,
+        "number": sep.number,
+        "title": sep.title,
+        **(extra or {}),
+    }
+    return record(actor=by, verb=STATUS_CHANGED, target=sep, data=data, at=now)
+
+
+def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_implementation=None):
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give a rationale: every status change records why (S6).")
+    now = now or timezone.now()
+    with transaction.atomic():
+        sep = _lock(sep)
+        t = T.check(name, by, sep, now=now)
+        fields = ["status", "status_changed_at", "last_activity_at", "version"]
+        extra = {}
+        if name in ("sponsor", "revive_sponsored"):
+            sep.sponsor = by
+            fields.append("sponsor")
+            extra["sponsor"] = by.name
+        if name == "revive" and sep.sponsor_id:
+            sep.sponsor = None  # a proposal has no sponsor (S2)
+            fields.append("sponsor")
+        if t.needs_reference_implementation:
+            link = (reference_implementation or "").strip() or sep.reference_implementation
+            if not link:
+                raise DomainError("A SEP becomes final only with a link to its reference implementation (S3).")
+            if not link.startswith(("https://", "http://")):
+                raise DomainError("The reference implementation must be a web link (https://…).")
+            if link != sep.reference_implementation:
+                sep.reference_implementation = link
+                fields.append("reference_implementation")
+            extra["reference_implementation"] = link
+        if t.needs_successor:
+            successor = _successor(sep, successor_number)
+            sep.superseded_by = successor
+            fields.append("superseded_by")
+            extra["superseded_by"] = successor.number
+        old = sep.status
+        sep.status = t.target
+        sep.status_changed_at = now
+        sep.last_activity_at = now
+        sep.version += 1
+        sep.save(update_fields=fields)
+        record_status_change(sep=sep, by=by, old=old, new=t.target, reason=reason, now=now, extra=extra)
+    return sep
+
+
+def _successor(sep, number) -> SEP:
+    try:
+        number = int(str(number or "").strip().removeprefix("SEP-").removeprefix("#"))
+    except ValueError:
+        raise DomainError("Name the successor by its SEP number (S3).") from None
+    if number == sep.number:
+        raise DomainError("A SEP cannot supersede itself.")
+    successor = SEP.objects.filter(number=number).first()
+    if successor is None:
+        raise DomainError(f"There is no SEP-{number}; a SEP is superseded only by an existing SEP (S3).")
+    return successor
+
+
+# One service per transition (the table in transitions.py says who and from where).
+def sep_sponsor(*, sep, by, reason, now=None):
+    return _apply("sponsor", sep=sep, by=by, reason=reason, now=now)
+
+
+def sep_submit_for_review(*, sep, by, reason, now=None):
+    return _apply("submit", sep=sep, by=by, reason=reason, now=now)
+
+
+def sep_accept(*, sep, by, reason, now=None):
+    return _apply("accept", sep=sep, by=by, reason=reason, now=now)
+
+
+def sep_reject(*, sep, by, reason, now=None):
+    return _apply("reject", sep=sep, by=by, reason=reason, now=now)
+
+
+def sep_return_to_draft(*, sep, by, reason, now=None):
+    return _apply("return_to_draft", sep=sep, by=by, reason=reason, now=now)
+
+
+def sep_finalize(*, sep, by, reason, reference_implementation=None, now=None):
+    return _apply("finalize", sep=sep, by=by, reason=reason, reference_implementation=reference_implementation, now=now)
+
+
+def sep_withdraw(*, sep, by, reason, now=None):
+    return _apply("withdraw", sep=sep, by=by, reason=reason, now=now)
+
+
+def sep_supersede(*, sep, by, reason, successor_number, now=None):
+    return _apply("supersede", sep=sep, by=by, reason=reason, successor_number=successor_number, now=now)
+
+
+def sep_mark_dormant(*, sep, by, reason, now=None):
+    return _apply("mark_dormant", sep=sep, by=by, reason=reason, now=now)
+
+
+def sep_revive(*, sep, by, reason, now=None):
+    return _apply("revive", sep=sep, by=by, reason=reason, now=now)
+
+
+def sep_revive_sponsored(*, sep, by, reason, now=None):
+    return _apply("revive_sponsored", sep=sep, by=by, reason=reason, now=now)
+
+
+SERVICES = {
+    "sponsor": sep_sponsor,
+    "submit": sep_submit_for_review,
+    "accept": sep_accept,
+    "reject": sep_reject,
+    "return_to_draft": sep_return_to_draft,
+    "finalize": sep_finalize,
+    "withdraw": sep_withdraw,
+    "supersede": sep_supersede,
+    "mark_dormant": sep_mark_dormant,
+    "revive": sep_revive,
+    "revive_sponsored": sep_revive_sponsored,
+}
+
+
+def sep_transition(name, *, sep, by, reason, successor_number=None, reference_implementation=None, now=None):
+    """Dispatch by name (views and admin): the named service above does the work."""
+    if name not in SERVICES:
+        raise DomainError("There is no such step for a SEP.")
+    kwargs = {"sep": sep, "by": by, "reason": reason, "now": now}
+    if name == "supersede":
+        kwargs["successor_number"] = successor_number
+    if name == "finalize":
+        kwargs["reference_implementation"] = reference_implementation
+    return SERVICES[name](**kwargs)
+
+
+EDITABLE_FIELDS = ("title", "type", "group", "pr_url", "discussion_url", "reference_implementation")
+
+
+def sep_edit_metadata(*, sep, by, changes: dict, now=None):
+    """Authors (and core maintainers) edit metadata while the SEP is a proposal or draft."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sep = _lock(sep)
+        sep = SEP.objects.prefetch_related("authors").select_related("group").get(pk=sep.pk)
+        if not T.may_edit(by, sep):
+            if sep.status not in (Status.PROPOSAL, Status.DRAFT):
+                raise DomainError("Metadata can be edited only while the SEP is a proposal or a draft.")
+            raise PermissionDenied("Only its authors or a core maintainer may edit this SEP.")
+        changed = {}
+        for field in EDITABLE_FIELDS:
+            if field not in changes:
+                continue
+            new = changes[field]
+            old = getattr(sep, field)
+            if old != new:
+                changed[field] = {"from": str(old or ""), "to": str(new or "")}
+                setattr(sep, field, new)
+        if not changed:
+            return sep
+        sep.last_activity_at = now
+        sep.version += 1
+        sep.save(update_fields=[*changed.keys(), "last_activity_at", "version"])
+        record(actor=by, verb="sep.edited", target=sep, data={"changes": changed, "number": sep.number}, at=now)
+    return sep
+
+
+# --- Staleness (S5): called by seps.tasks.sweep_staleness, one SEP per transaction -------------
+
+
+def staleness_action(sep, now):
+    """What S5 asks for this SEP now: ("dormant"|"ping_proposal"|"ping_draft"|"ping_accepted", due_at) or None."""
+    G = settings.GOVERNANCE  # noqa: N806 - read per call so overrides apply
+    if sep.status == Status.PROPOSAL and sep.sponsor_id is None:
+        dormant_at = sep.last_activity_at + G["SEP_PROPOSAL_DORMANT_AFTER"]
+        if now >= dormant_at:
+            return ("dormant", dormant_at)
+        kind, after = "ping_proposal", G["SEP_PROPOSAL_PING_AFTER"]
+    elif sep.status == Status.DRAFT:
+        kind, after = "ping_draft", G["SEP_DRAFT_PING_AFTER"]
+    elif sep.status == Status.ACCEPTED:
+        kind, after = "ping_accepted", G["SEP_ACCEPTED_PING_AFTER"]
+    else:
+        return None
+    due_at = sep.last_activity_at + after
+    if sep.last_ping_at is not None:
+        due_at = max(due_at, sep.last_ping_at + G["SEP_PING_COOLDOWN"])  # never twice within 14 days
+    if now >= due_at:
+        return (kind, due_at)
+    return None
+
+
+PINGS = {
+    "ping_proposal": ("authors", "email/seps/ping_proposal", "No sponsor yet and no activity for {days} days."),
+    "ping_draft": ("sponsor", "email/seps/ping_draft", "Draft without activity for {days} days."),
+    "ping_accepted": ("authors", "email/seps/ping_accepted", "Accepted without activity for {days} days."),
+}
+
+
+def author_recipients(sep) -> list:
+    out = []
+    for a in sep.authors.all():
+        email = (a.user.email if a.user_id and a.user else "") or a.email
+        if email and email not in out:
+            out.append(email)
+    return out
+
+
+def sep_handle_staleness(*, sep_id, now):
+    """Lock the SEP, re-check what is due, act once, record it (S5). Returns the action taken or None."""
+    with transaction.atomic():
+        sep = SEP.objects.select_for_update().filter(pk=sep_id).first()
+        if sep is None:
+            return None
+        action = staleness_action(sep, now)
+        if action is None:
+            return None
+        kind, due_at = action
+        sep = SEP.objects.select_related("sponsor", "group").prefetch_related("authors__user").get(pk=sep.pk)
+        idle = now - sep.last_activity_at
+        if kind == "dormant":
+            old = sep.status
+            sep.status = Status.DORMANT
+            sep.status_changed_at = now
+            sep.version += 1
+            sep.save(update_fields=["status", "status_changed_at", "version"])
+            reason = f"No sponsor and no activity for {idle.days} days (S5)."
+            record_status_change(sep=sep, by=None, old=old, new=Status.DORMANT, reason=reason, now=now,
+                                 extra={"automatic": True})  # fmt: skip
+            queue_notice(
+                kind="sep.dormant",
+                target=sep,
+                due_at=due_at,
+                recipients=author_recipients(sep),
+                template="email/seps/dormant",
+                context={"sep": sep, "idle_days": idle.days},
+            )
+            return kind
+        to, template, text = PINGS[kind]
+        if to == "sponsor" and sep.sponsor is None:
+            to = "authors"  # a draft without a sponsor (imported): its authors hear instead
+        recipients = author_recipients(sep) if to == "authors" else [sep.sponsor.email]
+        queue_notice(
+            kind=f"sep.{kind}",
+            target=sep,
+            due_at=due_at,
+            recipients=recipients,
+            template=template,
+            context={"sep": sep, "idle_days": idle.days},
+        )
+        sep.last_ping_at = now
+        sep.save(update_fields=["last_ping_at"])
+        record(
+            actor=None,
+            verb="sep.pinged",
+            target=sep,
+            data={
+                "kind": kind,
+                "to": to,
+                "reason": text.format(days=idle.days),
+                "number": sep.number,
+                "automatic": True,
+            },
+            at=now,
+        )
+        return kind
+
+
+# --- Import (S7): one file, inside the caller's transaction ---------------------------------------
+
+
+def _import_authors(sep, parsed, users_by_handle):
+    from .models import SEPAuthor
+
+    rows = []
+    for i, a in enumerate(parsed.authors):
+        user = users_by_handle.get(a["github"].lower()) if a["github"] else None
+        rows.append(
+            SEPAuthor(sep=sep, position=i, name=a["name"], github=a["github"], email=a["email"][:254], user=user)
+        )
+    return rows
+
+
+def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
+    """Create or update the SEP a parsed file describes. Returns (outcome, changed fields).
+
+    outcome: "created", "updated" or "unchanged". Re-importing the same file changes nothing; a
+    status that differs from the database's is applied and recorded ("import: draft -> in-review").
+    """
+    from groups.models import Group
+    from portal.models import User
+
+    from .models import SEPAuthor
+
+    now = now or timezone.now()
+    handles = {a["github"].lower() for a in parsed.authors if a["github"]}
+    if parsed.sponsor and parsed.sponsor.get("github"):
+        handles.add(parsed.sponsor["github"].lower())
+    users_by_handle = {}
+    if handles:
+        for u in User.objects.filter(github__iregex=r"^(" + "|".join(re.escape(h) for h in handles) + r")$"):
+            users_by_handle[u.github.lower()] = u
+
+    sponsor = None
+    if parsed.sponsor:
+        handle = (parsed.sponsor.get("github") or "").lower()
+        sponsor = users_by_handle.get(handle) if handle else None
+        if sponsor is None:
+            who = f"@{parsed.sponsor['github']}" if handle else parsed.sponsor.get("name")
+            parsed.warnings.append(f"Sponsor {who} has no portal account; imported without a sponsor.")
+        elif not sponsor.is_steering_group:
+            parsed.warnings.append(f"Sponsor {sponsor.name} is not in the steering group (S4); not set as sponsor.")
+            sponsor = None
+
+    group = None
+    names = [parsed.group] if parsed.group else []
+    names += [a["name"] for a in parsed.authors if not a["github"] and not a["email"]]
+    for name in names:
+        g = Group.objects.filter(models_q_name(name)).first()
+        if g:
+            group = g
+            break
+    if parsed.group and group is None:
+        parsed.warnings.append(f"No group called “{parsed.group}”.")
+
+    successor = None
+    if parsed.superseded_by:
+        successor = SEP.objects.filter(number=parsed.superseded_by).first()
+        if successor is None:
+            parsed.warnings.append(f"Successor SEP-{parsed.superseded_by} is not imported yet.")
+
+    body_fields = {
+        "title": parsed.title,
+        "slug": parsed.slug,
+        "body": parsed.body,
+        "source_file": parsed.file[:200],
+    }
+    optional = {
+        "type": parsed.type,
+        "created": parsed.created,
+        "pr_url": parsed.pr or None,
+        "discussion_url": parsed.discussion or None,
+        "reference_implementation": parsed.reference_implementation or None,
+        "sponsor": sponsor,
+        "group": group,
+        "superseded_by": successor,
+    }
+    existing = SEP.objects.select_for_update().filter(number=parsed.number).first()
+    if existing is None:
+        status = parsed.status or (Status.DRAFT if sponsor else Status.PROPOSAL)
+        if status == Status.SUPERSEDED and successor is None:
+            parsed.warnings.append("Superseded without a known successor; imported as final.")
+            status = Status.FINAL
+        sep = SEP(number=parsed.number, status=status, status_changed_at=now, last_activity_at=now, created_at=now,
+                  **body_fields)  # fmt: skip
+        if not parsed.created:
+            parsed.warnings.append("No created date; using today.")
+        for k, v in optional.items():
+            if v is not None:
+                setattr(sep, k, v)
+        sep.render_body()
+        sep.save()
+        SEPAuthor.objects.bulk_create(_import_authors(sep, parsed, users_by_handle))
+        record(actor=by, verb="sep.imported", target=sep, at=now,
+               data={"file": parsed.file, "status": status, "number": sep.number, "title": sep.title,
+                     "warnings": parsed.warnings})  # fmt: skip
+        return "created", []
+
+    sep = existing
+    changed = []
+    for k, v in body_fields.items():
+        if getattr(sep, k) != v:
+            setattr(sep, k, v)
+            changed.append(k)
+    for k, v in optional.items():
+        if v is None:
+            continue
+        current = getattr(sep, f"{k}_id") if k in ("sponsor", "group", "superseded_by") else getattr(sep, k)
+        new = v.pk if k in ("sponsor", "group", "superseded_by") else v
+        if current != new:
+            setattr(sep, k, v)
+            changed.append(k)
+    if "body" in changed:
+        sep.render_body()
+        changed += ["body_html", "outline"]
+    old_authors = [a.as_tuple() for a in sep.authors.all()]
+    new_rows = _import_authors(sep, parsed, users_by_handle)
+    if old_authors != [a.as_tuple() for a in new_rows]:
+        sep.authors.all().delete()
+        SEPAuthor.objects.bulk_create(new_rows)
+        changed.append("authors")
+    new_status = parsed.status
+    if new_status == Status.SUPERSEDED and sep.superseded_by_id is None:
+        parsed.warnings.append("Superseded without a known successor; status left as it is.")
+        new_status = None
+    status_changed = new_status is not None and new_status != sep.status
+    if not changed and not status_changed:
+        return "unchanged", []
+    fields = [f for f in changed if f != "authors"]
+    sep.last_activity_at = now
+    sep.version += 1
+    fields += ["last_activity_at", "version"]
+    old_status = sep.status
+    if status_changed:
+        sep.status = new_status
+        sep.status_changed_at = now
+        fields += ["status", "status_changed_at"]
+    sep.save(update_fields=fields)
+    if changed:
+        record(actor=by, verb="sep.import_updated", target=sep, at=now,
+               data={"file": parsed.file, "fields": changed, "number": sep.number})  # fmt: skip
+    if status_changed:
+        record_status_change(sep=sep, by=by, old=old_status, new=new_status, now=now,
+                             reason=f"import: {old_status} -> {new_status}", extra={"file": parsed.file})  # fmt: skip
+        changed.append("status")
+    return "updated", changed
+
+
+def models_q_name(name):
+    from django.db.models import Q
+
+    name = name.strip()
+    return Q(name__iexact=name) | Q(slug__iexact=name)

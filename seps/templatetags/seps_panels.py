@@ -1,0 +1,47 @@
+"""`{% load seps_panels %}{% group_seps_panel group %}`: the group page's list of its SEPs."""
+
+from django import template
+
+from ..models import SEP
+
+register = template.Library()
+
+PANEL_LIMIT = 50
+
+
+@register.inclusion_tag("seps/_group_panel.html")
+def group_seps_panel(group):
+    """One query whatever the number of SEPs (sponsor joined; authors not shown here)."""
+    seps = list(
+        SEP.objects.filter(group=group)
+        .select_related("sponsor")
+        .only("number", "title", "status", "type", "sponsor__display_name", "sponsor__username",
+              "sponsor__first_name", "sponsor__last_name", "sponsor__github", "last_activity_at", "group_id")
+        .in_lifecycle_order()[: PANEL_LIMIT + 1]
+    )  # fmt: skip
+    return {"group": group, "seps": seps[:PANEL_LIMIT], "more": len(seps) > PANEL_LIMIT}
+
+
+@register.inclusion_tag("seps/_user_panel.html")
+def user_seps_panel(user):
+    """Dashboard: open SEPs the person sponsors or authors; the review queue size for core maintainers."""
+    from django.db.models import Count, Q
+
+    from ..models import Status
+
+    open_statuses = [Status.PROPOSAL, Status.DRAFT, Status.IN_REVIEW, Status.ACCEPTED]
+    mine = Q(sponsor=user) | Q(authors__user=user)
+    if user.github:
+        mine |= Q(authors__github__iexact=user.github)
+    seps = list(
+        SEP.objects.filter(mine, status__in=open_statuses)
+        .distinct()
+        .only("number", "title", "status", "sponsor_id", "last_activity_at")
+        .order_by("-last_activity_at")[:PANEL_LIMIT]
+    )
+    queue = None
+    if user.is_core_maintainer:
+        queue = SEP.objects.aggregate(
+            in_review=Count("pk", filter=Q(status=Status.IN_REVIEW)), draft=Count("pk", filter=Q(status=Status.DRAFT))
+        )
+    return {"seps": seps, "queue": queue, "viewer": user}

@@ -1,0 +1,406 @@
+"""Pages: index, SEP page, transitions (the view ladder), edit, review queue (S8, S9), feeds, panel."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal.models import Event, LadderRole
+from seps import services
+from seps.models import SEP, RoadmapArea, SEPAuthor, SEPType, Status
+from tests.factories import GroupFactory, UserFactory
+
+from .factories import SEPAuthorFactory, SEPFactory
+
+
+def many_seps(n, **kw):
+    groups = [GroupFactory(), GroupFactory()]
+    sponsor = UserFactory(ladder_role=LadderRole.MAINTAINER)
+    now = timezone.now()
+    seps = SEP.objects.bulk_create(
+        [
+            SEP(number=50_000 + i, title=f"Bulk {i}", slug=f"bulk-{i}", status=Status.values[i % 5],
+                type=SEPType.values[i % 4], group=groups[i % 2], sponsor=sponsor if i % 5 else None,
+                roadmap_area=RoadmapArea.AGENTS if i % 3 == 0 else "", body="## A\n\ntext",
+                body_html="<h2>A</h2>", status_changed_at=now - timedelta(days=i % 40), last_activity_at=now, **kw)
+            for i in range(n)
+        ]
+    )  # fmt: skip
+    SEPAuthor.objects.bulk_create(
+        [SEPAuthor(sep=s, position=j, name=f"A{j}", github=f"a{s.number}-{j}") for s in seps for j in range(2)]
+    )
+    return seps
+
+
+# --- index -------------------------------------------------------------------------------------
+
+
+def test_s2_index_groups_by_status_in_lifecycle_order(client, db):
+    SEPFactory(number=7001, status=Status.FINAL, title="Finished thing")
+    SEPFactory(number=7002, status=Status.PROPOSAL, title="Fresh idea")
+    SEPFactory(number=7003, status=Status.IN_REVIEW, title="Under review")
+    html = client.get("/seps/").content.decode()
+    order = [html.index(h) for h in ("<h2>Proposal</h2>", "<h2>In review</h2>", "<h2>Final</h2>")]
+    assert order == sorted(order)
+    assert "Fresh idea" in html and "SEP-7003" in html
+
+
+def test_s1_index_filters_by_status_type_group_sponsor_and_text(client, db, sponsor):
+    g = GroupFactory(name="Transport WG", slug="transport-wg")
+    hit = SEPFactory(status=Status.DRAFT, type=SEPType.PROCESS, group=g, sponsor=sponsor, title="Stream resumption",
+                     body="## Abstract\n\nAbout reconnect tokens.")  # fmt: skip
+    SEPFactory(status=Status.DRAFT, type=SEPType.PROCESS, group=None, sponsor=sponsor, title="Other thing")
+    SEPFactory(status=Status.FINAL, type=SEPType.PROCESS, group=g, title="Final thing")
+    url = f"/seps/?status=draft&type=process&group=transport-wg&sponsor={sponsor.github}&q=reconnect"
+    html = client.get(url).content.decode()
+    assert hit.title in html and "Other thing" not in html and "Final thing" not in html
+    assert "1 SEP match" in html
+    assert "Stream resumption" in client.get("/seps/?q=STREAM").content.decode()  # title search, any case
+    assert "No SEP matches these filters." in client.get("/seps/?q=nothing-like-this").content.decode()
+
+
+def test_s1_index_htmx_returns_only_results_partial(client, db, htmx_headers):
+    SEPFactory(title="Partial me")
+    r = client.get("/seps/?status=proposal", **htmx_headers)
+    html = r.content.decode()
+    assert r.status_code == 200 and 'id="sep-results"' in html and "<html" not in html and "Partial me" in html
+
+
+def test_s1_index_empty_state(client, db):
+    assert "No SEPs yet" in client.get("/seps/").content.decode()
+
+
+def test_s1_index_bad_filter_value_is_ignored_not_500(client, db):
+    SEPFactory(title="Still listed")
+    r = client.get("/seps/?status=bogus&page=999")
+    assert r.status_code == 200 and "Still listed" in r.content.decode()
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+INDEX_BUDGET = 5  # groups and sponsors for the filters, count, page, authors
+SEP_PAGE_BUDGET = 10  # session, user, SEP, authors, supersedes, group leads, timeline (+ slack)
+QUEUE_BUDGET = 9  # session, user, two counts, page count, page, authors (+ slack)
+
+
+@pytest.mark.parametrize("url", ["/seps/", "/seps/?status=draft&type=process&q=Bulk&sponsor=x&group=y"])
+def test_s1_index_query_budget_does_not_grow(client, db, django_assert_max_num_queries, url):
+    many_seps(3)
+    with django_assert_max_num_queries(INDEX_BUDGET):
+        client.get(url)
+    small = _queries(client, url)
+    SEP.objects.all().delete()
+    many_seps(300)
+    with django_assert_max_num_queries(INDEX_BUDGET):
+        client.get(url)
+    assert _queries(client, url) == small
+
+
+# --- SEP page ----------------------------------------------------------------------------------
+
+
+def test_s1_sep_page_shows_sanitized_body_outline_and_metadata(client, db, sponsor):
+    succ = SEPFactory(number=8100)
+    sep = SEPFactory(
+        number=8001, status=Status.SUPERSEDED, superseded_by=succ, sponsor=sponsor, title="Safe <b>body</b>",
+        body="## Abstract\n\nHello <script>alert(1)</script>\n\n[x](javascript:alert(1))\n\n## Motivation\n\nWhy.",
+        pr_url="https://example.test/pull/8001", reference_implementation="https://example.test/impl",
+        roadmap_area=RoadmapArea.TRANSPORT,
+    )  # fmt: skip
+    SEPAuthorFactory(sep=sep, name="Writer One", github="w-one")
+    html = client.get("/seps/8001/").content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html and 'href="javascript' not in html
+    assert 'href="#abstract"' in html and 'href="#motivation"' in html
+    assert "Writer One (@w-one)" in html and sponsor.name in html
+    assert 'href="https://example.test/pull/8001"' in html and "Transport evolution" in html
+    assert 'href="/seps/8100/"' in html
+    assert "Supersedes" in client.get("/seps/8100/").content.decode()
+    assert client.get("/seps/424242/").status_code == 404
+
+
+def test_s6_sep_page_timeline_shows_who_when_why(client, make_sep, sponsor, core_maintainer):
+    sep = make_sep()
+    services.sep_sponsor(sep=sep, by=sponsor, reason="I will shepherd this one.")
+    services.sep_submit_for_review(sep=sep, by=sponsor, reason="Ready for review now.")
+    html = client.get(sep.get_absolute_url()).content.decode()
+    assert html.index("I will shepherd this one.") < html.index("Ready for review now.")
+    assert "proposal → draft" in html and "draft → in-review" in html and sponsor.name in html
+
+
+def test_s1_sep_page_query_budget_does_not_grow(client, db, sponsor, core_maintainer, client_for):
+    sep = SEPFactory(status=Status.IN_REVIEW, sponsor=sponsor, group=GroupFactory(delegated_sep_authority=True))
+    SEPAuthorFactory(sep=sep)
+    services.sep_return_to_draft(sep=sep, by=core_maintainer, reason="more")
+    c = client_for(core_maintainer)
+    small = _queries(c, sep.get_absolute_url())
+    SEPAuthorFactory.create_batch(30, sep=sep)
+    for i in range(15):
+        services.sep_submit_for_review(sep=sep, by=sponsor, reason=f"again {i}")
+        services.sep_return_to_draft(sep=sep, by=core_maintainer, reason=f"back {i}")
+    assert _queries(c, sep.get_absolute_url()) == small
+    assert small <= SEP_PAGE_BUDGET
+
+
+# --- transitions: the view ladder ----------------------------------------------------------------
+
+
+def post(c, sep, action, data, **extra):
+    payload = {f"{action}-{k}": v for k, v in data.items()}
+    return c.post(f"/seps/{sep.number}/{action}/", payload, **extra)
+
+
+def test_s3_transition_view_anonymous_redirected_to_login(client, make_sep):
+    sep = make_sep()
+    r = post(client, sep, "sponsor", {"reason": "x"})
+    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    sep.refresh_from_db()
+    assert sep.status == Status.PROPOSAL
+
+
+def test_s4_transition_view_refuses_member_without_right(client_for, make_sep, org_member):
+    sep = make_sep()
+    r = post(client_for(org_member), sep, "sponsor", {"reason": "x"})
+    assert r.status_code == 403
+    sep.refresh_from_db()
+    assert sep.status == Status.PROPOSAL and sep.sponsor is None
+
+
+def test_s3_transition_view_success_plain_post(client_for, make_sep, maintainer):
+    sep = make_sep()
+    r = post(client_for(maintainer), sep, "sponsor", {"reason": "Happy to sponsor"})
+    assert r.status_code == 302 and r["Location"] == sep.get_absolute_url()
+    sep.refresh_from_db()
+    assert (sep.status, sep.sponsor) == (Status.DRAFT, maintainer)
+
+
+def test_s3_transition_view_htmx_returns_state_partial(client_for, make_sep, sponsor, htmx_headers):
+    sep = make_sep(status=Status.DRAFT, sponsor=sponsor)
+    r = post(client_for(sponsor), sep, "submit", {"reason": "Ready"}, **htmx_headers)
+    html = r.content.decode()
+    assert r.status_code == 200 and html.lstrip().startswith('<div id="sep-state"') and "<html" not in html
+    assert 'data-status="in-review"' in html and "Ready" in html
+    sep.refresh_from_db()
+    assert sep.status == Status.IN_REVIEW
+
+
+def test_s6_transition_view_bad_input_clear_error_nothing_changed(client_for, make_sep, core_maintainer, htmx_headers):
+    sep = make_sep(status=Status.IN_REVIEW)
+    c = client_for(core_maintainer)
+    r = post(c, sep, "accept", {"reason": "  "})
+    assert r.status_code == 400 and "Give a rationale" in r.content.decode()
+    r = post(c, sep, "accept", {"reason": ""}, **htmx_headers)
+    assert r.status_code == 200 and "Give a rationale" in r.content.decode() and "<html" not in r.content.decode()
+    sep.refresh_from_db()
+    assert sep.status == Status.IN_REVIEW and not Event.objects.exists()
+
+
+def test_s3_transition_view_domain_error_wrong_state_is_400(client_for, make_sep, core_maintainer):
+    sep = make_sep(status=Status.DRAFT)
+    r = post(client_for(core_maintainer), sep, "accept", {"reason": "go"})
+    assert r.status_code == 400 and "needs it to be in review" in r.content.decode()
+
+
+def test_s3_superseded_via_view_requires_existing_successor(client_for, make_sep, core_maintainer):
+    sep = make_sep(status=Status.FINAL)
+    c = client_for(core_maintainer)
+    r = post(c, sep, "supersede", {"reason": "replaced", "successor": "777777"})
+    assert r.status_code == 400 and "no SEP-777777" in r.content.decode()
+    other = SEPFactory()
+    r = post(c, sep, "supersede", {"reason": "replaced", "successor": str(other.number)})
+    assert r.status_code == 302
+    sep.refresh_from_db()
+    assert sep.superseded_by == other
+
+
+def test_s3_final_via_view_with_reference_implementation(client_for, make_sep, core_maintainer):
+    sep = make_sep(status=Status.ACCEPTED)
+    c = client_for(core_maintainer)
+    assert post(c, sep, "finalize", {"reason": "merged"}).status_code == 400
+    r = post(c, sep, "finalize", {"reason": "merged", "reference_implementation": "https://example.test/sdk/1"})
+    assert r.status_code == 302
+    sep.refresh_from_db()
+    assert sep.status == Status.FINAL
+
+
+def test_s3_transition_forms_shown_only_to_people_allowed(client, client_for, make_sep, maintainer, org_member):
+    sep = make_sep()
+    assert "Sponsor this SEP" in client_for(maintainer).get(sep.get_absolute_url()).content.decode()
+    assert "Sponsor this SEP" not in client_for(org_member).get(sep.get_absolute_url()).content.decode()
+    assert "Sponsor this SEP" not in client.get(sep.get_absolute_url()).content.decode()
+
+
+def test_s3_unknown_transition_is_404(client_for, make_sep, core_maintainer):
+    sep = make_sep()
+    assert post(client_for(core_maintainer), sep, "teleport", {"reason": "x"}).status_code == 404
+
+
+def test_s3_author_withdraws_via_view(client_for, make_sep, author):
+    sep = make_sep(status=Status.IN_REVIEW)
+    r = post(client_for(author), sep, "withdraw", {"reason": "Moving on"})
+    assert r.status_code == 302
+    sep.refresh_from_db()
+    assert sep.status == Status.WITHDRAWN
+
+
+# --- edit ----------------------------------------------------------------------------------------
+
+
+def test_s3_edit_view_ladder(client, client_for, make_sep, author, contributor, htmx_headers):
+    sep = make_sep(status=Status.DRAFT)
+    url = f"/seps/{sep.number}/edit/"
+    data = {"title": "Better title", "type": SEPType.PROCESS, "group": "", "pr_url": "", "discussion_url": "",
+            "reference_implementation": ""}  # fmt: skip
+    assert client.get(url).status_code == 302
+    assert client_for(contributor).post(url, data).status_code == 403
+    c = client_for(author)
+    assert c.get(url).status_code == 200
+    bad = c.post(url, {**data, "title": "", "pr_url": "not a url"})
+    assert bad.status_code == 400 and "Enter a valid URL" in bad.content.decode()
+    r = c.post(url, {**data, "title": ""}, **htmx_headers)
+    assert r.status_code == 200 and 'id="sep-edit"' in r.content.decode() and "<html" not in r.content.decode()
+    sep.refresh_from_db()
+    assert sep.title != "Better title"
+    assert c.post(url, data).status_code == 302
+    sep.refresh_from_db()
+    assert (sep.title, sep.type) == ("Better title", SEPType.PROCESS)
+    sep.status = Status.ACCEPTED
+    sep.save()
+    assert c.get(url).status_code == 403
+
+
+# --- review queue (S8, S9) ----------------------------------------------------------------------
+
+
+def test_s9_review_queue_ladder(client, client_for, maintainer, core_maintainer, htmx_headers):
+    assert client.get("/seps/review/").status_code == 302
+    assert client_for(maintainer).get("/seps/review/").status_code == 403
+    c = client_for(core_maintainer)
+    assert "Nothing waits for review." in c.get("/seps/review/").content.decode()
+    r = c.get("/seps/review/", **htmx_headers)
+    assert 'id="sep-queue"' in r.content.decode() and "<html" not in r.content.decode()
+
+
+def test_s8_s9_review_queue_order_in_review_first_roadmap_first_longest_wait(client_for, core_maintainer, db):
+    now = timezone.now()
+
+    def mk(number, status, days, area=""):
+        return SEPFactory(number=number, status=status, roadmap_area=area, status_changed_at=now - timedelta(days=days))
+
+    mk(1, Status.DRAFT, 50)
+    mk(2, Status.DRAFT, 10, RoadmapArea.GOVERNANCE)
+    mk(3, Status.IN_REVIEW, 5)
+    mk(4, Status.IN_REVIEW, 20)
+    mk(5, Status.IN_REVIEW, 2, RoadmapArea.TRANSPORT)
+    mk(6, Status.DRAFT, 90)
+    mk(7, Status.ACCEPTED, 300)
+    mk(8, Status.PROPOSAL, 300)
+    html = client_for(core_maintainer).get("/seps/review/").content.decode()
+    order = [n for n in (5, 4, 3, 2, 6, 1) if f"SEP-{n}<" in html]
+    positions = [html.index(f">SEP-{n}<") for n in (5, 4, 3, 2, 6, 1)]
+    assert order == [5, 4, 3, 2, 6, 1] and positions == sorted(positions)
+    assert ">SEP-7<" not in html and ">SEP-8<" not in html
+    assert "90 days" in html and "Governance maturation" in html
+
+
+def test_s9_review_queue_query_budget_does_not_grow(client_for, core_maintainer, db):
+    c = client_for(core_maintainer)
+    many_seps(5)
+    small = _queries(c, "/seps/review/")
+    SEP.objects.all().delete()
+    many_seps(200)
+    assert _queries(c, "/seps/review/") == small <= QUEUE_BUDGET
+
+
+# --- feeds and the group panel ---------------------------------------------------------------------
+
+
+def test_s6_atom_feeds_overall_and_per_group(client, make_sep, sponsor, core_maintainer):
+    g1, g2 = GroupFactory(slug="g-one"), GroupFactory(slug="g-two")
+    a = make_sep(group=g1, title="First in g1")
+    b = make_sep(group=g2, title="Second in g2")
+    services.sep_sponsor(sep=a, by=sponsor, reason="Taking it on")
+    services.sep_sponsor(sep=b, by=sponsor, reason="Also this one")
+    r = client.get("/seps/feed/")
+    xml = r.content.decode()
+    assert r["Content-Type"].startswith("application/atom+xml")
+    assert "First in g1" in xml and "Second in g2" in xml and "Taking it on" in xml
+    assert "proposal → draft" in xml
+    xml1 = client.get("/seps/feed/group/g-one/").content.decode()
+    assert "First in g1" in xml1 and "Second in g2" not in xml1
+    assert client.get("/seps/feed/group/nope/").status_code == 404
+
+
+def test_s1_group_panel_lists_group_seps_with_fixed_queries(db):
+    g = GroupFactory()
+    SEPFactory(group=g, title="Panel one", status=Status.DRAFT, sponsor=UserFactory(ladder_role=LadderRole.MAINTAINER))
+    SEPFactory(group=GroupFactory(), title="Not this group")
+    tpl = Template("{% load seps_panels %}{% group_seps_panel group %}")
+    with CaptureQueriesContext(connection) as small:
+        html = tpl.render(Context({"group": g}))
+    assert "Panel one" in html and "Not this group" not in html
+    for _i in range(40):
+        SEPFactory(group=g, sponsor=UserFactory(ladder_role=LadderRole.MAINTAINER))
+    with CaptureQueriesContext(connection) as big:
+        tpl.render(Context({"group": g}))
+    assert len(big) == len(small) == 1
+    empty = Template("{% load seps_panels %}{% group_seps_panel group %}").render(Context({"group": GroupFactory()}))
+    assert "No SEPs belong to this group yet." in empty
+
+
+def test_s1_budgets_hold_with_5000_seps(client_for, core_maintainer, db):
+    from seps import bench
+
+    c = client_for(core_maintainer)
+    SEPFactory(number=1, status=Status.IN_REVIEW)
+    before = {u: _queries(c, u) for u in ("/seps/", "/seps/review/", "/seps/1/")}
+    bench.seed()
+    assert SEP.objects.count() == bench.COUNT + 1
+    after = {u: _queries(c, u) for u in ("/seps/", "/seps/review/", "/seps/1/", f"/seps/{bench.BASE + 1}/")}
+    for u, n in before.items():
+        assert after[u] == n, u
+    assert after["/seps/"] <= INDEX_BUDGET + 2  # signed in: session and user
+    assert after["/seps/1/"] <= SEP_PAGE_BUDGET and after["/seps/review/"] <= QUEUE_BUDGET
+    bench.seed()  # idempotent
+    assert SEP.objects.count() == bench.COUNT + 1
+    assert [label for label, _ in bench.urls()] == ["SEP index", "SEP page"]
+
+
+def test_s6_feed_answers_conditional_get_until_next_change(client, make_sep, sponsor, core_maintainer):
+    sep = make_sep()
+    services.sep_sponsor(sep=sep, by=sponsor, reason="Taking it on")
+    etag = client.get("/seps/feed/")["ETag"]
+    assert client.get("/seps/feed/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    services.sep_submit_for_review(sep=sep, by=sponsor, reason="Ready")
+    assert client.get("/seps/feed/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_s9_user_panel_lists_own_open_seps_and_queue_with_fixed_queries(make_sep, author, sponsor, core_maintainer):
+    mine = make_sep(status=Status.DRAFT, sponsor=sponsor, title="Mine as author")
+    make_sep(status=Status.FINAL, title="Closed one")
+    SEPFactory(status=Status.IN_REVIEW, title="Someone else's")
+    tpl = Template("{% load seps_panels %}{% user_seps_panel user %}")
+    with CaptureQueriesContext(connection) as ctx:
+        html = tpl.render(Context({"user": author}))
+    assert "Mine as author" in html and "Closed one" not in html and "Someone else" not in html
+    assert len(ctx) == 1
+    html = tpl.render(Context({"user": sponsor}))
+    assert "Mine as author" in html and "you sponsor it" in html
+    html = tpl.render(Context({"user": core_maintainer}))
+    assert "1 in review, 1 draft." in html and "You neither sponsor nor author" in html
+    assert mine.pk
+
+
+def test_s1_outline_text_is_plain_and_body_rendered_once_on_save(db):
+    sep = SEPFactory(body="## Using `tasks/get` with **care**\n\ntext\n\n### Sub_part\n")
+    assert sep.outline == [
+        {"level": 2, "text": "Using tasks/get with care", "anchor": "using-tasksget-with-care"},
+        {"level": 3, "text": "Sub_part", "anchor": "sub_part"},
+    ]
+    assert "<code>tasks/get</code>" in SEP.objects.get(pk=sep.pk).body_html
