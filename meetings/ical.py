@@ -1,0 +1,107 @@
+"""iCalendar (RFC 5545) feeds with icalendar: stable UIDs, SEQUENCE, STATUS, VTIMEZONE, DTSTAMP, URL.
+
+Feeds answer conditional GETs: the ETag and Last-Modified come from one aggregate over the rows
+the feed holds (count, latest `updated_at`, latest group version), so any write changes them.
+"""
+
+import hashlib
+from datetime import timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Max
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
+from icalendar import Calendar, Event, Timezone, vText
+
+from .models import Meeting
+
+FEED_PAST = timedelta(days=90)
+FEED_LIMIT = 500
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+def uid_for(meeting) -> str:
+    host = settings.SITE_URL.split("://", 1)[-1].split("/")[0].split(":")[0] or "portal"
+    return f"meeting-{meeting.pk}@{host}"
+
+
+@cache
+def _vtimezone(name: str) -> bytes:
+    return Timezone.from_tzid(name, first_date=timezone.now().date().replace(year=2020, month=1, day=1)).to_ical()
+
+
+def feed_queryset(qs, now=None):
+    """What a feed holds: valid meetings (published, or cancelled after publication), recent and future."""
+    now = now or timezone.now()
+    return qs.valid().filter(starts_at__gte=now - FEED_PAST).select_related("group").order_by("starts_at", "pk")
+
+
+def version_of(qs) -> tuple[str, object]:
+    """(ETag, Last-Modified) for the rows of `qs`: one query."""
+    agg = qs.order_by().aggregate(n=Count("pk"), last=Max("updated_at"), gv=Max("group__version"), seq=Max("sequence"))
+    raw = f"{agg['n']}:{agg['last'] and agg['last'].isoformat()}:{agg['gv']}:{agg['seq']}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32], agg["last"]
+
+
+def describe(meeting) -> str:
+    url = settings.SITE_URL + meeting.get_absolute_url()
+    parts = []
+    if meeting.status == Meeting.Status.CANCELLED:
+        parts.append(f"Cancelled: {meeting.cancelled_reason}")
+    parts.append(f"{meeting.group.name}: agenda, notes and attendance at {url}")
+    parts.append(f"Join: {meeting.join_url}")
+    if meeting.agenda_md:
+        parts.append(meeting.agenda_md[:2000])
+    return "\n\n".join(parts)
+
+
+def build_calendar(meetings, name: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", f"-//{settings.SITE_NAME}//meetings//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    zones = set()
+    events = []
+    for m in meetings:
+        zones.add(m.timezone_name)
+        ev = Event()
+        ev.add("uid", uid_for(m))
+        ev.add("dtstamp", m.updated_at.astimezone(ZoneInfo("UTC")).replace(microsecond=0))
+        ev.add("sequence", m.sequence)
+        ev.add("summary", f"{m.title} ({m.group.name})")
+        ev.add("dtstart", m.starts_at.astimezone(m.zone))
+        ev.add("dtend", m.ends_at.astimezone(m.zone))
+        ev.add("url", settings.SITE_URL + m.get_absolute_url())
+        ev.add("location", vText(m.join_url))
+        ev.add("description", describe(m))
+        ev.add("last-modified", m.updated_at.astimezone(ZoneInfo("UTC")).replace(microsecond=0))
+        ev.add("status", "CANCELLED" if m.status == Meeting.Status.CANCELLED else "CONFIRMED")
+        ev.add("transp", "OPAQUE")
+        events.append(ev)
+    for zone in sorted(zones):
+        cal.add_component(Timezone.from_ical(_vtimezone(zone)))
+    for ev in events:
+        cal.add_component(ev)
+    return cal.to_ical()
+
+
+def calendar_response(request, qs, name: str, filename: str):
+    """Render `qs` (already limited by `feed_queryset`) as a feed, or 304 if the client has it."""
+    etag, last = version_of(qs)
+    etag = quote_etag(etag)
+    response = get_conditional_response(request, etag=etag, last_modified=last and int(last.timestamp()))
+    if response is None:
+        body = build_calendar(list(qs[:FEED_LIMIT]), name)
+        response = HttpResponse(body, content_type=CONTENT_TYPE)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["ETag"] = etag
+    if last:
+        response["Last-Modified"] = http_date(last.timestamp())
+    response["Cache-Control"] = "no-cache"  # revalidate every time: never a stale agenda
+    return response

@@ -1,0 +1,18 @@
+"""`{% load meetings_panels %}{% group_meetings_panel group %}`: next meetings and recent notes of a group.
+
+Fixed number of queries (three) whatever the number of meetings.
+"""
+
+from django import template
+
+from meetings.links import feed_group_url
+from meetings.selectors import group_panel
+
+register = template.Library()
+
+
+@register.inclusion_tag("meetings/_group_panel.html")
+def group_meetings_panel(group, upcoming=3, recent=3):
+    ctx = group_panel(group, upcoming=upcoming, recent=recent)
+    ctx["feed_url"] = feed_group_url(group.slug)
+    return ctx
