@@ -234,6 +234,19 @@ class Meeting(models.Model):
         return self.notes_published_at - self.ends_at if self.notes_published_at else None
 
     @property
+    def notes_after_label(self) -> str:
+        """`30 hours` (M4 is counted in hours), `less than an hour`, or days beyond a week."""
+        after = self.notes_after
+        if after is None:
+            return ""
+        hours = int(after.total_seconds() // 3600)
+        if hours < 1:
+            return "less than an hour"
+        if hours >= 24 * 7:
+            return f"{hours // 24} days"
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+
+    @property
     def is_notes_overdue(self) -> bool:
         return (
             self.status == self.Status.PUBLISHED and self.notes_overdue_at is not None and not self.notes_published_at
