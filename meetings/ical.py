@@ -10,6 +10,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache as django_cache
 from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.utils import timezone
@@ -20,7 +21,8 @@ from icalendar import Calendar, Event, Timezone, vText
 from .models import Meeting
 
 FEED_PAST = timedelta(days=90)
-FEED_LIMIT = 500
+FEED_UPCOMING_LIMIT = 400  # a feed holds the next meetings first, then the most recent past ones
+FEED_PAST_LIMIT = 100
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
@@ -42,8 +44,10 @@ def feed_queryset(qs, now=None):
 
 def version_of(qs) -> tuple[str, object]:
     """(ETag, Last-Modified) for the rows of `qs`: one query."""
-    agg = qs.order_by().aggregate(n=Count("pk"), last=Max("updated_at"), gv=Max("group__version"), seq=Max("sequence"))
-    raw = f"{agg['n']}:{agg['last'] and agg['last'].isoformat()}:{agg['gv']}:{agg['seq']}"
+    agg = qs.order_by().aggregate(
+        n=Count("pk"), top=Max("pk"), last=Max("updated_at"), gv=Max("group__version"), seq=Max("sequence")
+    )
+    raw = f"{agg['n']}:{agg['top']}:{agg['last'] and agg['last'].isoformat()}:{agg['gv']}:{agg['seq']}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32], agg["last"]
 
 
@@ -97,7 +101,15 @@ def calendar_response(request, qs, name: str, filename: str):
     etag = quote_etag(etag)
     response = get_conditional_response(request, etag=etag, last_modified=last and int(last.timestamp()))
     if response is None:
-        body = build_calendar(list(qs[:FEED_LIMIT]), name)
+        # rendered output cached under the version: a write changes the key, never a stale agenda
+        key = "meetings:ics:" + hashlib.sha256(f"{request.path}|{etag}|{name}".encode()).hexdigest()
+        body = django_cache.get(key)
+        if body is None:
+            now = timezone.now()
+            upcoming = list(qs.filter(ends_at__gt=now)[:FEED_UPCOMING_LIMIT])
+            past = list(qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk")[:FEED_PAST_LIMIT])
+            body = build_calendar([*reversed(past), *upcoming], name)
+            django_cache.set(key, body, timeout=24 * 3600)
         response = HttpResponse(body, content_type=CONTENT_TYPE)
         response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = etag
