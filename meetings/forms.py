@@ -41,7 +41,7 @@ class MeetingForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
-    timezone_name = TimezoneField(label="Time zone")
+    timezone_name = TimezoneField(label="Meeting time zone")
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=12 * 60, initial=60)
     join_url = forms.URLField(label="Join link", max_length=500, assume_scheme="https")
     agenda_md = forms.CharField(
@@ -101,7 +101,7 @@ class SeriesForm(forms.Form):
     frequency = forms.ChoiceField(choices=MeetingSeries.Frequency.choices)
     first_date = forms.DateField(label="First meeting on", widget=forms.DateInput(attrs={"type": "date"}))
     local_time = forms.TimeField(label="Start time (local)", widget=forms.TimeInput(attrs={"type": "time"}))
-    timezone_name = TimezoneField(label="Time zone")
+    timezone_name = TimezoneField(label="Meeting time zone")
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=12 * 60, initial=60)
     join_url = forms.URLField(label="Join link", max_length=500, assume_scheme="https")
     agenda_md = forms.CharField(
@@ -118,8 +118,12 @@ class SeriesForm(forms.Form):
     )
 
     def __init__(self, *args, groups=None, **kwargs):
+        from .models import governance_labels
+
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups if groups is not None else Group.objects.none()
+        days = governance_labels()["ahead_days"]
+        self.fields["auto_publish"].label = f"Publish generated meetings that are at least {days} days ahead"
 
 
 class PublishForm(forms.Form):

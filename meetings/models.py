@@ -29,6 +29,14 @@ def earliest_publishable_start(now=None):
     return (now or timezone.now()) + publish_ahead()
 
 
+def governance_labels() -> dict:
+    """The M2/M4 durations for texts (templates, messages), from settings like every deadline."""
+    return {
+        "ahead_days": publish_ahead().days,
+        "due_hours": int(governance("NOTES_DUE_AFTER_END").total_seconds() // 3600),
+    }
+
+
 class MeetingSeries(models.Model):
     """A recurring series (M7); `generate_series` creates its meetings over a rolling window."""
 
@@ -224,6 +232,17 @@ class Meeting(models.Model):
     @property
     def published_ahead(self):
         return self.starts_at - self.published_at if self.published_at else None
+
+    @property
+    def published_ahead_label(self) -> str:
+        """`9 days` (rounded to whole days from two days on), else hours."""
+        ahead = self.published_ahead
+        if ahead is None:
+            return ""
+        hours = ahead.total_seconds() / 3600
+        if hours >= 48:
+            return f"{round(hours / 24)} days"
+        return f"{max(int(hours), 0)} hour{'s' if int(hours) != 1 else ''}"
 
     @property
     def published_late(self) -> bool:

@@ -434,7 +434,14 @@ def _notice(kind, meeting, due_at, template, **extra):
         due_at=due_at,
         recipients=leads_of(meeting.group_id),
         template=f"email/meetings/{template}",
-        context={"meeting": meeting, "group": meeting.group, "url": _site_url(meeting), **extra},
+        context={
+            "meeting": meeting,
+            "group": meeting.group,
+            "url": _site_url(meeting),
+            "ahead_days": publish_ahead().days,
+            "due_hours": int(settings.GOVERNANCE["NOTES_DUE_AFTER_END"].total_seconds() // 3600),
+            **extra,
+        },
     )
 
 

@@ -27,7 +27,7 @@ from .forms import (
     PublishForm,
     SeriesForm,
 )
-from .models import AgendaItem, Meeting
+from .models import AgendaItem, Meeting, governance_labels
 from .rules import is_group_lead, lead_group_ids
 from .selectors import compliance_rows
 
@@ -103,6 +103,7 @@ def _detail_context(request, meeting, **extra):
         "agenda_form": AgendaItemForm(),
         "publish_form": PublishForm(),
         "cancel_form": CancelForm(),
+        **governance_labels(),
     }
     ctx["ics_url"] = _reverse_ics(meeting)
     ctx["group_feed_webcal"] = links.webcal(ctx["group_feed_url"])
@@ -213,6 +214,7 @@ def decide_item(request, pk, item_pk):
 
 # --- forms on their own pages --------------------------------------------------------------------
 def _form_page(request, template, ctx, status=200):
+    ctx = {**governance_labels(), **ctx}
     # htmx swaps only 2xx responses, so its partial (with the errors) comes back as 200
     return render(request, template + ("#form" if request.htmx else ""), ctx, status=200 if request.htmx else status)
 
@@ -239,7 +241,10 @@ def schedule(request):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, "Draft saved. Publish it at least 7 days before it starts.")
+                messages.success(
+                    request,
+                    f"Draft saved. Publish it at least {governance_labels()['ahead_days']} days before it starts.",
+                )
                 if request.htmx:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = meeting.get_absolute_url()
@@ -377,6 +382,7 @@ def compliance(request):
         "overdue": list(Meeting.objects.notes_overdue().select_related("group").order_by("ends_at")[:50]),
         "rows": rows,
         "chart_height": 30 + 34 * len(rows),
+        **governance_labels(),
         "now": now,
     }
     return render(request, "meetings/compliance.html", ctx)

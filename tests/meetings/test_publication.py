@@ -267,3 +267,33 @@ def test_m2_core_maintainer_may_publish_missed_meeting_late(group, lead, core_ma
 def test_m2_factory_meeting_is_published_in_time():
     m = MeetingFactory()
     assert m.is_valid and not m.published_late
+
+
+@pytest.mark.django_db
+def test_m2_refusal_earliest_start_across_dst(group, lead):
+    """Berlin leaves summer time on 25 Oct 2026: the earliest start is named in the new offset."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime(2026, 10, 20, 10, 0, tzinfo=ZoneInfo("UTC"))  # 12:00 CEST
+    with time_machine.travel(now, tick=False):
+        m = schedule(group, lead, now + timedelta(days=6))
+        with pytest.raises(DomainError) as exc:
+            services.meeting_publish(meeting=m, by=lead)
+    # 7 x 24 h later is 27 Oct 10:00 UTC = 11:00 CET (not 12:00)
+    assert "Tue 27 Oct 2026, 11:00 Europe/Berlin (10:00 UTC)" in exc.value.message
+
+
+@pytest.mark.django_db
+def test_m2_cutoff_and_reminder_across_dst(group, lead):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    start = datetime(2026, 10, 29, 16, 0, tzinfo=ZoneInfo("UTC"))  # 17:00 CET, after the change
+    with time_machine.travel(start - timedelta(days=20), tick=False):
+        m = schedule(group, lead, start)
+    assert m.publication_cutoff == start - AHEAD
+    with time_machine.travel(m.publication_cutoff - timedelta(seconds=1), tick=False):
+        assert tasks.sweep_publication() == {"missed": 0, "reminded": 1}
+    with time_machine.travel(m.publication_cutoff, tick=False):
+        assert tasks.sweep_publication() == {"missed": 1, "reminded": 0}
