@@ -45,6 +45,8 @@ def seed(stdout=None):
     now = timezone.now().replace(microsecond=0)
     if connection.vendor == "postgresql":
         _seed_postgres(groups, have, now)
+    elif connection.vendor == "sqlite":
+        _seed_sqlite(groups, have, now)
     else:
         _seed_bulk(groups, have, now)
     if stdout:
@@ -85,6 +87,44 @@ def _seed_postgres(groups, have, now):
         )
     with connection.cursor() as cur:
         cur.execute("ANALYZE meetings_meeting")
+
+
+_SQLITE = """
+WITH RECURSIVE seq(i) AS (SELECT %(have)s UNION ALL SELECT i + 1 FROM seq WHERE i < %(target)s - 1),
+s AS (SELECT i, datetime(%(start)s, '+' || (i * %(span_s)s / %(target)s) || ' seconds') AS t FROM seq)
+INSERT INTO meetings_meeting (
+    group_id, title, starts_at, ends_at, duration, timezone_name, join_url, agenda_md, agenda_html, status,
+    published_at, sequence, created_at, updated_at, notes_md, notes_html, notes_published_at, notes_late,
+    late_publication_reason, cancelled_reason)
+SELECT json_extract(%(ids)s, '$[' || (i %% %(n)s) || ']'), 'Bench sync ' || i, t, datetime(t, '+1 hour'), 3600000000,
+    'Europe/Berlin', 'https://meet.example.org/bench', '- item', '<ul><li>item</li></ul>',
+    CASE WHEN i %% 50 = 0 THEN 'cancelled' ELSE 'published' END,
+    datetime(t, CASE WHEN i %% 7 = 0 THEN '-3 days' ELSE '-8 days' END), 1,
+    datetime(t, '-10 days'), datetime(t, '-8 days'),
+    CASE WHEN t < %(now)s THEN 'Notes' ELSE '' END, CASE WHEN t < %(now)s THEN '<p>Notes</p>' ELSE '' END,
+    CASE WHEN t < %(now)s THEN datetime(t, CASE WHEN i %% 5 = 0 THEN '+60 hours' ELSE '+20 hours' END) END,
+    t < %(now)s AND i %% 5 = 0, '', ''
+FROM s
+"""
+
+
+def _seed_sqlite(groups, have, now):
+    import json
+
+    fmt = "%Y-%m-%d %H:%M:%S"
+    with connection.cursor() as cur:
+        cur.execute(
+            _SQLITE,
+            {
+                "have": have,
+                "target": TARGET,
+                "now": now.strftime(fmt),
+                "start": (now - timedelta(days=3 * 365)).strftime(fmt),
+                "span_s": int(timedelta(days=4 * 365).total_seconds()),
+                "ids": json.dumps([g.pk for g in groups]),
+                "n": len(groups),
+            },
+        )
 
 
 def _seed_bulk(groups, have, now):

@@ -37,6 +37,9 @@ def test_bench_100k_budgets_hold(client, django_assert_max_num_queries):
     assert Meeting.objects.count() == bench.TARGET
     bench.seed()  # idempotent
     assert Meeting.objects.count() == bench.TARGET
+    assert Meeting.objects.valid().count() == bench.TARGET
+    assert Meeting.objects.upcoming().exists() and Meeting.objects.filter(notes_late=True).exists()
+    assert tasks.sweep_notes() == {"overdue": 0, "reminded": 0}  # consistent data: nothing due
     budgets = {"/meetings/": 6, "/meetings/?when=past": 6}
     for label, url in bench.urls():
         with CaptureQueriesContext(connection) as ctx:
