@@ -28,7 +28,7 @@ from .forms import (
     SeriesForm,
 )
 from .models import AgendaItem, Meeting, governance_labels
-from .rules import is_group_lead, lead_group_ids
+from .rules import lead_group_ids
 from .selectors import compliance_rows
 
 PAGE_SIZE = 20
@@ -62,6 +62,9 @@ def index(request):
         "groups": Group.objects.exclude(state=Group.State.PROPOSED).only("name", "slug"),
         "kinds": Group.Kind.choices,
         "feed_all_url": links.feed_all_url(),
+        "private_feed_url": links.feed_private_url(request.user.calendar_token)
+        if request.user.is_authenticated
+        else "",
         "can_schedule": request.user.is_authenticated
         and (request.user.is_core_maintainer or bool(lead_group_ids(request.user))),
         "now": now,
@@ -87,7 +90,6 @@ def _detail_context(request, meeting, **extra):
         "meeting": meeting,
         "now": now,
         "can_manage": can_manage,
-        "is_lead": can_manage and is_group_lead(user, meeting),
         "can_propose": meeting.status == Meeting.Status.PUBLISHED
         and meeting.starts_at > now
         and rules.test_rule("meetings.propose_agenda_item", user, meeting),
