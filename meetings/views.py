@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from groups.models import Group
 from portal.errors import DomainError
@@ -391,27 +391,27 @@ def compliance(request):
 
 
 # --- calendars (M6) ------------------------------------------------------------------------------
-@require_GET
+@require_safe  # calendar clients may probe with HEAD
 def meeting_ics(request, pk):
     meeting = get_object_or_404(Meeting.objects.valid(), pk=pk)
     qs = Meeting.objects.valid().filter(pk=meeting.pk).select_related("group")
     return ical.calendar_response(request, qs, meeting.title, f"meeting-{meeting.pk}.ics")
 
 
-@require_GET
+@require_safe  # calendar clients may probe with HEAD
 def feed_group(request, slug):
     group = get_object_or_404(Group.objects.only("pk", "name", "slug"), slug=slug)
     qs = ical.feed_queryset(Meeting.objects.filter(group=group))
     return ical.calendar_response(request, qs, f"{group.name} meetings", f"{group.slug}-meetings.ics")
 
 
-@require_GET
+@require_safe  # calendar clients may probe with HEAD
 def feed_all(request):
     qs = ical.feed_queryset(Meeting.objects.all())
     return ical.calendar_response(request, qs, "MCP group meetings", "meetings.ics")
 
 
-@require_GET
+@require_safe  # calendar clients may probe with HEAD
 def feed_private(request, token):
     user = User.objects.filter(calendar_token=token, is_active=True).first()
     if user is None:

@@ -137,3 +137,10 @@ def test_m6_times_are_utc_correct_in_other_parser(client, group):
     m = MeetingFactory(group=group, timezone_name="Asia/Kolkata")
     (ev,) = events(parse(client.get(f"/meetings/{m.pk}.ics")))
     assert ev.dtstart.value.astimezone(ZoneInfo("UTC")) == m.starts_at
+
+
+@pytest.mark.django_db
+def test_m6_feeds_answer_head_and_refuse_post(client, group):
+    MeetingFactory(group=group)
+    assert client.head("/meetings/feed.ics").status_code == 200
+    assert client.post("/meetings/feed.ics").status_code == 405

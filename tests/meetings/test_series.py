@@ -117,3 +117,24 @@ def test_m7_m2_generated_drafts_are_swept_like_any_other(group, lead):
         tasks.sweep_publication()
     draft.refresh_from_db()
     assert draft.status == Meeting.Status.MISSED_PUBLICATION
+
+
+@pytest.mark.django_db
+def test_m7_generation_fails_half_way_then_finishes(group, lead):
+    from unittest import mock
+
+    with time_machine.travel(NOW, tick=False):
+        a = make_series(group, lead, title="A")
+        b = make_series(group, lead, title="B")
+        real = services.series_generate
+
+        def flaky(*, series_id, now=None):
+            if series_id == b.pk:
+                raise RuntimeError("worker died")
+            return real(series_id=series_id, now=now)
+
+        with mock.patch.object(services, "series_generate", side_effect=flaky):
+            assert tasks.generate_series() == 8
+        assert a.meetings.count() == 8 and b.meetings.count() == 0
+        assert tasks.generate_series() == 8
+    assert b.meetings.count() == 8 and a.meetings.count() == 8
