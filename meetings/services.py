@@ -160,7 +160,7 @@ def meeting_publish(*, meeting, by, late_reason: str = "") -> Meeting:
         meeting.published_at = now
         meeting.published_by = by
         fields = ["status", "published_at", "published_by", "updated_at", "sequence"]
-        if late or late_reason:
+        if late:  # a reason given for an on-time publication is not a late publication
             meeting.late_publication_reason = late_reason
             meeting.late_published_by = by
             fields += ["late_publication_reason", "late_published_by"]
