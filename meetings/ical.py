@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -42,13 +42,22 @@ def feed_queryset(qs, now=None):
     return qs.valid().filter(starts_at__gte=now - FEED_PAST).select_related("group").order_by("starts_at", "pk")
 
 
-def version_of(qs) -> tuple[str, object]:
-    """(ETag, Last-Modified) for the rows of `qs`: one query."""
-    agg = qs.order_by().aggregate(
-        n=Count("pk"), top=Max("pk"), last=Max("updated_at"), gv=Max("group__version"), seq=Max("sequence")
+def version_of(meetings, groups, now) -> tuple[str, object]:
+    """(ETag, Last-Modified) of a feed: two index-backed aggregates, whatever the number of rows.
+
+    `meetings` is the feed's unwindowed set (every write bumps `updated_at`, new rows raise the max
+    pk; meetings are never deleted, only cancelled), `groups` the groups it covers (names show in
+    summaries; a joined or left group changes the count and sum). The day is part of the version
+    because the feed's window moves with it.
+    """
+    agg = meetings.order_by().aggregate(last=Max("updated_at"), top=Max("pk"))
+    gagg = groups.order_by().aggregate(gv=Max("version"), gn=Count("pk"), gs=Sum("pk"))
+    today = now.astimezone(ZoneInfo("UTC")).replace(hour=0, minute=0, second=0, microsecond=0)
+    raw = (
+        f"{agg['top']}:{agg['last'] and agg['last'].isoformat()}:{gagg['gv']}:{gagg['gn']}:{gagg['gs']}:{today.date()}"
     )
-    raw = f"{agg['n']}:{agg['top']}:{agg['last'] and agg['last'].isoformat()}:{agg['gv']}:{agg['seq']}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32], agg["last"]
+    last = max(agg["last"], today) if agg["last"] else today
+    return hashlib.sha256(raw.encode()).hexdigest()[:32], last
 
 
 def describe(meeting) -> str:
@@ -95,9 +104,11 @@ def build_calendar(meetings, name: str) -> bytes:
     return cal.to_ical()
 
 
-def calendar_response(request, qs, name: str, filename: str):
-    """Render `qs` (already limited by `feed_queryset`) as a feed, or 304 if the client has it."""
-    etag, last = version_of(qs)
+def calendar_response(request, base, groups, name: str, filename: str):
+    """The feed of the meetings in `base` (of `groups`), or 304 if the client has it."""
+    now = timezone.now()
+    etag, last = version_of(base, groups, now)
+    qs = feed_queryset(base, now)
     etag = quote_etag(etag)
     response = get_conditional_response(request, etag=etag, last_modified=last and int(last.timestamp()))
     if response is None:
@@ -105,7 +116,6 @@ def calendar_response(request, qs, name: str, filename: str):
         key = "meetings:ics:" + hashlib.sha256(f"{request.path}|{etag}|{name}".encode()).hexdigest()
         body = django_cache.get(key)
         if body is None:
-            now = timezone.now()
             upcoming = list(qs.filter(ends_at__gt=now)[:FEED_UPCOMING_LIMIT])
             past = list(qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk")[:FEED_PAST_LIMIT])
             body = build_calendar([*reversed(past), *upcoming], name)

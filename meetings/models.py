@@ -24,6 +24,9 @@ def publish_ahead() -> timedelta:
     return governance("MEETING_PUBLISH_AHEAD")
 
 
+MAX_DURATION = timedelta(hours=12)  # lets "upcoming" use the start index (a meeting ends within this of its start)
+
+
 def earliest_publishable_start(now=None):
     """M2: the earliest start a meeting may have if it is published at `now`."""
     return (now or timezone.now()) + publish_ahead()
@@ -77,15 +80,18 @@ class MeetingSeries(models.Model):
         return zoneinfo.ZoneInfo(self.timezone_name)
 
 
+# Published meetings always carry published_at; cancelled ones only if they had been published.
+VALID = Q(status__in=["published", "cancelled"], published_at__isnull=False)
+
+
 class MeetingQuerySet(models.QuerySet):
     def valid(self):
         """Meetings people may rely on: published, or published then cancelled (never drafts or missed)."""
-        return self.filter(
-            Q(status=Meeting.Status.PUBLISHED) | Q(status=Meeting.Status.CANCELLED, published_at__isnull=False)
-        )
+        return self.filter(VALID)
 
     def upcoming(self, now=None):
-        return self.valid().filter(ends_at__gt=now or timezone.now()).order_by("starts_at", "pk")
+        now = now or timezone.now()
+        return self.valid().filter(ends_at__gt=now, starts_at__gt=now - MAX_DURATION).order_by("starts_at", "pk")
 
     def past(self, now=None):
         return self.filter(status=Meeting.Status.PUBLISHED, starts_at__lte=now or timezone.now()).order_by(
@@ -178,6 +184,9 @@ class Meeting(models.Model):
             models.Index(fields=["status", "starts_at"], name="meeting_status_start"),
             models.Index(fields=["group", "status", "starts_at"], name="meeting_group_status_start"),
             models.Index(fields=["status", "ends_at"], name="meeting_status_end"),
+            models.Index(fields=["starts_at", "id"], condition=VALID, name="meeting_valid_start"),
+            models.Index(fields=["updated_at"], name="meeting_updated"),
+            models.Index(fields=["group", "updated_at"], name="meeting_group_updated"),
         ]
 
     def __str__(self):

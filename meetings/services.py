@@ -24,7 +24,15 @@ from portal.markdown import render_markdown
 from portal.models import User
 from portal.notices import queue_notice
 
-from .models import AgendaItem, Attendance, Meeting, MeetingSeries, earliest_publishable_start, publish_ahead
+from .models import (
+    MAX_DURATION,
+    AgendaItem,
+    Attendance,
+    Meeting,
+    MeetingSeries,
+    earliest_publishable_start,
+    publish_ahead,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +79,8 @@ def _validate_fields(fields: dict):
         raise DomainError("A meeting needs a join link (M1).")
     if "duration" in fields and (fields["duration"] is None or fields["duration"] <= timedelta(0)):
         raise DomainError("A meeting needs a duration longer than zero.")
+    if "duration" in fields and fields["duration"] > MAX_DURATION:
+        raise DomainError(f"A meeting lasts at most {MAX_DURATION.total_seconds() / 3600:.0f} hours.")
     if "starts_at" in fields and timezone.is_naive(fields["starts_at"]):
         raise DomainError("A start time needs a time zone.")
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from groups.models import Group
+from groups.models import Group, Membership
 from portal.errors import DomainError
 from portal.markdown import render_markdown
 from portal.models import User, timezone_names
@@ -393,22 +393,33 @@ def compliance(request):
 # --- calendars (M6) ------------------------------------------------------------------------------
 @require_safe  # calendar clients may probe with HEAD
 def meeting_ics(request, pk):
-    meeting = get_object_or_404(Meeting.objects.valid(), pk=pk)
-    qs = Meeting.objects.valid().filter(pk=meeting.pk).select_related("group")
-    return ical.calendar_response(request, qs, meeting.title, f"meeting-{meeting.pk}.ics")
+    meeting = get_object_or_404(Meeting.objects.valid().select_related("group"), pk=pk)
+    return ical.calendar_response(
+        request,
+        Meeting.objects.filter(pk=meeting.pk),
+        Group.objects.filter(pk=meeting.group_id),
+        meeting.title,
+        f"meeting-{meeting.pk}.ics",
+    )
 
 
 @require_safe  # calendar clients may probe with HEAD
 def feed_group(request, slug):
     group = get_object_or_404(Group.objects.only("pk", "name", "slug"), slug=slug)
-    qs = ical.feed_queryset(Meeting.objects.filter(group=group))
-    return ical.calendar_response(request, qs, f"{group.name} meetings", f"{group.slug}-meetings.ics")
+    return ical.calendar_response(
+        request,
+        Meeting.objects.filter(group=group),
+        Group.objects.filter(pk=group.pk),
+        f"{group.name} meetings",
+        f"{group.slug}-meetings.ics",
+    )
 
 
 @require_safe  # calendar clients may probe with HEAD
 def feed_all(request):
-    qs = ical.feed_queryset(Meeting.objects.all())
-    return ical.calendar_response(request, qs, "MCP group meetings", "meetings.ics")
+    return ical.calendar_response(
+        request, Meeting.objects.all(), Group.objects.all(), "MCP group meetings", "meetings.ics"
+    )
 
 
 @require_safe  # calendar clients may probe with HEAD
@@ -416,7 +427,9 @@ def feed_private(request, token):
     user = User.objects.filter(calendar_token=token, is_active=True).first()
     if user is None:
         raise Http404("No such calendar")
-    qs = ical.feed_queryset(Meeting.objects.for_groups_of(user))
-    response = ical.calendar_response(request, qs, f"My MCP groups ({user.name})", "my-meetings.ics")
+    groups = Group.objects.filter(memberships__in=Membership.objects.current().filter(user=user))
+    response = ical.calendar_response(
+        request, Meeting.objects.for_groups_of(user), groups, f"My MCP groups ({user.name})", "my-meetings.ics"
+    )
     response["X-Robots-Tag"] = "noindex"
     return response
