@@ -94,9 +94,7 @@ class MeetingQuerySet(models.QuerySet):
         return self.valid().filter(ends_at__gt=now, starts_at__gt=now - MAX_DURATION).order_by("starts_at", "pk")
 
     def past(self, now=None):
-        return self.filter(status=Meeting.Status.PUBLISHED, starts_at__lte=now or timezone.now()).order_by(
-            "-starts_at", "-pk"
-        )
+        return self.valid().filter(starts_at__lte=now or timezone.now()).order_by("-starts_at", "-pk")
 
     def held(self):
         return self.filter(status=Meeting.Status.PUBLISHED)
@@ -184,7 +182,8 @@ class Meeting(models.Model):
             models.Index(fields=["status", "starts_at"], name="meeting_status_start"),
             models.Index(fields=["group", "status", "starts_at"], name="meeting_group_status_start"),
             models.Index(fields=["status", "ends_at"], name="meeting_status_end"),
-            models.Index(fields=["starts_at", "id"], condition=VALID, name="meeting_valid_start"),
+            # lists and counts of valid meetings by time (and group) are index-only scans
+            models.Index(fields=["starts_at", "ends_at", "group"], condition=VALID, name="meeting_valid_start"),
             models.Index(fields=["updated_at"], name="meeting_updated"),
             models.Index(fields=["group", "updated_at"], name="meeting_group_updated"),
         ]
