@@ -6,17 +6,16 @@ timestamps (the services refuse to act in the past, as they should); upcoming on
 services like a lead would.
 """
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from groups.models import Group, Membership, Participation, Tier
 from portal.events import record
-from portal.markdown import render_markdown
 
 from . import services
-from .models import Attendance, Meeting, MeetingSeries
+from .models import Attendance, Meeting, MeetingSeries, render_section
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo"]
 AGENDA = """## Agenda
@@ -80,7 +79,7 @@ def _past_meeting(group, lead, people_in_group, starts_at, zone, *, notes_after,
         duration=timedelta(hours=1),
         join_url="https://meet.example.org/" + group.slug,
         agenda_md=AGENDA,
-        agenda_html=render_markdown(AGENDA),
+        agenda_html=render_section(AGENDA),
         status=Meeting.Status.PUBLISHED,
         created_by=lead,
         created_at=published_at - timedelta(days=1),
@@ -100,7 +99,7 @@ def _past_meeting(group, lead, people_in_group, starts_at, zone, *, notes_after,
     published_notes = m.ends_at + notes_after
     if published_notes > now:
         return m
-    m.notes_md, m.notes_html = NOTES, render_markdown(NOTES)
+    m.notes_md, m.notes_html = NOTES, render_section(NOTES)
     m.notes_published_at, m.notes_published_by = published_notes, lead
     m.notes_late = published_notes > m.notes_due_at
     m.save(update_fields=["notes_md", "notes_html", "notes_published_at", "notes_published_by", "notes_late"])
@@ -196,6 +195,3 @@ def seed(people, stdout=None):
             count += len(services.series_generate(series_id=series.pk))
     if stdout:
         stdout.write(f"Meetings demo: {count} meetings in {len(groups)} groups, with a weekly series.")
-
-
-__all__ = ["seed", "date"]

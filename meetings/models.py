@@ -32,6 +32,17 @@ def earliest_publishable_start(now=None):
     return (now or timezone.now()) + publish_ahead()
 
 
+def render_section(source: str) -> str:
+    """Markdown for a section of the meeting page (under an h2): headings shift two levels down
+    (`#` becomes h3) so the page outline stays in order. Sanitized by portal.markdown first."""
+    import re
+
+    from portal.markdown import render_markdown
+
+    html = render_markdown(source)
+    return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}", html)
+
+
 def governance_labels() -> dict:
     """The M2/M4 durations for texts (templates, messages), from settings like every deadline."""
     return {

@@ -20,7 +20,6 @@ from django.utils import timezone
 from groups.models import Group, Membership, Participation
 from portal.errors import DomainError
 from portal.events import record
-from portal.markdown import render_markdown
 from portal.models import User
 from portal.notices import queue_notice
 
@@ -32,6 +31,7 @@ from .models import (
     MeetingSeries,
     earliest_publishable_start,
     publish_ahead,
+    render_section,
 )
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def meeting_schedule(
             duration=duration,
             join_url=join_url.strip(),
             agenda_md=agenda_md,
-            agenda_html=render_markdown(agenda_md),
+            agenda_html=render_section(agenda_md),
             created_by=by,
             created_at=now,
             updated_at=now,
@@ -227,7 +227,7 @@ def meeting_edit(*, meeting, by, **changes) -> Meeting:
             setattr(meeting, key, value)
         fields = set(changed) | {"updated_at", "sequence"}
         if "agenda_md" in changed:
-            meeting.agenda_html = render_markdown(meeting.agenda_md)
+            meeting.agenda_html = render_section(meeting.agenda_md)
             fields.add("agenda_html")
         if new_start is not None:
             meeting.publication_reminded_at = None  # the new cutoff is a new due moment
@@ -294,7 +294,7 @@ def meeting_publish_notes(*, meeting, by, notes_md: str) -> Meeting:
             )
         first = meeting.notes_published_at is None
         meeting.notes_md = notes_md
-        meeting.notes_html = render_markdown(notes_md)
+        meeting.notes_html = render_section(notes_md)
         meeting.updated_at = now
         fields = ["notes_md", "notes_html", "updated_at"]
         data = {}
@@ -662,7 +662,7 @@ def series_generate(*, series_id, now=None) -> list[Meeting]:
                 duration=series.duration,
                 join_url=series.join_url,
                 agenda_md=series.agenda_md,
-                agenda_html=render_markdown(series.agenda_md),
+                agenda_html=render_section(series.agenda_md),
                 created_by=series.created_by,
                 created_at=now,
                 updated_at=now,

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups.models import Group, Membership
 from portal.errors import DomainError
-from portal.markdown import render_markdown
 from portal.models import User, timezone_names
 
 from . import ical, links, services
@@ -27,7 +26,7 @@ from .forms import (
     PublishForm,
     SeriesForm,
 )
-from .models import AgendaItem, Meeting, governance_labels
+from .models import AgendaItem, Meeting, governance_labels, render_section
 from .rules import lead_group_ids
 from .selectors import compliance_rows
 
@@ -368,7 +367,7 @@ def notes(request, pk):
 def preview(request):
     """Live markdown preview (htmx): the same renderer the save uses."""
     source = request.POST.get("agenda_md", request.POST.get("notes_md", ""))
-    return render(request, "meetings/_preview.html", {"html": render_markdown(source[:50000])})
+    return render(request, "meetings/_preview.html", {"html": render_section(source[:50000])})
 
 
 # --- compliance (core maintainers) -----------------------------------------------------------

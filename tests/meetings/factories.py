@@ -3,8 +3,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from meetings.models import AgendaItem, Meeting
-from portal.markdown import render_markdown
+from meetings.models import AgendaItem, Meeting, render_section
 from tests.factories import GroupFactory, UserFactory
 
 
@@ -21,7 +20,7 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     duration = timedelta(hours=1)
     join_url = "https://meet.example.test/room"
     agenda_md = "1. Welcome\n2. Open items"
-    agenda_html = factory.LazyAttribute(lambda m: render_markdown(m.agenda_md))
+    agenda_html = factory.LazyAttribute(lambda m: render_section(m.agenda_md))
     status = Meeting.Status.PUBLISHED
     published_at = factory.LazyAttribute(lambda m: m.starts_at - timedelta(days=12) if m.status != "draft" else None)
     sequence = 1

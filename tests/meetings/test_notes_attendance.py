@@ -39,7 +39,7 @@ def test_m4_notes_on_time_recorded_not_late(held, lead):
     assert m.notes_published_at == NOW + timedelta(hours=31)
     assert m.notes_after == timedelta(hours=30)
     assert not m.notes_late
-    assert "<h1" in m.notes_html
+    assert "<h3" in m.notes_html
     assert Event.objects.filter(verb="meeting.notes_published", data__late=False).count() == 1
 
 
@@ -122,7 +122,7 @@ def test_m4_publishing_late_clears_flag_and_records_lateness(held, lead):
 
 
 @pytest.mark.django_db
-def test_m5_attendance_writes_participation_idempotent(held, lead, participant):
+def test_m5_t3_t4_attendance_writes_participation_idempotent(held, lead, participant):
     outsider = UserFactory(github="Octo-Guest")
     with time_machine.travel(NOW + timedelta(hours=3), tick=False):
         users, unknown = services.resolve_github_handles("@octo-guest, https://github.com/nobody-here")

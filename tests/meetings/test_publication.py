@@ -39,7 +39,7 @@ def test_m1_schedule_creates_draft_with_zone_duration_link_agenda(group, lead):
     assert m.status == Meeting.Status.DRAFT
     assert m.ends_at == m.starts_at + timedelta(minutes=60)
     assert m.timezone_name == "Europe/Berlin"
-    assert "<h1" in m.agenda_html
+    assert "<h3" in m.agenda_html and "<h1" not in m.agenda_html
     assert Event.objects.filter(verb="meeting.scheduled", target_id=str(m.pk)).count() == 1
 
 
