@@ -1,5 +1,7 @@
 """Thin views: permission check here, then form, service, render (page or #partial for htmx)."""
 
+from datetime import timedelta
+
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
@@ -44,8 +47,7 @@ def _manageable_groups(user):
 @require_GET
 def index(request):
     form = FilterForm(request.GET)
-    form.is_valid()
-    f = form.cleaned_data if form.is_valid() else {}
+    f = form.cleaned_data if form.is_valid() else {}  # unknown filter values are ignored, not an error
     when = f.get("when") or "upcoming"
     now = timezone.now()
     qs = Meeting.objects.upcoming(now) if when == "upcoming" else Meeting.objects.past(now)
@@ -98,7 +100,7 @@ def _detail_context(request, meeting, **extra):
         "declined": [i for i in items if i.status == AgendaItem.Status.DECLINED],
         "attendances": list(meeting.attendances.select_related("user")),
         "earliest_start": services.earliest_publishable_start(now),
-        "ics_url": f"/meetings/{meeting.pk}.ics",
+        "ics_url": reverse("meetings:ics", args=[meeting.pk]),
         "google_url": links.google_calendar_url(meeting),
         "group_feed_url": links.feed_group_url(meeting.group.slug),
         "agenda_form": AgendaItemForm(),
@@ -106,16 +108,9 @@ def _detail_context(request, meeting, **extra):
         "cancel_form": CancelForm(),
         **governance_labels(),
     }
-    ctx["ics_url"] = _reverse_ics(meeting)
     ctx["group_feed_webcal"] = links.webcal(ctx["group_feed_url"])
     ctx.update(extra)
     return ctx
-
-
-def _reverse_ics(meeting):
-    from django.urls import reverse
-
-    return reverse("meetings:ics", args=[meeting.pk])
 
 
 def _render_detail(request, meeting, status=200, **extra):
@@ -294,8 +289,6 @@ def series_new(request):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                from datetime import timedelta
-
                 series = services.series_create(
                     group=d["group"],
                     by=request.user,
@@ -314,7 +307,7 @@ def series_new(request):
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, f"Series “{series.title}” created; its meetings are generated ahead.")
-                url = f"{_index_url()}?group={series.group.slug}"
+                url = f"{reverse('meetings:index')}?group={series.group.slug}"
                 if request.htmx:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = url
@@ -323,12 +316,6 @@ def series_new(request):
         status = 400
     ctx = {"form": form, "heading": "Create a recurring series", "timezones": timezone_names(), "series": True}
     return _form_page(request, "meetings/form.html", ctx, status)
-
-
-def _index_url():
-    from django.urls import reverse
-
-    return reverse("meetings:index")
 
 
 @login_required
