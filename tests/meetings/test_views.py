@@ -428,3 +428,28 @@ def test_m2_e2e_style_publication_after_time_travel(client_for, group, lead):
         traveller.shift(timedelta(days=2))
         resp = client_for(lead).post(f"/meetings/{m.pk}/publish/")
     assert resp.status_code == 400 and "earliest start" in resp.content.decode()
+
+
+@pytest.mark.django_db
+def test_m7_series_view_htmx_partial_on_bad_input(client_for, htmx_headers, lead, group):
+    resp = client_for(lead).post("/meetings/series/new/", {"group": group.pk, "title": ""}, **htmx_headers)
+    body = resp.content.decode()
+    assert resp.status_code == 200 and "<html" not in body and "errorlist" in body
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.django_db
+def test_form_pages_query_budget_does_not_grow(client_for, group, lead):
+    from groups.models import Tier
+    from tests.factories import MembershipFactory
+
+    c = client_for(lead)
+    m = MeetingFactory(group=group, starts_at=timezone.now() - timedelta(hours=2))
+    urls = [f"/meetings/{m.pk}/notes/", "/meetings/schedule/", "/meetings/series/new/", f"/meetings/{m.pk}/edit/"]
+    few = [count_queries(c, u)[0] for u in urls]
+    for _ in range(30):
+        MembershipFactory(group=group, tier=Tier.PARTICIPANT)
+        MeetingFactory(group=GroupFactory())
+    many = [count_queries(c, u)[0] for u in urls]
+    assert many == few
+    assert max(many) <= 8
