@@ -83,3 +83,24 @@ def compliance_rows(now=None, months=12):
             }
         )
     return rows
+
+
+def due_for_lead(user, now=None, limit=10) -> dict:
+    """For a lead's dashboard: drafts to publish (with their cutoff) and held meetings still without notes."""
+    now = now or timezone.now()
+    from groups.models import Membership
+
+    groups = Membership.objects.leads().filter(user=user).values("group_id")
+    mine = Meeting.objects.filter(group__in=groups).select_related("group")
+    return {
+        "to_publish": list(
+            mine.filter(
+                status__in=[Meeting.Status.DRAFT, Meeting.Status.MISSED_PUBLICATION], starts_at__gt=now
+            ).order_by("starts_at")[:limit]
+        ),
+        "notes_due": list(
+            mine.filter(status=Meeting.Status.PUBLISHED, starts_at__lte=now, notes_published_at=None).order_by(
+                "starts_at"
+            )[:limit]
+        ),
+    }

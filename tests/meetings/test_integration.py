@@ -62,3 +62,19 @@ def test_annotate_next_meeting_one_query():
     assert len(ctx) == 1
     assert rows == {"A": soon.starts_at, "B": None, "C": None}
     assert c.pk
+
+
+@pytest.mark.django_db
+def test_m2_m4_lead_dashboard_panel(group, lead, participant):
+    now = timezone.now()
+    MeetingFactory(
+        group=group, title="Draft to publish", status=Meeting.Status.DRAFT, starts_at=now + timedelta(days=9)
+    )
+    MeetingFactory(group=group, title="Needs notes", starts_at=now - timedelta(days=3), notes_overdue_at=now)
+    MeetingFactory(group=GroupFactory(), title="Not mine", status=Meeting.Status.DRAFT)
+    tpl = Template("{% load meetings_panels %}{% lead_meetings_due who %}")
+    with CaptureQueriesContext(connection) as ctx:
+        html = tpl.render(Context({"who": lead}))
+    assert len(ctx) == 2
+    assert "Draft to publish" in html and "Needs notes" in html and "Notes overdue" in html and "Not mine" not in html
+    assert tpl.render(Context({"who": participant})).strip() == ""
