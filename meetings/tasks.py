@@ -1,16 +1,92 @@
+"""Meeting sweeps (M2, M4, M7). Each selects "due and not yet handled" (never "due exactly now"),
+handles every row in its own transaction with a lock and a re-check (services.py), and marks it
+handled, so a second run does nothing new, a missed run is caught up, and a failure on one row
+leaves the others done and that row untouched for the next run."""
+
+import logging
+
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+from .models import Meeting, MeetingSeries
+
+log = logging.getLogger(__name__)
+
+
+def _each(pks, fn, now) -> int:
+    done = 0
+    for pk in pks:
+        try:
+            done += bool(fn(meeting_id=pk, now=now))
+        except Exception:  # one bad row must not block the others; it stays due for the next run
+            log.exception("%s failed for meeting %s", getattr(fn, "__name__", fn), pk)
+    return done
 
 
 @shared_task
-def sweep_publication():
-    """M2 reminders and missed publications (meetings issue)."""
+def sweep_publication() -> dict:
+    """M2: at the cutoff drafts become "missed publication" (leads told); before it, one reminder."""
+    now = timezone.now()
+    gov = settings.GOVERNANCE
+    cutoff_horizon = now + gov["MEETING_PUBLISH_AHEAD"]
+    drafts = Meeting.objects.filter(status=Meeting.Status.DRAFT)
+    missed = list(drafts.filter(starts_at__lte=cutoff_horizon).order_by("starts_at").values_list("pk", flat=True))
+    reminders = list(
+        drafts.filter(
+            publication_reminded_at=None,
+            starts_at__gt=cutoff_horizon,
+            starts_at__lte=cutoff_horizon + gov["MEETING_PUBLISH_REMINDER_BEFORE_CUTOFF"],
+        )
+        .order_by("starts_at")
+        .values_list("pk", flat=True)
+    )
+    return {
+        "missed": _each(missed, services.meeting_mark_missed_publication, now),
+        "reminded": _each(reminders, services.meeting_send_publication_reminder, now),
+    }
 
 
 @shared_task
-def sweep_notes():
-    """M4 reminders and overdue notes (meetings issue)."""
+def sweep_notes() -> dict:
+    """M4: a reminder 24 h after the end; at 48 h the meeting is flagged "notes overdue" (leads told)."""
+    now = timezone.now()
+    gov = settings.GOVERNANCE
+    pending = Meeting.objects.filter(status=Meeting.Status.PUBLISHED, notes_published_at=None)
+    overdue = list(
+        pending.filter(notes_overdue_at=None, ends_at__lte=now - gov["NOTES_DUE_AFTER_END"])
+        .order_by("ends_at")
+        .values_list("pk", flat=True)
+    )
+    reminders = list(
+        pending.filter(
+            notes_reminded_at=None,
+            ends_at__lte=now - gov["NOTES_REMINDER_AFTER_END"],
+            ends_at__gt=now - gov["NOTES_DUE_AFTER_END"],
+        )
+        .order_by("ends_at")
+        .values_list("pk", flat=True)
+    )
+    return {
+        "overdue": _each(overdue, services.meeting_mark_notes_overdue, now),
+        "reminded": _each(reminders, services.meeting_send_notes_reminder, now),
+    }
 
 
 @shared_task
-def generate_series():
-    """M7 rolling window of series meetings (meetings issue)."""
+def generate_series() -> int:
+    """M7: keep every active series generated over the rolling window."""
+    now = timezone.now()
+    created = 0
+    for pk in MeetingSeries.objects.filter(ended_at=None).values_list("pk", flat=True):
+        try:
+            created += len(services.series_generate(series_id=pk, now=now))
+        except Exception:
+            log.exception("Generating series %s failed", pk)
+    return created
+
+
+@shared_task
+def generate_series_one(series_id: int) -> int:
+    return len(services.series_generate(series_id=series_id))

@@ -1,7 +1,421 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Thin views: permission check here, then form, service, render (page or #partial for htmx)."""
+
+from datetime import timedelta
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
+
+from groups.models import Group, Membership
+from portal.errors import DomainError
+from portal.models import User, timezone_names
+
+from . import ical, links, services
+from .forms import (
+    AgendaItemForm,
+    CancelForm,
+    DecideForm,
+    FilterForm,
+    MeetingForm,
+    NotesForm,
+    PublishForm,
+    SeriesForm,
+)
+from .models import AgendaItem, Meeting, governance_labels, render_section
+from .rules import lead_group_ids
+from .selectors import compliance_rows
+
+PAGE_SIZE = 20
+
+
+def _manageable_groups(user):
+    qs = Group.objects.exclude(state=Group.State.RETIRED)
+    if user.is_core_maintainer:
+        return qs
+    return qs.filter(pk__in=lead_group_ids(user))
+
+
+# --- lists -----------------------------------------------------------------------------------
+@require_GET
+def index(request):
+    form = FilterForm(request.GET)
+    f = form.cleaned_data if form.is_valid() else {}  # unknown filter values are ignored, not an error
+    when = f.get("when") or "upcoming"
+    now = timezone.now()
+    qs = Meeting.objects.upcoming(now) if when == "upcoming" else Meeting.objects.past(now)
+    if f.get("group"):
+        qs = qs.filter(group__slug=f["group"])
+    if f.get("kind"):
+        qs = qs.filter(group__kind=f["kind"])
+    page = Paginator(qs.select_related("group"), PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {
+        "page": page,
+        "when": when,
+        "filters": f,
+        "groups": Group.objects.exclude(state=Group.State.PROPOSED).only("name", "slug"),
+        "kinds": Group.Kind.choices,
+        "feed_all_url": links.feed_all_url(),
+        "private_feed_url": links.feed_private_url(request.user.calendar_token)
+        if request.user.is_authenticated
+        else "",
+        "can_schedule": request.user.is_authenticated
+        and (request.user.is_core_maintainer or bool(lead_group_ids(request.user))),
+        "now": now,
+    }
+    template = "meetings/index.html#results" if request.htmx and not request.htmx.boosted else "meetings/index.html"
+    return render(request, template, ctx)
+
+
+# --- one meeting -------------------------------------------------------------------------------
+def _visible_meeting(request, pk) -> Meeting:
+    meeting = get_object_or_404(Meeting.objects.select_related("group", "series", "late_published_by"), pk=pk)
+    if not meeting.is_valid and not rules.test_rule("meetings.manage_meeting", request.user, meeting):
+        raise Http404("No such meeting")  # drafts and missed publications are never shown as meetings
+    return meeting
+
+
+def _detail_context(request, meeting, **extra):
+    user = request.user
+    can_manage = rules.test_rule("meetings.manage_meeting", user, meeting)
+    items = list(meeting.agenda_items.select_related("proposed_by"))
+    now = timezone.now()
+    ctx = {
+        "meeting": meeting,
+        "now": now,
+        "can_manage": can_manage,
+        "can_propose": meeting.status == Meeting.Status.PUBLISHED
+        and meeting.starts_at > now
+        and rules.test_rule("meetings.propose_agenda_item", user, meeting),
+        "can_publish_late": rules.test_rule("meetings.publish_late", user, meeting),
+        "accepted": [i for i in items if i.status == AgendaItem.Status.ACCEPTED],
+        "proposed": [i for i in items if i.status == AgendaItem.Status.PROPOSED],
+        "declined": [i for i in items if i.status == AgendaItem.Status.DECLINED],
+        "attendances": list(meeting.attendances.select_related("user")),
+        "earliest_start": services.earliest_publishable_start(now),
+        "ics_url": reverse("meetings:ics", args=[meeting.pk]),
+        "google_url": links.google_calendar_url(meeting),
+        "group_feed_url": links.feed_group_url(meeting.group.slug),
+        "agenda_form": AgendaItemForm(),
+        "publish_form": PublishForm(),
+        "cancel_form": CancelForm(),
+        **governance_labels(),
+    }
+    ctx["group_feed_webcal"] = links.webcal(ctx["group_feed_url"])
+    ctx.update(extra)
+    return ctx
+
+
+def _render_detail(request, meeting, status=200, **extra):
+    meeting.refresh_from_db()
+    template = "meetings/detail.html#body" if request.htmx else "meetings/detail.html"
+    # htmx swaps only 2xx responses: an error travels inside the partial instead.
+    return render(request, template, _detail_context(request, meeting, **extra), status=200 if request.htmx else status)
 
 
 @require_GET
-def index(request):
-    return render(request, "meetings/index.html", {})
+def detail(request, pk):
+    meeting = _visible_meeting(request, pk)
+    return render(request, "meetings/detail.html", _detail_context(request, meeting))
+
+
+def _act(request, meeting, fn, success: str, **extra):
+    """Run a service; success -> redirect (or partial), domain error -> 400 page (or partial) with the message."""
+    try:
+        fn()
+    except DomainError as exc:
+        return _render_detail(request, meeting, status=400, error=exc.message, **extra)
+    if request.htmx:
+        return _render_detail(request, meeting, success=success)
+    messages.success(request, success)
+    return redirect(meeting)
+
+
+@login_required
+@require_POST
+def publish(request, pk):
+    meeting = _visible_meeting(request, pk)
+    if not rules.test_rule("meetings.manage_meeting", request.user, meeting):
+        raise PermissionDenied
+    form = PublishForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("late_reason", "")
+    return _act(
+        request,
+        meeting,
+        lambda: services.meeting_publish(meeting=meeting, by=request.user, late_reason=reason),
+        "The meeting is published.",
+    )
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    meeting = _visible_meeting(request, pk)
+    if not rules.test_rule("meetings.manage_meeting", request.user, meeting):
+        raise PermissionDenied
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, meeting, status=400, error="Say why the meeting is cancelled.", cancel_form=form)
+    return _act(
+        request,
+        meeting,
+        lambda: services.meeting_cancel(meeting=meeting, by=request.user, reason=form.cleaned_data["reason"]),
+        "The meeting is cancelled; it stays listed as cancelled.",
+    )
+
+
+@login_required
+@require_POST
+def propose_item(request, pk):
+    meeting = _visible_meeting(request, pk)
+    if not rules.test_rule("meetings.propose_agenda_item", request.user, meeting):
+        raise PermissionDenied("Participants of the group propose agenda items.")
+    form = AgendaItemForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, meeting, status=400, error="An agenda item needs a title.", agenda_form=form)
+    return _act(
+        request,
+        meeting,
+        lambda: services.agenda_item_propose(meeting=meeting, by=request.user, **form.cleaned_data),
+        "Your agenda item is proposed; a lead will accept or decline it.",
+    )
+
+
+@login_required
+@require_POST
+def decide_item(request, pk, item_pk):
+    meeting = _visible_meeting(request, pk)
+    item = get_object_or_404(AgendaItem.objects.select_related("meeting"), pk=item_pk, meeting=meeting)
+    if not rules.test_rule("meetings.decide_agenda_item", request.user, meeting):
+        raise PermissionDenied
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, meeting, status=400, error="Choose accept or decline.")
+    accept = form.cleaned_data["decision"] == "accept"
+    return _act(
+        request,
+        meeting,
+        lambda: services.agenda_item_decide(item=item, by=request.user, accept=accept, note=form.cleaned_data["note"]),
+        "Agenda item accepted." if accept else "Agenda item declined.",
+    )
+
+
+# --- forms on their own pages --------------------------------------------------------------------
+def _form_page(request, template, ctx, status=200):
+    ctx = {**governance_labels(), **ctx}
+    # htmx swaps only 2xx responses, so its partial (with the errors) comes back as 200
+    return render(request, template + ("#form" if request.htmx else ""), ctx, status=200 if request.htmx else status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedule(request):
+    groups = _manageable_groups(request.user)
+    if not request.user.is_core_maintainer and not groups.exists():
+        raise PermissionDenied("Only leads of a group and core maintainers schedule meetings.")
+    initial = {"timezone_name": request.timezone_name}
+    if request.GET.get("group"):
+        g = groups.filter(slug=request.GET["group"]).first()
+        if g:
+            initial["group"] = g
+    form = MeetingForm(request.POST or None, groups=groups, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                meeting = services.meeting_schedule(
+                    group=form.cleaned_data["group"], by=request.user, **form.meeting_fields()
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"Draft saved. Publish it at least {governance_labels()['ahead_days']} days before it starts.",
+                )
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = meeting.get_absolute_url()
+                    return response
+                return redirect(meeting)
+        status = 400
+    ctx = {"form": form, "heading": "Schedule a meeting", "timezones": timezone_names()}
+    return _form_page(request, "meetings/form.html", ctx, status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    meeting = _visible_meeting(request, pk)
+    if not rules.test_rule("meetings.manage_meeting", request.user, meeting):
+        raise PermissionDenied
+    form = MeetingForm(request.POST or None, fixed_group=meeting.group, initial=MeetingForm.initial_for(meeting))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.meeting_edit(meeting=meeting, by=request.user, **form.meeting_fields())
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Saved. Calendars pick up the change.")
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = meeting.get_absolute_url()
+                    return response
+                return redirect(meeting)
+        status = 400
+    ctx = {"form": form, "meeting": meeting, "heading": f"Edit “{meeting.title}”", "timezones": timezone_names()}
+    return _form_page(request, "meetings/form.html", ctx, status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_new(request):
+    groups = _manageable_groups(request.user)
+    if not request.user.is_core_maintainer and not groups.exists():
+        raise PermissionDenied("Only leads of a group and core maintainers create series.")
+    form = SeriesForm(request.POST or None, groups=groups, initial={"timezone_name": request.timezone_name})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                series = services.series_create(
+                    group=d["group"],
+                    by=request.user,
+                    title=d["title"],
+                    frequency=d["frequency"],
+                    first_date=d["first_date"],
+                    local_time=d["local_time"],
+                    timezone_name=d["timezone_name"],
+                    duration=timedelta(minutes=d["duration_minutes"]),
+                    join_url=d["join_url"],
+                    agenda_md=d["agenda_md"],
+                    until=d["until"],
+                    auto_publish=d["auto_publish"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Series “{series.title}” created; its meetings are generated ahead.")
+                url = f"{reverse('meetings:index')}?group={series.group.slug}"
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = url
+                    return response
+                return redirect(url)
+        status = 400
+    ctx = {"form": form, "heading": "Create a recurring series", "timezones": timezone_names(), "series": True}
+    return _form_page(request, "meetings/form.html", ctx, status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notes(request, pk):
+    meeting = _visible_meeting(request, pk)
+    if not rules.test_rule("meetings.manage_meeting", request.user, meeting):
+        raise PermissionDenied
+    initial = {"notes_md": meeting.notes_md, "attendees": list(meeting.attendances.values_list("user_id", flat=True))}
+    form = NotesForm(request.POST or None, meeting=meeting, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    services.meeting_publish_notes(
+                        meeting=meeting, by=request.user, notes_md=form.cleaned_data["notes_md"]
+                    )
+                    services.meeting_set_attendance(meeting=meeting, by=request.user, users=form.attendee_users())
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Notes and attendance published.")
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = meeting.get_absolute_url()
+                    return response
+                return redirect(meeting)
+        status = 400
+    ctx = {"form": form, "meeting": meeting, "heading": f"Notes of “{meeting.title}”"}
+    return _form_page(request, "meetings/notes_form.html", ctx, status)
+
+
+@login_required
+@require_POST
+def preview(request):
+    """Live markdown preview (htmx): the same renderer the save uses."""
+    source = request.POST.get("agenda_md", request.POST.get("notes_md", ""))
+    return render(request, "meetings/_preview.html", {"html": render_section(source[:50000])})
+
+
+# --- compliance (core maintainers) -----------------------------------------------------------
+@login_required
+@require_GET
+def compliance(request):
+    if not rules.test_rule("meetings.view_compliance", request.user):
+        raise PermissionDenied("The compliance queue is for core maintainers.")
+    now = timezone.now()
+    rows = compliance_rows(now)
+    ctx = {
+        "missed": list(Meeting.objects.missed_publication().select_related("group").order_by("-starts_at")[:50]),
+        "overdue": list(Meeting.objects.notes_overdue().select_related("group").order_by("ends_at")[:50]),
+        "rows": rows,
+        "chart_height": 30 + 34 * len(rows),
+        **governance_labels(),
+        "now": now,
+    }
+    return render(request, "meetings/compliance.html", ctx)
+
+
+# --- calendars (M6) ------------------------------------------------------------------------------
+@require_safe  # calendar clients may probe with HEAD
+def meeting_ics(request, pk):
+    meeting = get_object_or_404(Meeting.objects.valid().select_related("group"), pk=pk)
+    return ical.calendar_response(
+        request,
+        Meeting.objects.filter(pk=meeting.pk),
+        Group.objects.filter(pk=meeting.group_id),
+        meeting.title,
+        f"meeting-{meeting.pk}.ics",
+    )
+
+
+@require_safe  # calendar clients may probe with HEAD
+def feed_group(request, slug):
+    group = get_object_or_404(Group.objects.only("pk", "name", "slug"), slug=slug)
+    return ical.calendar_response(
+        request,
+        Meeting.objects.filter(group=group),
+        Group.objects.filter(pk=group.pk),
+        f"{group.name} meetings",
+        f"{group.slug}-meetings.ics",
+    )
+
+
+@require_safe  # calendar clients may probe with HEAD
+def feed_all(request):
+    return ical.calendar_response(
+        request, Meeting.objects.all(), Group.objects.all(), "MCP group meetings", "meetings.ics"
+    )
+
+
+@require_safe  # calendar clients may probe with HEAD
+def feed_private(request, token):
+    user = User.objects.filter(calendar_token=token, is_active=True).first()
+    if user is None:
+        raise Http404("No such calendar")
+    groups = Group.objects.filter(memberships__in=Membership.objects.current().filter(user=user))
+    response = ical.calendar_response(
+        request, Meeting.objects.for_groups_of(user), groups, f"My MCP groups ({user.name})", "my-meetings.ics"
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response

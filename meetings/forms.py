@@ -1,0 +1,195 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from groups.models import Group, Membership
+from portal.models import User, timezone_names, validate_timezone
+
+from .models import MeetingSeries
+from .services import resolve_github_handles
+
+
+class TimezoneField(forms.CharField):
+    default_validators = [validate_timezone]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("help_text", "The zone the time above is in, e.g. Europe/Berlin. Viewers see it in theirs.")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"list": "meeting-tz-names", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+
+def to_utc(local_naive: datetime, zone_name: str) -> datetime:
+    """A local wall time in a zone -> aware UTC; refuses times a DST change skips."""
+    zone = ZoneInfo(zone_name)
+    aware = local_naive.replace(tzinfo=zone)
+    utc = aware.astimezone(ZoneInfo("UTC"))
+    if utc.astimezone(zone).replace(tzinfo=None) != local_naive:
+        raise forms.ValidationError(
+            f"{local_naive:%H:%M} does not exist on {local_naive:%-d %b %Y} in {zone_name} "
+            "(clocks change that night); pick another time."
+        )
+    return utc
+
+
+class MeetingForm(forms.Form):
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None)
+    title = forms.CharField(max_length=200)
+    start = forms.DateTimeField(
+        label="Start (local time in the zone below)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    timezone_name = TimezoneField(label="Meeting time zone")
+    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=12 * 60, initial=60)
+    join_url = forms.URLField(label="Join link", max_length=500, assume_scheme="https")
+    agenda_md = forms.CharField(
+        label="Agenda (markdown)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Public. Accepted agenda items are listed below it.",
+    )
+
+    def __init__(self, *args, groups=None, fixed_group=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if fixed_group is not None:
+            del self.fields["group"]
+        else:
+            self.fields["group"].queryset = groups if groups is not None else Group.objects.none()
+
+    def clean(self):
+        data = super().clean()
+        start, zone = data.get("start"), data.get("timezone_name")
+        if start and zone:
+            if start.tzinfo is not None:
+                start = start.replace(tzinfo=None)
+            try:
+                data["starts_at"] = to_utc(start, zone)
+            except forms.ValidationError as exc:
+                self.add_error("start", exc)
+        if data.get("duration_minutes"):
+            data["duration"] = timedelta(minutes=data["duration_minutes"])
+        return data
+
+    def meeting_fields(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "title": d["title"],
+            "starts_at": d["starts_at"],
+            "timezone_name": d["timezone_name"],
+            "duration": d["duration"],
+            "join_url": d["join_url"],
+            "agenda_md": d["agenda_md"],
+        }
+
+    @classmethod
+    def initial_for(cls, meeting) -> dict:
+        return {
+            "title": meeting.title,
+            "start": meeting.local_start.replace(tzinfo=None),
+            "timezone_name": meeting.timezone_name,
+            "duration_minutes": int(meeting.duration.total_seconds() // 60),
+            "join_url": meeting.join_url,
+            "agenda_md": meeting.agenda_md,
+        }
+
+
+class SeriesForm(forms.Form):
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None)
+    title = forms.CharField(max_length=200)
+    frequency = forms.ChoiceField(choices=MeetingSeries.Frequency.choices)
+    first_date = forms.DateField(label="First meeting on", widget=forms.DateInput(attrs={"type": "date"}))
+    local_time = forms.TimeField(label="Start time (local)", widget=forms.TimeInput(attrs={"type": "time"}))
+    timezone_name = TimezoneField(label="Meeting time zone")
+    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=12 * 60, initial=60)
+    join_url = forms.URLField(label="Join link", max_length=500, assume_scheme="https")
+    agenda_md = forms.CharField(
+        label="Standing agenda (markdown)", required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    until = forms.DateField(
+        label="Last date (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    auto_publish = forms.BooleanField(
+        label="Publish generated meetings that are at least 7 days ahead",
+        required=False,
+        initial=True,
+        help_text="Others are created as drafts you publish yourself.",
+    )
+
+    def __init__(self, *args, groups=None, **kwargs):
+        from .models import governance_labels
+
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups if groups is not None else Group.objects.none()
+        days = governance_labels()["ahead_days"]
+        self.fields["auto_publish"].label = f"Publish generated meetings that are at least {days} days ahead"
+
+
+class PublishForm(forms.Form):
+    late_reason = forms.CharField(
+        label="Reason for publishing late (core maintainers)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded and shown on the meeting.",
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="Why is it cancelled?", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class NotesForm(forms.Form):
+    notes_md = forms.CharField(label="Notes (markdown)", widget=forms.Textarea(attrs={"rows": 14}))
+    attendees = forms.ModelMultipleChoiceField(
+        label="Who attended", queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    extra_handles = forms.CharField(
+        label="Others who attended (GitHub handles)",
+        required=False,
+        help_text="Separated by spaces or commas, e.g. @octocat, hubot.",
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(
+            pk__in=Membership.objects.current().filter(group_id=meeting.group_id).values("user_id")
+        ) | User.objects.filter(pk__in=meeting.attendances.values("user_id"))
+        self.fields["attendees"].queryset = people.distinct().order_by("display_name", "username")
+        self.fields["attendees"].label_from_instance = lambda u: f"{u.name} (@{u.github})" if u.github else u.name
+
+    def clean_extra_handles(self):
+        users, unknown = resolve_github_handles(self.cleaned_data["extra_handles"])
+        if unknown:
+            raise forms.ValidationError(
+                "No one here has the GitHub handle %(h)s; they need an account with that handle first.",
+                params={"h": ", ".join(f"@{h}" for h in unknown)},
+            )
+        self.extra_users = users
+        return self.cleaned_data["extra_handles"]
+
+    def attendee_users(self):
+        users = {u.pk: u for u in self.cleaned_data.get("attendees", [])}
+        for u in getattr(self, "extra_users", []):
+            users.setdefault(u.pk, u)
+        return list(users.values())
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label="Agenda item", max_length=200)
+    details = forms.CharField(label="Details (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+    note = forms.CharField(required=False, max_length=300)
+
+
+class FilterForm(forms.Form):
+    group = forms.CharField(required=False)
+    kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *Group.Kind.choices])
+    when = forms.ChoiceField(required=False, choices=[("upcoming", "Upcoming"), ("past", "Past, with notes")])
+
+
+def all_timezones():
+    return timezone_names()

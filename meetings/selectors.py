@@ -1,0 +1,106 @@
+"""Read-side queries: for the groups directory, the group page panel and the compliance queue."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from .models import Meeting
+
+
+def annotate_next_meeting(group_queryset, now=None):
+    """Add `next_meeting_at` (start of the next valid, not yet started meeting) to each group: one subquery."""
+    now = now or timezone.now()
+    nxt = (
+        Meeting.objects.filter(group=OuterRef("pk"), status=Meeting.Status.PUBLISHED, starts_at__gt=now)
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+    return group_queryset.annotate(next_meeting_at=Subquery(nxt))
+
+
+def group_panel(group, *, upcoming=3, recent=3, now=None) -> dict:
+    """Next meetings and recent notes of a group: two queries whatever the number of meetings."""
+    now = now or timezone.now()
+    return {
+        "group": group,
+        "upcoming": list(Meeting.objects.filter(group=group).upcoming(now)[:upcoming]),
+        "recent_notes": list(
+            Meeting.objects.filter(
+                group=group, status=Meeting.Status.PUBLISHED, notes_published_at__isnull=False
+            ).order_by("-starts_at")[:recent]
+        ),
+        "overdue": list(Meeting.objects.filter(group=group).notes_overdue().order_by("-starts_at")[:recent]),
+    }
+
+
+def compliance_rows(now=None, months=12):
+    """Per group over the last `months`: share of meetings published on time and notes on time (M2, M4).
+
+    Publication: of the meetings that had to be published (published, missed, or published then
+    cancelled), those published at least MEETING_PUBLISH_AHEAD before the start. Notes: of the
+    published meetings whose notes deadline has passed, those with notes by the deadline.
+    """
+    from groups.models import Group
+
+    now = now or timezone.now()
+    gov = settings.GOVERNANCE
+    since = now - timedelta(days=round(months * 365 / 12))
+    in_window = Q(meetings__starts_at__gte=since, meetings__starts_at__lte=now)
+    needs_pub = in_window & (
+        Q(meetings__status__in=[Meeting.Status.PUBLISHED, Meeting.Status.MISSED_PUBLICATION])
+        | Q(meetings__status=Meeting.Status.CANCELLED, meetings__published_at__isnull=False)
+    )
+    pub_on_time = needs_pub & Q(meetings__published_at__lte=F("meetings__starts_at") - gov["MEETING_PUBLISH_AHEAD"])
+    needs_notes = in_window & Q(
+        meetings__status=Meeting.Status.PUBLISHED, meetings__ends_at__lte=now - gov["NOTES_DUE_AFTER_END"]
+    )
+    notes_on_time = needs_notes & Q(
+        meetings__notes_published_at__lte=F("meetings__ends_at") + gov["NOTES_DUE_AFTER_END"]
+    )
+    groups = (
+        Group.objects.annotate(
+            pub_total=Count("meetings", filter=needs_pub),
+            pub_ok=Count("meetings", filter=pub_on_time),
+            notes_total=Count("meetings", filter=needs_notes),
+            notes_ok=Count("meetings", filter=notes_on_time),
+        )
+        .filter(Q(pub_total__gt=0) | Q(notes_total__gt=0))
+        .order_by("name")
+    )
+    rows = []
+    for g in groups:
+        rows.append(
+            {
+                "group": g,
+                "pub_total": g.pub_total,
+                "pub_ok": g.pub_ok,
+                "pub_pct": round(100 * g.pub_ok / g.pub_total) if g.pub_total else None,
+                "notes_total": g.notes_total,
+                "notes_ok": g.notes_ok,
+                "notes_pct": round(100 * g.notes_ok / g.notes_total) if g.notes_total else None,
+            }
+        )
+    return rows
+
+
+def due_for_lead(user, now=None, limit=10) -> dict:
+    """For a lead's dashboard: drafts to publish (with their cutoff) and held meetings still without notes."""
+    now = now or timezone.now()
+    from groups.models import Membership
+
+    groups = Membership.objects.leads().filter(user=user).values("group_id")
+    mine = Meeting.objects.filter(group__in=groups).select_related("group")
+    return {
+        "to_publish": list(
+            mine.filter(
+                status__in=[Meeting.Status.DRAFT, Meeting.Status.MISSED_PUBLICATION], starts_at__gt=now
+            ).order_by("starts_at")[:limit]
+        ),
+        "notes_due": list(
+            mine.filter(status=Meeting.Status.PUBLISHED, starts_at__lte=now, notes_published_at=None).order_by(
+                "starts_at"
+            )[:limit]
+        ),
+    }

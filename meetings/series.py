@@ -1,0 +1,160 @@
+"""Recurring series (M7): dates, DST-safe starts, creation and generation over a rolling window."""
+
+import logging
+from calendar import monthrange
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from groups.models import Group
+from portal.errors import DomainError
+from portal.events import record
+
+from .models import Meeting, MeetingSeries, earliest_publishable_start, render_section
+from .services import _check
+
+log = logging.getLogger(__name__)
+
+
+def _nth_weekday(first: date) -> tuple[int, int]:
+    """(weekday, n) of a date: the 3rd Tuesday -> (1, 3); a 5th weekday counts as the last (-1)."""
+    n = (first.day - 1) // 7 + 1
+    return first.weekday(), (-1 if n == 5 else n)
+
+
+def _monthly_date(year: int, month: int, weekday: int, n: int) -> date | None:
+    days = monthrange(year, month)[1]
+    matches = [d for d in range(1, days + 1) if date(year, month, d).weekday() == weekday]
+    if n == -1:
+        return date(year, month, matches[-1])
+    return date(year, month, matches[n - 1]) if n <= len(matches) else None
+
+
+def series_dates(series, until: date):
+    """Local dates of a series from its first date up to `until` (inclusive)."""
+    end = min(until, series.until) if series.until else until
+    if series.frequency in (MeetingSeries.Frequency.WEEKLY, MeetingSeries.Frequency.BIWEEKLY):
+        step = timedelta(weeks=1 if series.frequency == MeetingSeries.Frequency.WEEKLY else 2)
+        day = series.first_date
+        while day <= end:
+            yield day
+            day += step
+    else:
+        weekday, n = _nth_weekday(series.first_date)
+        month = series.first_date.replace(day=1)
+        while month <= end:
+            day = _monthly_date(month.year, month.month, weekday, n)
+            if day and series.first_date <= day <= end:
+                yield day
+            month += relativedelta(months=1)
+
+
+def series_local_start(series, day: date) -> datetime:
+    """The start in UTC of the occurrence on local `day`: the local time is kept across DST."""
+    local = datetime.combine(day, series.local_time).replace(tzinfo=series.zone)
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+def series_create(
+    *, group, by, title, frequency, first_date, local_time, timezone_name, duration, join_url, agenda_md="",
+    until=None, auto_publish=True,
+) -> MeetingSeries:  # fmt: skip
+    _check("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers create series.")
+    if not title.strip() or not join_url.strip():
+        raise DomainError("A series needs a title and a join link (M1).")
+    if until and until < first_date:
+        raise DomainError("The series ends before its first meeting.")
+    with transaction.atomic():
+        series = MeetingSeries.objects.create(
+            group=group,
+            title=title.strip(),
+            frequency=frequency,
+            first_date=first_date,
+            local_time=local_time,
+            timezone_name=timezone_name,
+            duration=duration,
+            join_url=join_url.strip(),
+            agenda_md=agenda_md,
+            until=until,
+            auto_publish=auto_publish,
+            created_by=by,
+        )
+        record(actor=by, verb="meeting.series_created", target=series, group=group, data={"frequency": frequency})
+        transaction.on_commit(lambda: _generate_after_commit(series.pk))
+    return series
+
+
+def _generate_after_commit(series_id):
+    from .tasks import generate_series_one
+
+    try:
+        generate_series_one.delay(series_id)
+    except Exception:  # broker down: the hourly generate_series run catches up
+        log.warning("Could not enqueue series generation for %s", series_id, exc_info=True)
+
+
+def series_generate(*, series_id, now=None) -> list[Meeting]:
+    """Create the series' meetings starting within the rolling window (settings SERIES_WINDOW).
+
+    M2 for generated meetings: a meeting that starts at least MEETING_PUBLISH_AHEAD after the moment
+    it is generated is created published when the series has `auto_publish` (the lead published the
+    series, so publication happens at generation, in time); any other is created as a draft that the
+    lead must publish like any other meeting, and which the publication sweep flags if they do not.
+    Idempotent: one meeting per (series, local date), under a lock on the series row.
+    """
+    now = now or timezone.now()
+    window_end = now + settings.GOVERNANCE["SERIES_WINDOW"]
+    created = []
+    with transaction.atomic():
+        series = MeetingSeries.objects.select_for_update().select_related("group").get(pk=series_id)
+        if series.ended_at or series.group.state == Group.State.RETIRED:
+            return []
+        existing = set(series.meetings.values_list("occurrence_date", flat=True))
+        last_local = window_end.astimezone(series.zone).date()
+        for day in series_dates(series, last_local):
+            if day in existing:
+                continue
+            starts_at = series_local_start(series, day)
+            if starts_at <= now or starts_at > window_end:
+                continue
+            publish = series.auto_publish and starts_at >= earliest_publishable_start(now)
+            meeting = Meeting.objects.create(
+                group=series.group,
+                series=series,
+                occurrence_date=day,
+                title=series.title,
+                starts_at=starts_at,
+                timezone_name=series.timezone_name,
+                duration=series.duration,
+                join_url=series.join_url,
+                agenda_md=series.agenda_md,
+                agenda_html=render_section(series.agenda_md),
+                created_by=series.created_by,
+                created_at=now,
+                updated_at=now,
+                status=Meeting.Status.PUBLISHED if publish else Meeting.Status.DRAFT,
+                published_at=now if publish else None,
+                published_by=series.created_by if publish else None,
+                sequence=1 if publish else 0,
+            )
+            record(actor=None, verb="meeting.scheduled", target=meeting, data={"series": series.pk}, at=now)
+            if publish:
+                record(
+                    actor=None,
+                    verb="meeting.published",
+                    target=meeting,
+                    data={
+                        "series": series.pk,
+                        "late": False,
+                        "ahead_hours": round((starts_at - now).total_seconds() / 3600, 1),
+                    },
+                    at=now,
+                )
+            created.append(meeting)
+        series.generated_until = window_end
+        series.save(update_fields=["generated_until"])
+    return created

@@ -1,0 +1,547 @@
+"""Every write to meetings: one function per transition (DESIGN convention 1).
+
+Each checks the actor's right and the allowed source states, locks the row, saves with
+`update_fields`, records an event ("meeting.*") in the same transaction, and queues notices
+through the outbox (`portal.notices.queue_notice`, one per kind/meeting/due moment).
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+import rules
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from groups.models import Group, Membership, Participation
+from portal.errors import DomainError
+from portal.events import record
+from portal.models import User
+from portal.notices import queue_notice
+
+from .models import (
+    MAX_DURATION,
+    AgendaItem,
+    Attendance,
+    Meeting,
+    earliest_publishable_start,
+    publish_ahead,
+    render_section,
+)
+
+log = logging.getLogger(__name__)
+
+EDITABLE_FIELDS = ("title", "starts_at", "timezone_name", "duration", "join_url", "agenda_md")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def leads_of(group_id) -> list[User]:
+    return list(
+        User.objects.filter(
+            pk__in=Membership.objects.leads().filter(group_id=group_id).values("user_id"), is_active=True
+        ).order_by("pk")
+    )
+
+
+def format_moment(moment: datetime, zone_name: str) -> str:
+    """`Mon 30 Nov 2026, 10:05 Europe/Berlin (09:05 UTC)`: unambiguous in messages and mails."""
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(zone_name))
+    text = f"{local:%a %-d %b %Y, %H:%M} {zone_name}"
+    if zone_name != "UTC":
+        text += f" ({moment.astimezone(ZoneInfo('UTC')):%H:%M} UTC)"
+    return text
+
+
+def _site_url(meeting) -> str:
+    return settings.SITE_URL + meeting.get_absolute_url()
+
+
+def _check(perm: str, user, obj, message: str):
+    if not rules.test_rule(perm, user, obj):
+        raise PermissionDenied(message)
+
+
+def _lock(meeting_id) -> Meeting:
+    return Meeting.objects.select_for_update().get(pk=meeting_id)
+
+
+def _validate_fields(fields: dict):
+    if "title" in fields and not (fields["title"] or "").strip():
+        raise DomainError("A meeting needs a title.")
+    if "join_url" in fields and not (fields["join_url"] or "").strip():
+        raise DomainError("A meeting needs a join link (M1).")
+    if "duration" in fields and (fields["duration"] is None or fields["duration"] <= timedelta(0)):
+        raise DomainError("A meeting needs a duration longer than zero.")
+    if "duration" in fields and fields["duration"] > MAX_DURATION:
+        raise DomainError(f"A meeting lasts at most {MAX_DURATION.total_seconds() / 3600:.0f} hours.")
+    if "starts_at" in fields and timezone.is_naive(fields["starts_at"]):
+        raise DomainError("A start time needs a time zone.")
+
+
+def _participation(*, group_id, user, kind, occurred_at, source):
+    Participation.objects.get_or_create(
+        group_id=group_id,
+        user=user,
+        kind=kind,
+        source_type=ContentType.objects.get_for_model(source),
+        source_id=str(source.pk),
+        defaults={"occurred_at": occurred_at},
+    )
+
+
+# --- scheduling and publication (M1, M2) --------------------------------------------------------
+def meeting_schedule(
+    *, group, by, title, starts_at, timezone_name, duration, join_url, agenda_md="", series=None, occurrence_date=None
+) -> Meeting:
+    """Create a draft meeting (M1). Publication is a separate step (M2)."""
+    if by is not None:
+        _check("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers schedule meetings.")
+    if group.state == Group.State.RETIRED:
+        raise DomainError("A retired group cannot schedule meetings.")
+    fields = dict(title=title, starts_at=starts_at, duration=duration, join_url=join_url)
+    _validate_fields(fields)
+    if starts_at <= timezone.now():
+        raise DomainError("A meeting must start in the future.")
+    now = timezone.now()
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            group=group,
+            series=series,
+            occurrence_date=occurrence_date,
+            title=title.strip(),
+            starts_at=starts_at,
+            timezone_name=timezone_name,
+            duration=duration,
+            join_url=join_url.strip(),
+            agenda_md=agenda_md,
+            agenda_html=render_section(agenda_md),
+            created_by=by,
+            created_at=now,
+            updated_at=now,
+        )
+        record(
+            actor=by,
+            verb="meeting.scheduled",
+            target=meeting,
+            data={"starts_at": starts_at, "series": series.pk if series else None},
+        )
+    return meeting
+
+
+def publication_refusal(meeting, now) -> str:
+    earliest = earliest_publishable_start(now)
+    days = publish_ahead().days
+    return (
+        f"Too late to publish: a meeting must be published at least {days} days before it starts (M2). "
+        f"The earliest start that can still be published now is {format_moment(earliest, meeting.timezone_name)}. "
+        "Move the meeting to that time or later, or ask a core maintainer to publish it late with a written reason."
+    )
+
+
+def meeting_publish(*, meeting, by, late_reason: str = "") -> Meeting:
+    """M2: publish at least the configured lead time ahead; later only by a core maintainer with a reason."""
+    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish meetings.")
+    late_reason = (late_reason or "").strip()
+    with transaction.atomic():
+        meeting = _lock(meeting.pk)
+        now = timezone.now()
+        allowed = {Meeting.Status.DRAFT, Meeting.Status.MISSED_PUBLICATION}
+        if meeting.status not in allowed:
+            raise DomainError(f"This meeting is {meeting.get_status_display().lower()}; only drafts can be published.")
+        if meeting.starts_at <= now:
+            raise DomainError("This meeting has already started; it can no longer be published.")
+        late = now > meeting.publication_cutoff
+        if late or meeting.status == Meeting.Status.MISSED_PUBLICATION:
+            if not rules.test_rule("meetings.publish_late", by, meeting):
+                raise DomainError(publication_refusal(meeting, now))
+            if not late_reason:
+                raise DomainError(
+                    publication_refusal(meeting, now)
+                    + " As a core maintainer you may publish it late: give the reason, it is recorded and shown."
+                )
+        meeting.status = Meeting.Status.PUBLISHED
+        meeting.published_at = now
+        meeting.published_by = by
+        fields = ["status", "published_at", "published_by", "updated_at", "sequence"]
+        if late:  # a reason given for an on-time publication is not a late publication
+            meeting.late_publication_reason = late_reason
+            meeting.late_published_by = by
+            fields += ["late_publication_reason", "late_published_by"]
+        meeting.updated_at = now
+        meeting.sequence += 1
+        meeting.save(update_fields=fields)
+        record(
+            actor=by,
+            verb="meeting.published",
+            target=meeting,
+            data={
+                "ahead_hours": round((meeting.starts_at - now).total_seconds() / 3600, 1),
+                "late": late,
+                "reason": late_reason,
+            },
+        )
+    return meeting
+
+
+def meeting_edit(*, meeting, by, **changes) -> Meeting:
+    """Edit a draft, published or missed meeting. Published: SEQUENCE bumps so calendars update.
+
+    A published meeting may only move to a start that could still be published now (M2), so an edit
+    cannot slip a meeting under the cutoff. Editing a missed-publication meeting to a publishable
+    start turns it back into a draft (the reschedule the sweep asked the leads for).
+    """
+    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers edit meetings.")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    _validate_fields(changes)
+    with transaction.atomic():
+        meeting = _lock(meeting.pk)
+        now = timezone.now()
+        if meeting.status == Meeting.Status.CANCELLED:
+            raise DomainError("A cancelled meeting cannot be edited; schedule a new one.")
+        if meeting.starts_at <= now:
+            raise DomainError("This meeting has started; only its notes and attendance can change now.")
+        changed = {k: v for k, v in changes.items() if getattr(meeting, k) != v}
+        if not changed:
+            return meeting
+        new_start = changed.get("starts_at")
+        if new_start is not None:
+            if new_start <= now:
+                raise DomainError("A meeting must start in the future.")
+            too_soon = new_start < earliest_publishable_start(now)
+            guarded = meeting.status in (Meeting.Status.PUBLISHED, Meeting.Status.MISSED_PUBLICATION)
+            if guarded and too_soon and not rules.test_rule("meetings.publish_late", by, meeting):
+                raise DomainError(
+                    publication_refusal(meeting, now).replace("Too late to publish", "This start is too soon")
+                )
+        old = {k: getattr(meeting, k) for k in changed}
+        for key, value in changed.items():
+            setattr(meeting, key, value)
+        fields = set(changed) | {"updated_at", "sequence"}
+        if "agenda_md" in changed:
+            meeting.agenda_html = render_section(meeting.agenda_md)
+            fields.add("agenda_html")
+        if new_start is not None:
+            meeting.publication_reminded_at = None  # the new cutoff is a new due moment
+            fields.add("publication_reminded_at")
+        verb = "meeting.edited"
+        if meeting.status == Meeting.Status.MISSED_PUBLICATION and new_start is not None:
+            meeting.status = Meeting.Status.DRAFT
+            meeting.missed_publication_at = None
+            fields |= {"status", "missed_publication_at"}
+            verb = "meeting.rescheduled"
+        meeting.updated_at = now
+        meeting.sequence += 1
+        meeting.save(update_fields=sorted(fields))
+        record(
+            actor=by,
+            verb=verb,
+            target=meeting,
+            data={"changed": sorted(changed), "old_starts_at": old.get("starts_at")},
+        )
+    return meeting
+
+
+def meeting_cancel(*, meeting, by, reason: str) -> Meeting:
+    """Cancel with a reason; a published meeting stays listed (and in feeds) as cancelled (M6)."""
+    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers cancel meetings.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the meeting is cancelled; the reason is shown to everyone.")
+    with transaction.atomic():
+        meeting = _lock(meeting.pk)
+        now = timezone.now()
+        if meeting.status == Meeting.Status.CANCELLED:
+            raise DomainError("This meeting is already cancelled.")
+        if meeting.starts_at <= now:
+            raise DomainError("This meeting has started; it can no longer be cancelled.")
+        meeting.status = Meeting.Status.CANCELLED
+        meeting.cancelled_at = now
+        meeting.cancelled_by = by
+        meeting.cancelled_reason = reason
+        meeting.updated_at = now
+        meeting.sequence += 1
+        meeting.save(
+            update_fields=["status", "cancelled_at", "cancelled_by", "cancelled_reason", "updated_at", "sequence"]
+        )
+        record(actor=by, verb="meeting.cancelled", target=meeting, data={"reason": reason})
+    return meeting
+
+
+# --- notes and attendance (M4, M5) ---------------------------------------------------------------
+def meeting_publish_notes(*, meeting, by, notes_md: str) -> Meeting:
+    """M4: notes after the start; publishing after the deadline clears the overdue flag and records lateness."""
+    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish notes.")
+    notes_md = (notes_md or "").strip()
+    if not notes_md:
+        raise DomainError("The notes are empty.")
+    with transaction.atomic():
+        meeting = _lock(meeting.pk)
+        now = timezone.now()
+        if meeting.status != Meeting.Status.PUBLISHED:
+            raise DomainError("Notes belong to a published meeting that took place.")
+        if now < meeting.starts_at:
+            raise DomainError(
+                f"Notes can be published once the meeting has started ({format_moment(meeting.starts_at, meeting.timezone_name)})."
+            )
+        first = meeting.notes_published_at is None
+        meeting.notes_md = notes_md
+        meeting.notes_html = render_section(notes_md)
+        meeting.updated_at = now
+        fields = ["notes_md", "notes_html", "updated_at"]
+        data = {}
+        if first:
+            late = now > meeting.notes_due_at
+            was_flagged = meeting.notes_overdue_at is not None
+            meeting.notes_published_at = now
+            meeting.notes_published_by = by
+            meeting.notes_late = late
+            meeting.notes_overdue_at = None
+            fields += ["notes_published_at", "notes_published_by", "notes_late", "notes_overdue_at"]
+            data = {
+                "late": late,
+                "was_flagged_overdue": was_flagged,
+                "hours_after_end": round((now - meeting.ends_at).total_seconds() / 3600, 1),
+            }
+        meeting.save(update_fields=fields)
+        record(
+            actor=by, verb="meeting.notes_published" if first else "meeting.notes_updated", target=meeting, data=data
+        )
+        _participation(
+            group_id=meeting.group_id,
+            user=by,
+            kind=Participation.Kind.NOTES,
+            occurred_at=meeting.starts_at,
+            source=meeting,
+        )
+    return meeting
+
+
+def resolve_github_handles(text: str) -> tuple[list[User], list[str]]:
+    """`@octo, https://github.com/cat` -> (known users, unknown handles)."""
+    from portal.models import normalize_github
+
+    handles = [normalize_github(h) for h in text.replace(",", " ").split()]
+    handles = [h for h in dict.fromkeys(handles) if h]
+    users, unknown = [], []
+    for handle in handles:
+        user = User.objects.by_github(handle).first()
+        (users.append(user) if user else unknown.append(handle))
+    return users, unknown
+
+
+def meeting_set_attendance(*, meeting, by, users) -> list[Attendance]:
+    """M5: set who attended. Each attendee gets one Participation (attendance, source = the meeting,
+    at the meeting's start); running it again changes nothing; removing someone removes theirs."""
+    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers record attendance.")
+    wanted = {u.pk: u for u in users}
+    with transaction.atomic():
+        meeting = _lock(meeting.pk)
+        now = timezone.now()
+        if meeting.status != Meeting.Status.PUBLISHED:
+            raise DomainError("Attendance belongs to a published meeting that took place.")
+        if now < meeting.starts_at:
+            raise DomainError("Attendance can be recorded once the meeting has started.")
+        existing = set(meeting.attendances.values_list("user_id", flat=True))
+        added = [pk for pk in wanted if pk not in existing]
+        removed = [pk for pk in existing if pk not in wanted]
+        ct = ContentType.objects.get_for_model(Meeting)
+        if removed:
+            meeting.attendances.filter(user_id__in=removed).delete()
+            Participation.objects.filter(
+                group_id=meeting.group_id,
+                user_id__in=removed,
+                kind=Participation.Kind.ATTENDANCE,
+                source_type=ct,
+                source_id=str(meeting.pk),
+            ).delete()
+        for pk in added:
+            Attendance.objects.create(meeting=meeting, user=wanted[pk], recorded_by=by, recorded_at=now)
+        for user in wanted.values():  # idempotent: also repairs a missing participation row
+            _participation(
+                group_id=meeting.group_id,
+                user=user,
+                kind=Participation.Kind.ATTENDANCE,
+                occurred_at=meeting.starts_at,
+                source=meeting,
+            )
+        if added or removed:
+            meeting.updated_at = now
+            meeting.save(update_fields=["updated_at"])
+            record(
+                actor=by,
+                verb="meeting.attendance_recorded",
+                target=meeting,
+                data={"added": added, "removed": removed, "count": len(wanted)},
+            )
+    return list(meeting.attendances.select_related("user"))
+
+
+# --- agenda items (M3) ------------------------------------------------------------------------
+def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> AgendaItem:
+    _check(
+        "meetings.propose_agenda_item",
+        by,
+        meeting,
+        "Participants of the group propose agenda items: join the group as a participant first.",
+    )
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("An agenda item needs a title.")
+    with transaction.atomic():
+        meeting = _lock(meeting.pk)
+        now = timezone.now()
+        if meeting.status != Meeting.Status.PUBLISHED:
+            raise DomainError("Agenda items can be proposed for published meetings only.")
+        if meeting.starts_at <= now:
+            raise DomainError("This meeting has started; propose the item for the next one.")
+        item = AgendaItem.objects.create(
+            meeting=meeting, title=title[:200], details=(details or "").strip(), proposed_by=by, proposed_at=now
+        )
+        record(actor=by, verb="meeting.agenda_item_proposed", target=meeting, data={"item": item.pk, "title": title})
+        _participation(
+            group_id=meeting.group_id, user=by, kind=Participation.Kind.AGENDA_ITEM, occurred_at=now, source=item
+        )
+    return item
+
+
+def agenda_item_decide(*, item, by, accept: bool, note: str = "") -> AgendaItem:
+    _check("meetings.decide_agenda_item", by, item.meeting, "Only the group's leads accept or decline agenda items.")
+    with transaction.atomic():
+        item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
+        if item.status != AgendaItem.Status.PROPOSED:
+            raise DomainError(f"This item was already {item.get_status_display().lower()}.")
+        now = timezone.now()
+        item.status = AgendaItem.Status.ACCEPTED if accept else AgendaItem.Status.DECLINED
+        item.decided_by = by
+        item.decided_at = now
+        item.decision_note = (note or "").strip()[:300]
+        item.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        # the agenda changed: calendars and ETags follow
+        Meeting.objects.filter(pk=item.meeting_id).update(updated_at=now, sequence=F("sequence") + 1)
+        record(
+            actor=by,
+            verb="meeting.agenda_item_accepted" if accept else "meeting.agenda_item_declined",
+            target=item.meeting,
+            data={"item": item.pk, "title": item.title, "note": item.decision_note},
+        )
+    return item
+
+
+# --- sweeps: one row each, locked and re-checked (called by meetings.tasks) ---------------------
+def _notice(kind, meeting, due_at, template, **extra):
+    queue_notice(
+        kind=kind,
+        target=meeting,
+        due_at=due_at,
+        recipients=leads_of(meeting.group_id),
+        template=f"email/meetings/{template}",
+        context={
+            "meeting": meeting,
+            "group": meeting.group,
+            "url": _site_url(meeting),
+            "ahead_days": publish_ahead().days,
+            "due_hours": int(settings.GOVERNANCE["NOTES_DUE_AFTER_END"].total_seconds() // 3600),
+            **extra,
+        },
+    )
+
+
+def meeting_send_publication_reminder(*, meeting_id, now) -> bool:
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
+        if (
+            meeting.status != Meeting.Status.DRAFT
+            or meeting.publication_reminded_at is not None
+            or not (meeting.publication_reminder_at <= now < meeting.publication_cutoff)
+        ):
+            return False
+        meeting.publication_reminded_at = now
+        meeting.save(update_fields=["publication_reminded_at"])
+        record(
+            actor=None,
+            verb="meeting.publication_reminder_sent",
+            target=meeting,
+            data={"cutoff": meeting.publication_cutoff},
+        )
+        _notice(
+            "meeting.publication_reminder",
+            meeting,
+            meeting.publication_reminder_at,
+            "publication_reminder",
+            cutoff=format_moment(meeting.publication_cutoff, meeting.timezone_name),
+        )
+    return True
+
+
+def meeting_mark_missed_publication(*, meeting_id, now) -> bool:
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
+        if meeting.status != Meeting.Status.DRAFT or now < meeting.publication_cutoff:
+            return False
+        meeting.status = Meeting.Status.MISSED_PUBLICATION
+        meeting.missed_publication_at = now
+        meeting.updated_at = now
+        meeting.save(update_fields=["status", "missed_publication_at", "updated_at"])
+        record(
+            actor=None, verb="meeting.publication_missed", target=meeting, data={"cutoff": meeting.publication_cutoff}
+        )
+        _notice(
+            "meeting.publication_missed",
+            meeting,
+            meeting.publication_cutoff,
+            "publication_missed",
+            earliest=format_moment(earliest_publishable_start(now), meeting.timezone_name),
+        )
+    return True
+
+
+def meeting_send_notes_reminder(*, meeting_id, now) -> bool:
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
+        if (
+            meeting.status != Meeting.Status.PUBLISHED
+            or meeting.notes_published_at is not None
+            or meeting.notes_reminded_at is not None
+            or not (meeting.notes_reminder_at <= now < meeting.notes_due_at)
+        ):
+            return False
+        meeting.notes_reminded_at = now
+        meeting.save(update_fields=["notes_reminded_at"])
+        record(actor=None, verb="meeting.notes_reminder_sent", target=meeting, data={"due": meeting.notes_due_at})
+        _notice(
+            "meeting.notes_reminder",
+            meeting,
+            meeting.notes_reminder_at,
+            "notes_reminder",
+            due=format_moment(meeting.notes_due_at, meeting.timezone_name),
+        )
+    return True
+
+
+def meeting_mark_notes_overdue(*, meeting_id, now) -> bool:
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
+        if (
+            meeting.status != Meeting.Status.PUBLISHED
+            or meeting.notes_published_at is not None
+            or meeting.notes_overdue_at is not None
+            or now < meeting.notes_due_at
+        ):
+            return False
+        meeting.notes_overdue_at = now
+        meeting.updated_at = now
+        meeting.save(update_fields=["notes_overdue_at", "updated_at"])
+        record(actor=None, verb="meeting.notes_overdue", target=meeting, data={"due": meeting.notes_due_at})
+        _notice("meeting.notes_overdue", meeting, meeting.notes_due_at, "notes_overdue")
+    return True
+
+
+# Series (M7) live in meetings/series.py; re-exported so callers and tests use one module.
+from .series import series_create, series_dates, series_generate, series_local_start  # noqa: E402, F401

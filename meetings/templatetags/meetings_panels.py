@@ -1,0 +1,26 @@
+"""`{% load meetings_panels %}{% group_meetings_panel group %}`: next meetings and recent notes of a group.
+
+Fixed number of queries (three) whatever the number of meetings.
+"""
+
+from django import template
+
+from meetings.links import feed_group_url
+from meetings.selectors import group_panel
+
+register = template.Library()
+
+
+@register.inclusion_tag("meetings/_group_panel.html")
+def group_meetings_panel(group, upcoming=3, recent=3):
+    ctx = group_panel(group, upcoming=upcoming, recent=recent)
+    ctx["feed_url"] = feed_group_url(group.slug)
+    return ctx
+
+
+@register.inclusion_tag("meetings/_lead_due.html")
+def lead_meetings_due(user):
+    """Dashboard panel: `{% lead_meetings_due request.user %}` (two queries; empty for non-leads)."""
+    from meetings.selectors import due_for_lead
+
+    return due_for_lead(user) if user.is_authenticated else {"to_publish": [], "notes_due": []}

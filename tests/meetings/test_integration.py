@@ -1,0 +1,80 @@
+"""Pieces the group pages use: the panel tag and the directory annotation."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from groups.models import Group
+from meetings.models import Meeting
+from meetings.selectors import annotate_next_meeting
+from tests.factories import GroupFactory
+
+from .factories import MeetingFactory
+
+PANEL = Template("{% load meetings_panels %}{% group_meetings_panel group %}")
+
+
+def render_panel(group):
+    with CaptureQueriesContext(connection) as ctx:
+        html = PANEL.render(Context({"group": group}))
+    return html, len(ctx)
+
+
+@pytest.mark.django_db
+def test_m4_group_panel_next_meetings_recent_notes_overdue(group):
+    now = timezone.now()
+    MeetingFactory(group=group, title="Next up")
+    MeetingFactory(group=group, title="Hidden draft", status=Meeting.Status.DRAFT)
+    MeetingFactory(group=group, title="With notes", starts_at=now - timedelta(days=3), notes_published_at=now)
+    MeetingFactory(group=group, title="No notes", starts_at=now - timedelta(days=5), notes_overdue_at=now)
+    html, _ = render_panel(group)
+    assert "Next up" in html and "With notes" in html and "Hidden draft" not in html
+    assert "Notes overdue: No notes" in html
+    assert "/meetings/group/transports-wg.ics" in html
+
+
+@pytest.mark.django_db
+def test_group_panel_fixed_queries(group):
+    now = timezone.now()
+    MeetingFactory.create_batch(2, group=group)
+    _, few = render_panel(group)
+    MeetingFactory.create_batch(30, group=group)
+    MeetingFactory.create_batch(30, group=group, starts_at=now - timedelta(days=4), notes_published_at=now)
+    html, many = render_panel(group)
+    assert many == few <= 3
+    assert html.count("<li>") == 6
+
+
+@pytest.mark.django_db
+def test_annotate_next_meeting_one_query():
+    a, b, c = GroupFactory(name="A"), GroupFactory(name="B"), GroupFactory(name="C")
+    now = timezone.now()
+    soon = MeetingFactory(group=a, starts_at=now + timedelta(days=8))
+    MeetingFactory(group=a, starts_at=now + timedelta(days=20))
+    MeetingFactory(group=a, starts_at=now - timedelta(days=1))
+    MeetingFactory(group=b, starts_at=now + timedelta(days=2), status=Meeting.Status.CANCELLED)
+    with CaptureQueriesContext(connection) as ctx:
+        rows = {g.name: g.next_meeting_at for g in annotate_next_meeting(Group.objects.all())}
+    assert len(ctx) == 1
+    assert rows == {"A": soon.starts_at, "B": None, "C": None}
+    assert c.pk
+
+
+@pytest.mark.django_db
+def test_m2_m4_lead_dashboard_panel(group, lead, participant):
+    now = timezone.now()
+    MeetingFactory(
+        group=group, title="Draft to publish", status=Meeting.Status.DRAFT, starts_at=now + timedelta(days=9)
+    )
+    MeetingFactory(group=group, title="Needs notes", starts_at=now - timedelta(days=3), notes_overdue_at=now)
+    MeetingFactory(group=GroupFactory(), title="Not mine", status=Meeting.Status.DRAFT)
+    tpl = Template("{% load meetings_panels %}{% lead_meetings_due who %}")
+    with CaptureQueriesContext(connection) as ctx:
+        html = tpl.render(Context({"who": lead}))
+    assert len(ctx) == 2
+    assert "Draft to publish" in html and "Needs notes" in html and "Notes overdue" in html and "Not mine" not in html
+    assert tpl.render(Context({"who": participant})).strip() == ""

@@ -1,0 +1,140 @@
+"""M7: recurring series over a rolling window, DST-safe, idempotent, each meeting obeying M2."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.conf import settings
+
+from meetings import services, tasks
+from meetings.models import Meeting, MeetingSeries
+from portal.models import Event
+
+from .conftest import NOW
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def make_series(group, lead, **kw):
+    defaults = dict(
+        title="Weekly sync",
+        frequency=MeetingSeries.Frequency.WEEKLY,
+        first_date=date(2026, 11, 5),
+        local_time=time(17, 0),
+        timezone_name="Europe/Berlin",
+        duration=timedelta(hours=1),
+        join_url="https://meet.example.test/w",
+    )
+    defaults.update(kw)
+    return services.series_create(group=group, by=lead, **defaults)
+
+
+@pytest.mark.django_db
+def test_m7_weekly_series_window_and_m2_policy(group, lead, django_capture_on_commit_callbacks):
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        series = make_series(group, lead)
+    meetings = list(series.meetings.order_by("starts_at"))
+    window_end = NOW + settings.GOVERNANCE["SERIES_WINDOW"]
+    assert len(meetings) == 8  # Thursdays 5 Nov .. 24 Dec 2026
+    assert all(NOW < m.starts_at <= window_end for m in meetings)
+    # M2: the first (3 days ahead) is a draft for the lead to publish; the rest are >= 7 days ahead
+    assert meetings[0].status == Meeting.Status.DRAFT
+    assert all(m.status == Meeting.Status.PUBLISHED and m.published_at == NOW for m in meetings[1:])
+    assert all(not m.published_late for m in meetings[1:])
+
+
+@pytest.mark.django_db
+def test_m7_generate_twice_creates_nothing_new(group, lead):
+    with time_machine.travel(NOW, tick=False):
+        series = make_series(group, lead)
+        first = tasks.generate_series()
+        assert tasks.generate_series() == 0
+    assert series.meetings.count() == first == 8
+    assert Event.objects.filter(verb="meeting.scheduled").count() == 8
+
+
+@pytest.mark.django_db
+def test_m7_missed_generation_catches_up_and_rolls_window(group, lead):
+    with time_machine.travel(NOW, tick=False):
+        series = make_series(group, lead)
+        tasks.generate_series()
+    with time_machine.travel(NOW + timedelta(days=21), tick=False):
+        assert tasks.generate_series() == 3
+    dates = list(series.meetings.order_by("occurrence_date").values_list("occurrence_date", flat=True))
+    assert len(dates) == len(set(dates)) == 11
+
+
+@pytest.mark.django_db
+def test_m7_dst_keeps_local_time_across_change(group, lead):
+    # Europe/Berlin leaves summer time on 25 Oct 2026
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=ZoneInfo("UTC"))
+    with time_machine.travel(start, tick=False):
+        series = make_series(group, lead, first_date=date(2026, 10, 15), auto_publish=False)
+        tasks.generate_series()
+    by_date = {m.occurrence_date: m for m in series.meetings.all()}
+    before, after = by_date[date(2026, 10, 22)], by_date[date(2026, 10, 29)]
+    assert before.starts_at.astimezone(BERLIN).time() == time(17, 0)
+    assert after.starts_at.astimezone(BERLIN).time() == time(17, 0)
+    assert before.starts_at.astimezone(ZoneInfo("UTC")).hour == 15
+    assert after.starts_at.astimezone(ZoneInfo("UTC")).hour == 16
+    assert all(m.status == Meeting.Status.DRAFT for m in by_date.values())
+
+
+@pytest.mark.django_db
+def test_m7_biweekly_and_monthly_nth_weekday(group, lead):
+    with time_machine.travel(NOW, tick=False):
+        bi = make_series(group, lead, frequency=MeetingSeries.Frequency.BIWEEKLY)
+        # 2nd Tuesday of the month
+        mo = make_series(
+            group, lead, title="Monthly", frequency=MeetingSeries.Frequency.MONTHLY, first_date=date(2026, 11, 10)
+        )
+        tasks.generate_series()
+    assert [m.occurrence_date for m in bi.meetings.order_by("starts_at")] == [
+        date(2026, 11, 5), date(2026, 11, 19), date(2026, 12, 3), date(2026, 12, 17),
+    ]  # fmt: skip
+    assert [m.occurrence_date for m in mo.meetings.order_by("starts_at")] == [date(2026, 11, 10), date(2026, 12, 8)]
+    with time_machine.travel(NOW + timedelta(days=70), tick=False):
+        tasks.generate_series()
+    assert date(2027, 1, 12) in set(mo.meetings.values_list("occurrence_date", flat=True))
+
+
+@pytest.mark.django_db
+def test_m7_last_weekday_of_month_and_until():
+    s = MeetingSeries(frequency=MeetingSeries.Frequency.MONTHLY, first_date=date(2026, 12, 29), until=date(2027, 4, 1))
+    assert list(services.series_dates(s, date(2027, 12, 31))) == [
+        date(2026, 12, 29), date(2027, 1, 26), date(2027, 2, 23), date(2027, 3, 30),
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_m7_m2_generated_drafts_are_swept_like_any_other(group, lead):
+    with time_machine.travel(NOW, tick=False):
+        series = make_series(group, lead)
+        tasks.generate_series()
+    draft = series.meetings.get(status=Meeting.Status.DRAFT)
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        tasks.sweep_publication()
+    draft.refresh_from_db()
+    assert draft.status == Meeting.Status.MISSED_PUBLICATION
+
+
+@pytest.mark.django_db
+def test_m7_generation_fails_half_way_then_finishes(group, lead):
+    from unittest import mock
+
+    with time_machine.travel(NOW, tick=False):
+        a = make_series(group, lead, title="A")
+        b = make_series(group, lead, title="B")
+        real = services.series_generate
+
+        def flaky(*, series_id, now=None):
+            if series_id == b.pk:
+                raise RuntimeError("worker died")
+            return real(series_id=series_id, now=now)
+
+        with mock.patch.object(services, "series_generate", side_effect=flaky):
+            assert tasks.generate_series() == 8
+        assert a.meetings.count() == 8 and b.meetings.count() == 0
+        assert tasks.generate_series() == 8
+    assert b.meetings.count() == 8 and a.meetings.count() == 8
