@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
+
 from . import views
 
 app_name = "portal"
@@ -24,4 +26,7 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("meetings/", include("meetings.urls")),
     path("seps/", include("seps.urls")),
+    # Calendar feeds at their public addresses: /meetings.ics, /groups/<slug>/meetings.ics,
+    # /calendar/<token>.ics (RULES M6).
+    *meetings_root_urlpatterns,
 ]
