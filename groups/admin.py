@@ -52,6 +52,13 @@ def confirm_action(modeladmin, request, queryset, *, action, title, verb, perfor
     return TemplateResponse(request, "groups/admin/confirm_action.html", context)
 
 
+class CoreMaintainerAdmin(admin.ModelAdmin):
+    """Core maintainers see the groups app in the admin (their rights come from groups/rules.py)."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and (request.user.is_core_maintainer or super().has_module_permission(request))
+
+
 class SponsorshipInline(admin.TabularInline):
     model = Sponsorship
     extra = 0
@@ -82,7 +89,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(CoreMaintainerAdmin):
     list_display = ("name", "kind", "state", "inactive_since")
     list_filter = ("kind", "state")
     search_fields = ("name", "slug", "mission_summary")
@@ -122,7 +129,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(CharterVersion)
-class CharterVersionAdmin(admin.ModelAdmin):
+class CharterVersionAdmin(CoreMaintainerAdmin):
     list_display = ("group", "number", "status", "author", "submitted_at", "decided_by", "decided_at")
     list_filter = ("status",)
     list_select_related = ("group", "author", "decided_by")
@@ -171,7 +178,7 @@ class CharterVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sponsorship)
-class SponsorshipAdmin(admin.ModelAdmin):
+class SponsorshipAdmin(CoreMaintainerAdmin):
     list_display = ("group", "sponsor", "created_at")
     raw_id_fields = ("sponsor",)
     list_select_related = ("group", "sponsor")
@@ -197,7 +204,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(Nomination)
-class NominationAdmin(admin.ModelAdmin):
+class NominationAdmin(CoreMaintainerAdmin):
     list_display = ("nominee", "group", "nominator", "status", "deadline")
     list_filter = ("status",)
     list_select_related = ("nominee", "group", "nominator")
@@ -209,7 +216,7 @@ class NominationAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetirementProposal)
-class RetirementProposalAdmin(admin.ModelAdmin):
+class RetirementProposalAdmin(CoreMaintainerAdmin):
     list_display = ("group", "proposed_by", "status", "created_at", "decided_by")
     list_filter = ("status",)
     readonly_fields = [f.name for f in RetirementProposal._meta.fields]
@@ -219,7 +226,7 @@ class RetirementProposalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
+class ParticipationAdmin(CoreMaintainerAdmin):
     list_display = ("occurred_at", "user", "group", "kind")
     list_filter = ("kind",)
     raw_id_fields = ("user",)

@@ -13,24 +13,10 @@ from .models import Membership, Tier
 
 
 def _current_tier(user, group) -> str | None:
-    """The viewer's current active tier in `group`, cached on the user object per group."""
+    """The user's current, active tier in `group` (one query; not cached, so never stale)."""
     if not (user and user.is_authenticated and group is not None and group.pk):
         return None
-    cache = user.__dict__.setdefault("_group_tier_cache", {})
-    if group.pk not in cache:
-        cache[group.pk] = (
-            Membership.objects.active()
-            .filter(group_id=group.pk, user_id=user.pk)
-            .values_list("tier", flat=True)
-            .first()
-        )
-    return cache[group.pk]
-
-
-def forget_tiers(user) -> None:
-    """Drop the per-user tier cache after a membership change in the same request."""
-    if user is not None:
-        user.__dict__.pop("_group_tier_cache", None)
+    return Membership.objects.active().filter(group_id=group.pk, user_id=user.pk).values_list("tier", flat=True).first()
 
 
 @rules.predicate
@@ -95,3 +81,21 @@ rules.add_rule("groups.restore_member", (is_group_lead | is_core_maintainer) & g
 rules.add_rule("groups.is_group_lead", is_group_lead)
 rules.add_rule("groups.is_group_member", is_group_member)
 rules.add_rule("groups.view_queue", is_core_maintainer)
+
+# Admin model permissions: core maintainers run groups in the admin (G3, G5) without per-user grants.
+for _model in (
+    "group",
+    "charterversion",
+    "sponsorship",
+    "membership",
+    "nomination",
+    "retirementproposal",
+    "participation",
+):
+    rules.add_perm(f"groups.view_{_model}", is_core_maintainer)
+for _model in ("group", "charterversion", "sponsorship", "membership"):
+    rules.add_perm(f"groups.change_{_model}", is_core_maintainer)
+for _model in ("group", "sponsorship", "membership"):
+    rules.add_perm(f"groups.add_{_model}", is_core_maintainer)
+for _model in ("sponsorship", "membership"):
+    rules.add_perm(f"groups.delete_{_model}", is_core_maintainer)

@@ -28,9 +28,13 @@ from .models import (
     Sponsorship,
     Tier,
 )
-from .rules import forget_tiers
 
 SELF_SERVICE_TIERS = (Tier.OBSERVER, Tier.PARTICIPANT)
+
+
+def article(word: str) -> str:
+    """'an observer', 'a participant'."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def G(key):
@@ -74,10 +78,10 @@ def membership_join(*, group: Group, user, tier: str) -> Membership:
         current = _lock_current(group, user)
         if current is not None:
             if current.tier == tier:
-                raise DomainError(f"You are already a {current.get_tier_display().lower()} of {group.name}.")
+                raise DomainError(f"You are already {article(current.get_tier_display().lower())} of {group.name}.")
             if current.tier not in SELF_SERVICE_TIERS:
                 raise DomainError(
-                    f"You are a {current.get_tier_display().lower()} of {group.name}; "
+                    f"You are {article(current.get_tier_display().lower())} of {group.name}; "
                     "that tier changes only through the group's leads or core maintainers."
                 )
         membership = _switch_membership(current, group=group, user=user, tier=tier)
@@ -88,7 +92,6 @@ def membership_join(*, group: Group, user, tier: str) -> Membership:
             data={"from": current.tier if current else None, "to": tier},
         )
         _bump(group.pk)
-    forget_tiers(user)
     return membership
 
 
@@ -111,7 +114,6 @@ def membership_leave(*, group: Group, user) -> None:
         current.save(update_fields=["ended_at"])
         record(actor=user, verb="membership.left", target=current, data={"tier": current.tier})
         _bump(group.pk)
-    forget_tiers(user)
 
 
 # --- T3: nominations ----------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from .forms import (
     SubmitCharterForm,
 )
 from .models import CharterSection, CharterVersion, Group, Membership, Nomination, RetirementProposal, Tier
-from .rules import forget_tiers
 
 DIRECTORY_PAGE_SIZE = 25
 MEMBERS_PAGE_SIZE = 100
@@ -110,12 +109,11 @@ def membership(request, slug):
             if not form.is_valid():
                 raise DomainError("Choose observer or participant.")
             m = services.membership_join(group=group, user=request.user, tier=form.cleaned_data["tier"])
-            done = f"You are now a {m.get_tier_display().lower()} of {group.name}."
+            done = f"You are now {services.article(m.get_tier_display().lower())} of {group.name}."
         else:
             raise DomainError("Unknown action.")
     except DomainError as exc:
         error = exc.message
-    forget_tiers(request.user)
     if _is_htmx(request):
         ctx = {**_membership_ctx(request, group), "membership_error": error, "membership_done": None if error else done}
         return render(request, "groups/detail.html#membership", ctx, status=400 if error else 200)
