@@ -13,10 +13,27 @@ from .models import Membership, Tier
 
 
 def _current_tier(user, group) -> str | None:
-    """The user's current, active tier in `group` (one query; not cached, so never stale)."""
+    """The user's current, active tier in `group`.
+
+    Cached on the group instance (one request's object) so a page asking several predicates costs
+    one query; services that change memberships call `forget_tiers(group)`.
+    """
     if not (user and user.is_authenticated and group is not None and group.pk):
         return None
-    return Membership.objects.active().filter(group_id=group.pk, user_id=user.pk).values_list("tier", flat=True).first()
+    cache = group.__dict__.setdefault("_tier_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = (
+            Membership.objects.active()
+            .filter(group_id=group.pk, user_id=user.pk)
+            .values_list("tier", flat=True)
+            .first()
+        )
+    return cache[user.pk]
+
+
+def forget_tiers(group) -> None:
+    if group is not None:
+        group.__dict__.pop("_tier_cache", None)
 
 
 @rules.predicate

@@ -27,13 +27,15 @@ def directory(*, kind: str = "", state: str = "", q: str = ""):
     if state in Group.State.values:
         qs = qs.filter(state=state)
     qs = qs.search(q).with_next_meeting()
-    return qs.annotate(
-        member_count=Count("memberships", filter=Q(memberships__ended_at__isnull=True), distinct=True)
-    ).prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.leads().select_related("user").order_by("started_at"),
-            to_attr="lead_memberships",
+    return (
+        qs.annotate(member_count=Count("memberships", filter=Q(memberships__ended_at__isnull=True), distinct=True))
+        .order_by("name")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.leads().select_related("user").order_by("started_at"),
+                to_attr="lead_memberships",
+            )
         )
     )
 
@@ -67,13 +69,16 @@ def organisation_count(group) -> int:
 
 
 def open_nominations(group):
-    return (
+    rows = list(
         Nomination.objects.open()
         .filter(group=group)
         .select_related("nominee", "nominator")
         .annotate(objection_count=Count("objections"))
         .order_by("deadline")
     )
+    for n in rows:
+        n.group = group  # URLs need the slug; no query per row
+    return rows
 
 
 def charter_versions_visible(group, user):

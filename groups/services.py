@@ -28,6 +28,7 @@ from .models import (
     Sponsorship,
     Tier,
 )
+from .rules import forget_tiers
 
 SELF_SERVICE_TIERS = (Tier.OBSERVER, Tier.PARTICIPANT)
 
@@ -57,6 +58,7 @@ def _lock_current(group, user):
 def _switch_membership(current, *, group, user, tier, status=Membership.Status.ACTIVE, term="", note="", now=None):
     """End `current` (if any) and start a new row: history is never overwritten (DESIGN 4)."""
     now = now or timezone.now()
+    forget_tiers(group)
     if current is not None:
         current.ended_at = max(now, current.started_at)
         current.save(update_fields=["ended_at"])
@@ -112,6 +114,7 @@ def membership_leave(*, group: Group, user) -> None:
             )
         current.ended_at = max(timezone.now(), current.started_at)
         current.save(update_fields=["ended_at"])
+        forget_tiers(group)
         record(actor=user, verb="membership.left", target=current, data={"tier": current.tier})
         _bump(group.pk)
 
