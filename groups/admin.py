@@ -59,8 +59,23 @@ class CoreMaintainerAdmin(admin.ModelAdmin):
         return request.user.is_active and (request.user.is_core_maintainer or super().has_module_permission(request))
 
 
+class SponsorshipForm(forms.ModelForm):
+    class Meta:
+        model = Sponsorship
+        fields = ("group", "sponsor", "note")
+
+    def clean_sponsor(self):
+        sponsor = self.cleaned_data["sponsor"]
+        if not sponsor.is_core_maintainer:
+            raise forms.ValidationError(
+                f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups (G3)."
+            )
+        return sponsor
+
+
 class SponsorshipInline(admin.TabularInline):
     model = Sponsorship
+    form = SponsorshipForm
     extra = 0
     raw_id_fields = ("sponsor",)
 
@@ -116,11 +131,6 @@ class GroupAdmin(CoreMaintainerAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is Sponsorship:
             for obj in formset.save(commit=False):
-                if not obj.sponsor.is_core_maintainer:
-                    self.message_user(
-                        request, f"{obj.sponsor.name} is not a core or lead maintainer; not recorded.", messages.ERROR
-                    )
-                    continue
                 services.sponsorship_record(group=form.instance, sponsor=obj.sponsor, by=request.user, note=obj.note)
             for obj in formset.deleted_objects:
                 obj.delete()
@@ -179,13 +189,12 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
 
 @admin.register(Sponsorship)
 class SponsorshipAdmin(CoreMaintainerAdmin):
+    form = SponsorshipForm
     list_display = ("group", "sponsor", "created_at")
     raw_id_fields = ("sponsor",)
     list_select_related = ("group", "sponsor")
 
     def save_model(self, request, obj, form, change):
-        if not obj.sponsor.is_core_maintainer:
-            raise PermissionDenied("Only core and lead maintainers sponsor groups (G3).")
         if change:
             super().save_model(request, obj, form, change)
         else:

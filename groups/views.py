@@ -33,6 +33,14 @@ def _is_htmx(request) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
+def _error_status(request, error) -> int:
+    """400 for a refused plain request; htmx gets 200 so the error inside the partial is swapped in
+    (htmx 2 does not swap 4xx responses by default)."""
+    if not error:
+        return 200
+    return 200 if _is_htmx(request) else 400
+
+
 def _get_group(slug):
     return get_object_or_404(Group.objects.select_related("formed_from"), slug=slug)
 
@@ -116,7 +124,7 @@ def membership(request, slug):
         error = exc.message
     if _is_htmx(request):
         ctx = {**_membership_ctx(request, group), "membership_error": error, "membership_done": None if error else done}
-        return render(request, "groups/detail.html#membership", ctx, status=400 if error else 200)
+        return render(request, "groups/detail.html#membership", ctx, status=_error_status(request, error))
     if error:
         messages.error(request, error)
     else:
@@ -153,7 +161,7 @@ def charter_history(request, slug):
             diff = _diff_lines(a, b)
     ctx = {"group": group, "versions": versions, "diff": diff, "a": a, "b": b, "diff_error": error}
     if _is_htmx(request):
-        return render(request, "groups/charter_history.html#diff", ctx, status=400 if error else 200)
+        return render(request, "groups/charter_history.html#diff", ctx, status=_error_status(request, error))
     return render(request, "groups/charter_history.html", ctx, status=400 if error else 200)
 
 
@@ -203,33 +211,34 @@ def charter_edit(request, slug, number):
         raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
     version = get_object_or_404(CharterVersion, group=group, number=number)
     status = 200
-    saved_key, error = None, None
     if request.method == "POST":
         form = SectionForm(request.POST)
+        key, error = request.POST.get("key", ""), None
         if form.is_valid():
             try:
                 version = services.charter_edit_section(
                     version=version, by=request.user, key=form.cleaned_data["key"], text=form.cleaned_data["text"]
                 )
-                saved_key = form.cleaned_data["key"]
             except DomainError as exc:
-                error, status = exc.message, 400
+                error = exc.message
         else:
-            error, status = (
-                "That section could not be saved: " + "; ".join(form.errors.get("text", ["unknown section"])),
-                400,
-            )
-        if _is_htmx(request) and form.is_valid() and status == 200:
-            row = next(r for r in _section_rows(version) if r["key"] == saved_key)
-            return render(
-                request,
-                "groups/charter_edit.html#section",
-                {"group": group, "version": version, "row": row, "saved": True},
-            )
-        if status == 200:
+            error = "That section could not be saved: " + "; ".join(form.errors.get("text", ["unknown section"]))
+        if _is_htmx(request) and key in CharterSection.values:
+            row = next(r for r in _section_rows(version) if r["key"] == key)
+            ctx = {
+                "group": group,
+                "version": version,
+                "row": row,
+                "saved": not error,
+                "section_error": error,
+                "editable": version.status == CharterVersion.Status.DRAFT,
+            }
+            return render(request, "groups/charter_edit.html#section", ctx)
+        if not error:
             messages.success(request, "Section saved.")
             return redirect("groups:charter_edit", group.slug, version.number)
         messages.error(request, error)
+        status = 400
     ctx = {
         "group": group,
         "version": version,
@@ -316,7 +325,7 @@ def nominate(request, slug):
         status = 400
     ctx = {"group": group, "form": form, "is_lead": selectors.is_lead(request.user, group)}
     if _is_htmx(request):
-        return render(request, "groups/nominate.html#form", ctx, status=status)
+        return render(request, "groups/nominate.html#form", ctx)
     return render(request, "groups/nominate.html", ctx, status=status)
 
 
@@ -364,7 +373,7 @@ def nomination_object(request, slug, pk):
     if _is_htmx(request):
         nomination.refresh_from_db()
         ctx = _nomination_ctx(request, nomination, object_form=form if error else None, action_error=error)
-        return render(request, "groups/nomination.html#summary", ctx, status=400 if error else 200)
+        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
     if error:
         messages.error(request, error)
     else:
@@ -386,7 +395,7 @@ def nomination_withdraw(request, slug, pk):
     if _is_htmx(request):
         nomination.refresh_from_db()
         ctx = _nomination_ctx(request, nomination, action_error=error)
-        return render(request, "groups/nomination.html#summary", ctx, status=400 if error else 200)
+        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
     if error:
         messages.error(request, error)
     else:

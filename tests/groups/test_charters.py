@@ -202,3 +202,52 @@ def test_g2_retired_group_charter_cannot_be_amended(group, charter, lead):
     group.refresh_from_db()
     with pytest.raises((PermissionDenied, DomainError)):
         services.charter_start_amendment(group=group, by=lead)
+
+
+def test_g6_section_edit_htmx_bad_input_shows_error_in_section(client_for, group, charter, lead, htmx_headers):
+    draft = services.charter_start_amendment(group=group, by=lead)
+    services.charter_submit(version=draft, by=lead, summary="x")
+    edit = reverse("groups:charter_edit", args=[group.slug, draft.number])
+    r = client_for(lead).post(edit, {"key": "mission", "text": "too late"}, **htmx_headers)
+    body = r.content.decode()
+    assert r.status_code == 200 and 'role="alert"' in body and "Only a draft can be edited" in body
+    draft.refresh_from_db()
+    assert draft.sections["mission"] == charter.sections["mission"]
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("groups:charter_amend", ["transport"]),
+        ("groups:charter_preview", ["transport"]),
+        ("groups:charter_edit", ["transport", 1]),
+        ("groups:charter_submit", ["transport", 1]),
+        ("groups:nominate", ["transport"]),
+        ("groups:nomination_object", ["transport", 1]),
+        ("groups:nomination_withdraw", ["transport", 1]),
+        ("groups:member_restore", ["transport", 1]),
+        ("groups:retire_propose", ["transport"]),
+        ("groups:retire_decide", ["transport", 1]),
+        ("groups:membership", ["transport"]),
+    ],
+)
+def test_g2_every_changing_view_sends_anonymous_to_sign_in(client, group, charter, name, args):
+    before = (CharterVersion.objects.count(), Event.objects.count())
+    r = client.post(reverse(name, args=args), {"text": "x", "reason": "x", "rationale": "x"})
+    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    assert (CharterVersion.objects.count(), Event.objects.count()) == before
+
+
+def test_g6_edit_and_nominate_pages_query_budget(
+    client_for, group, charter, lead, make_member, django_assert_max_num_queries
+):
+    for _ in range(25):
+        make_member(group, "participant")
+    draft = services.charter_start_amendment(group=group, by=lead)
+    c = client_for(lead)
+    with django_assert_max_num_queries(8):
+        assert c.get(reverse("groups:charter_edit", args=[group.slug, draft.number])).status_code == 200
+    with django_assert_max_num_queries(9):
+        assert c.get(reverse("groups:nominate", args=[group.slug])).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert c.get(charter.get_absolute_url()).status_code == 200

@@ -158,3 +158,16 @@ def test_g2_retired_group_is_browsable_read_only_and_marked_inactive(
     group.refresh_from_db()
     with pytest.raises((DomainError, PermissionDenied)):
         services.nomination_open(group=group, nominee=seasoned_participant, by=lead, rationale="x")
+
+
+def test_g3_sponsorship_recorded_in_admin(client_for, proposed, core_maintainer, maintainer):
+    c = client_for(core_maintainer)
+    url = reverse("admin:groups_sponsorship_add")
+    r = c.post(url, {"group": proposed.pk, "sponsor": maintainer.pk, "note": ""})
+    assert r.status_code == 200 and "only they sponsor groups (G3)" in r.content.decode()
+    assert not Sponsorship.objects.exists()
+    r = c.post(url, {"group": proposed.pk, "sponsor": core_maintainer.pk, "note": "Clear need"})
+    assert r.status_code == 302
+    s = Sponsorship.objects.get()
+    assert s.sponsor == core_maintainer and s.note == "Clear need"
+    assert Event.objects.filter(verb="group.sponsored", actor=core_maintainer).count() == 1
