@@ -1,6 +1,7 @@
 """Read helpers for groups; other apps use `is_lead` and `leads_of`."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import CharterVersion, Group, Membership, Nomination, Tier
 from .rules import is_group_lead, is_group_member
@@ -27,8 +28,18 @@ def directory(*, kind: str = "", state: str = "", q: str = ""):
     if state in Group.State.values:
         qs = qs.filter(state=state)
     qs = qs.search(q).with_next_meeting()
+    # A correlated subquery, not JOIN + GROUP BY: the paginator's COUNT drops it and only the
+    # page's rows compute it.
+    members = (
+        Membership.objects.current()
+        .filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
-        qs.annotate(member_count=Count("memberships", filter=Q(memberships__ended_at__isnull=True), distinct=True))
+        qs.annotate(member_count=Coalesce(Subquery(members), 0))
         .order_by("name")
         .prefetch_related(
             Prefetch(

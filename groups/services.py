@@ -112,10 +112,17 @@ def membership_leave(*, group: Group, user) -> None:
                 f"You are the only {group.lead_title.lower()} of {group.name}; an active group needs one (G4). "
                 "Ask a core maintainer to appoint another first."
             )
-        current.ended_at = max(timezone.now(), current.started_at)
+        now = timezone.now()
+        current.ended_at = max(now, current.started_at)
         current.save(update_fields=["ended_at"])
         forget_tiers(group)
         record(actor=user, verb="membership.left", target=current, data={"tier": current.tier})
+        # Leaving withdraws the person's own open nomination (recorded as a withdrawal by the nominee).
+        for nomination in Nomination.objects.select_for_update().open().filter(group=group, nominee=user):
+            nomination.status = Nomination.Status.WITHDRAWN
+            nomination.closed_at, nomination.closed_by, nomination.last_activity_at = now, user, now
+            nomination.save(update_fields=["status", "closed_at", "closed_by", "last_activity_at"])
+            record(actor=user, verb="nomination.withdrawn", target=nomination, data={"by": "nominee", "left": True})
         _bump(group.pk)
 
 

@@ -313,3 +313,12 @@ def test_t3_withdraw_view_ladder(client, client_for, open_nomination, contributo
     assert open_nomination.status == Nomination.Status.WITHDRAWN
     again = client_for(open_nomination.nominee).post(u, **htmx_headers)
     assert again.status_code == 200 and "no longer open" in again.content.decode()
+
+
+def test_t3_nominee_leaving_withdraws_the_nomination(open_nomination):
+    services.membership_leave(group=open_nomination.group, user=open_nomination.nominee)
+    open_nomination.refresh_from_db()
+    assert open_nomination.status == Nomination.Status.WITHDRAWN
+    with time_machine.travel(open_nomination.deadline + timedelta(hours=1), tick=False):
+        assert tasks.sweep_nominations() == 0
+    assert not Membership.objects.current().filter(user=open_nomination.nominee).exists()
