@@ -102,3 +102,38 @@ def charter_versions_visible(group, user):
     ):
         qs = qs.filter(status__in=[CharterVersion.Status.APPROVED, CharterVersion.Status.REJECTED])
     return qs
+
+
+def for_dashboard(user) -> dict:
+    """What groups wants to show on a person's dashboard (a constant number of queries).
+
+    my_memberships: current rows with their group; to_review: open nominations in groups the person
+    leads (all open ones for core maintainers); my_drafts: open charter amendments in groups they lead;
+    queue: counts for core maintainers (submitted charters, inactive WGs, proposed groups).
+    """
+    from django.db.models import Q
+
+    from .models import RetirementProposal
+
+    if not (user and user.is_authenticated):
+        return {}
+    memberships = list(Membership.objects.current().filter(user=user).select_related("group").order_by("group__name"))
+    led = [m.group_id for m in memberships if m.tier == Tier.LEAD and m.status == Membership.Status.ACTIVE]
+    nominations = Nomination.objects.open().select_related("group", "nominee").order_by("deadline")
+    if not user.is_core_maintainer:
+        nominations = nominations.filter(Q(group_id__in=led) | Q(nominee=user) | Q(nominator=user))
+    out = {
+        "my_memberships": memberships,
+        "to_review": list(nominations[:20]),
+        "my_drafts": list(
+            CharterVersion.objects.open().filter(group_id__in=led).select_related("group").order_by("group__name")
+        ),
+    }
+    if user.is_core_maintainer:
+        out["queue"] = {
+            "charters": CharterVersion.objects.filter(status=CharterVersion.Status.SUBMITTED).count(),
+            "inactive": Group.objects.active().filter(inactive_since__isnull=False).count(),
+            "proposed": Group.objects.filter(state=Group.State.PROPOSED).count(),
+            "retirements": RetirementProposal.objects.filter(status=RetirementProposal.Status.OPEN).count(),
+        }
+    return out

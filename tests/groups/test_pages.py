@@ -185,3 +185,31 @@ def test_t3_nomination_page_query_budget(client, group, django_assert_max_num_qu
     Objection.objects.bulk_create([Objection(nomination=n, by=UserFactory(), reason=f"r{i}") for i in range(20)])
     with django_assert_max_num_queries(6):
         assert client.get(n.get_absolute_url()).status_code == 200
+
+
+def test_t3_dashboard_selector_shows_what_a_lead_must_act_on(group, lead, make_member, django_assert_max_num_queries):
+    from django.template.loader import render_to_string
+
+    from groups import services
+
+    for _ in range(12):
+        n = make_member(group, Tier.PARTICIPANT)
+        services.nomination_open(group=group, nominee=n.user, by=lead, rationale="r", override_reason="o")
+    CharterVersionFactory(group=group, number=1)
+    services.charter_start_amendment(group=group, by=lead)
+    other = GroupFactory()
+    NominationFactory(group=other)  # not the lead's business
+    with django_assert_max_num_queries(4):
+        dash = selectors.for_dashboard(lead)
+        html = render_to_string("groups/_dashboard_panel.html", {"groups_dash": dash})
+    assert len(dash["to_review"]) == 12 and all(n.group_id == group.pk for n in dash["to_review"])
+    assert [v.number for v in dash["my_drafts"]] == [2] and "queue" not in dash
+    assert group.name in html and "Charter amendments in progress" in html
+    assert selectors.for_dashboard(UserFactory())["to_review"] == []
+
+
+def test_g7_dashboard_selector_counts_queue_for_core_maintainers(core_maintainer):
+    GroupFactory(inactive_since=timezone.now())
+    GroupFactory(state=Group.State.PROPOSED)
+    dash = selectors.for_dashboard(core_maintainer)
+    assert dash["queue"] == {"charters": 0, "inactive": 1, "proposed": 1, "retirements": 0}
