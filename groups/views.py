@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -317,10 +317,8 @@ def nominate(request, slug):
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, f"{nomination.nominee.name} is nominated; objections are open for 7 days.")
-                if _is_htmx(request):
-                    response = render(request, "groups/nomination.html#summary", _nomination_ctx(request, nomination))
-                    response["HX-Push-Url"] = nomination.get_absolute_url()
-                    return response
+                if _is_htmx(request):  # a new page: let htmx navigate to it
+                    return HttpResponse(status=204, headers={"HX-Redirect": nomination.get_absolute_url()})
                 return redirect(nomination)
         status = 400
     ctx = {"group": group, "form": form, "is_lead": selectors.is_lead(request.user, group)}

@@ -255,10 +255,12 @@ def test_t3_nominate_view_ladder(client, client_for, group, lead, seasoned_parti
     assert bad.status_code == 400 and "This field is required" in bad.content.decode()
     assert not Nomination.objects.exists()
     r = c.post(u, data, **htmx_headers)
-    assert r.status_code == 200 and "<html" not in r.content.decode()
     n = Nomination.objects.get()
-    assert r["HX-Push-Url"] == n.get_absolute_url()
-    assert "Objection window closes in" in r.content.decode()
+    assert r.status_code == 204 and r["HX-Redirect"] == n.get_absolute_url()
+    assert "Objection window closes in" in c.get(r["HX-Redirect"]).content.decode()
+    bad_htmx = c.post(u, {"nominee": "", "rationale": "x"}, **htmx_headers)
+    assert bad_htmx.status_code == 200 and 'id="nominate-form"' not in bad_htmx.content.decode()
+    assert "This field is required" in bad_htmx.content.decode() and "<html" not in bad_htmx.content.decode()
 
 
 def test_t3_nominate_view_refuses_short_participation_with_clear_error(client_for, group, lead, make_member):
