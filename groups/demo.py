@@ -90,7 +90,7 @@ def _sections(name, kind, mission, leads):
 def seed(people, stdout=None):
     now = timezone.now()
     created = 0
-    by_slug = {}
+    by_slug, new = {}, set()
     for slug, name, kind, state, mission, leads, members, participants, observers in GROUPS:
         group, made = Group.objects.get_or_create(
             slug=slug,
@@ -109,6 +109,7 @@ def seed(people, stdout=None):
         if not made:
             continue
         created += 1
+        new.add(slug)
         lead_users = [people[u] for u in leads]
         v = CharterVersion(
             group=group,
@@ -116,6 +117,7 @@ def seed(people, stdout=None):
             status=CharterVersion.Status.APPROVED,
             sections=_sections(name, kind, mission, lead_users),
             summary="Initial charter",
+            author=lead_users[0],
             decided_by=people["marco"],
             decided_at=now - timedelta(days=300),
             rationale="Chartered after review by the core maintainers.",
@@ -156,43 +158,40 @@ def seed(people, stdout=None):
         if stdout:
             stdout.write("Groups: demo groups already present.")
         return
-    # G3: the proposed WG has one core maintainer sponsor so far (activation waits for a second).
-    Sponsorship.objects.get_or_create(group=by_slug["agent-interop"], sponsor=people["priya"])
-    # T3: open nominations (participants with 90+ days and recorded attendance).
-    services.nomination_open(
-        group=by_slug["transports"],
-        nominee=people["mei"],
-        by=people["sam"],
-        rationale="Mei has reviewed every transport SEP this quarter and ran two working sessions.",
-    )
-    services.nomination_open(
-        group=by_slug["security"],
-        nominee=people["mei"],
-        by=people["priya"],
-        rationale="Mei wrote the first threat-model draft.",
-    )
-    services.nomination_open(
-        group=by_slug["streaming-results"],
-        nominee=people["kai"],
-        by=people["omar"],
-        rationale="Kai prototyped chunked results in two SDKs.",
-        override_reason="Kai joined recently but led the prototype the group is built on.",
-    )
-    # G6: an amendment waiting for a core maintainer in the admin.
-    draft = services.charter_start_amendment(group=by_slug["registry-tools"], by=people["diego"])
-    services.charter_edit_section(
-        version=draft,
-        by=people["diego"],
-        key=CharterSection.SUCCESS,
-        text="- The catalog lists 1,000 public servers.\n- Publishing takes under five minutes.",
-    )
-    services.charter_submit(version=draft, by=people["diego"], summary="Adds success criteria")
-    # G7: a retirement proposal and an inactive flag for the queue.
-    RetirementProposal.objects.get_or_create(
-        group=by_slug["financial-services"],
-        status=RetirementProposal.Status.OPEN,
-        defaults={"proposed_by": people["omar"], "rationale": "Discussion moved to the Enterprise IG."},
-    )
-    Group.objects.filter(slug="client-capabilities").update(inactive_since=now - timedelta(days=10))
+    # Everything below touches only groups made in this run (a database may hold imported ones).
+    if "agent-interop" in new:  # G3: one core maintainer sponsor so far; activation waits for a second
+        Sponsorship.objects.get_or_create(group=by_slug["agent-interop"], sponsor=people["priya"])
+    nominations = [  # T3: participants with 90+ days and recorded attendance, and one lead override
+        ("transports", "mei", "sam", "Mei has reviewed every transport SEP this quarter and ran two working sessions.", ""),
+        ("security", "mei", "priya", "Mei wrote the first threat-model draft.", ""),
+        ("streaming-results", "kai", "omar", "Kai prototyped chunked results in two SDKs.",
+         "Kai joined recently but led the prototype the group is built on."),
+    ]  # fmt: skip
+    for slug, nominee, nominator, rationale, override in nominations:
+        if slug in new:
+            services.nomination_open(
+                group=by_slug[slug],
+                nominee=people[nominee],
+                by=people[nominator],
+                rationale=rationale,
+                override_reason=override,
+            )
+    if "registry-tools" in new:  # G6: an amendment waiting for a core maintainer in the admin
+        draft = services.charter_start_amendment(group=by_slug["registry-tools"], by=people["diego"])
+        services.charter_edit_section(
+            version=draft,
+            by=people["diego"],
+            key=CharterSection.SUCCESS,
+            text="- The catalog lists 1,000 public servers.\n- Publishing takes under five minutes.",
+        )
+        services.charter_submit(version=draft, by=people["diego"], summary="Adds success criteria")
+    if "financial-services" in new:  # G7: a retirement proposal for the queue
+        RetirementProposal.objects.get_or_create(
+            group=by_slug["financial-services"],
+            status=RetirementProposal.Status.OPEN,
+            defaults={"proposed_by": people["omar"], "rationale": "Discussion moved to the Enterprise IG."},
+        )
+    if "client-capabilities" in new:  # G7: idle for 40 days, flagged as the sweep would
+        Group.objects.filter(slug="client-capabilities").update(inactive_since=now - timedelta(days=10))
     if stdout:
         stdout.write(f"Groups: {created} demo groups with charters, tiers and open nominations.")

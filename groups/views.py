@@ -135,13 +135,19 @@ def membership(request, slug):
 # --- charter --------------------------------------------------------------------------------------
 
 
-def _diff_lines(a: CharterVersion, b: CharterVersion):
+def _diff_lines(a: CharterVersion, b: CharterVersion, context: int = 3):
+    """[(css class, line)]: changed hunks with `context` lines around them; "gap" marks skipped text."""
+    old, new = a.as_text().splitlines(), b.as_text().splitlines()
     rows = []
-    for line in difflib.ndiff(a.as_text().splitlines(), b.as_text().splitlines()):
-        tag, text = line[:2], line[2:]
-        if tag == "? ":
-            continue
-        rows.append(({"+ ": "ins", "- ": "del"}.get(tag, ""), text))
+    for i, group in enumerate(difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(context)):
+        if i or (group and (group[0][1] > 0 or group[0][3] > 0)):
+            rows.append(("gap", "…"))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                rows += [("", line) for line in old[i1:i2]]
+                continue
+            rows += [("del", line) for line in old[i1:i2]]
+            rows += [("ins", line) for line in new[j1:j2]]
     return rows
 
 

@@ -251,3 +251,16 @@ def test_g6_edit_and_nominate_pages_query_budget(
         assert c.get(reverse("groups:nominate", args=[group.slug])).status_code == 200
     with django_assert_max_num_queries(6):
         assert c.get(charter.get_absolute_url()).status_code == 200
+
+
+def test_g5_diff_shows_changed_hunks_with_context_only(client, group):
+    long = "\n".join(f"- item {i}" for i in range(60))
+    CharterVersionFactory(group=group, number=1, sections={"mission": "M", "scope_in": long})
+    CharterVersionFactory(
+        group=group, number=2, sections={"mission": "M", "scope_in": long.replace("item 30", "item thirty")}
+    )
+    body = client.get(reverse("groups:charter_history", args=[group.slug]), {"a": 1, "b": 2}).content.decode()
+    assert "<del>- - item 30</del>" in body and "<ins>+ - item thirty</ins>" in body
+    assert "item 28" in body and "item 5\n" not in body and "…" in body
+    same = client.get(reverse("groups:charter_history", args=[group.slug]), {"a": 1, "b": 1}).content.decode()
+    assert "nothing to compare" in same

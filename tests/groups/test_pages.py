@@ -213,3 +213,9 @@ def test_g7_dashboard_selector_counts_queue_for_core_maintainers(core_maintainer
     GroupFactory(state=Group.State.PROPOSED)
     dash = selectors.for_dashboard(core_maintainer)
     assert dash["queue"] == {"charters": 0, "inactive": 1, "proposed": 1, "retirements": 0}
+
+
+def test_g7_inactive_badge_in_directory(client):
+    GroupFactory(name="Sleepy WG", inactive_since=timezone.now() - timedelta(days=3))
+    body = client.get("/groups/").content.decode()
+    assert ">Inactive</span>" in body and 'title="No activity since' in body and '"<time' not in body
