@@ -83,7 +83,7 @@ class SponsorshipInline(admin.TabularInline):
 class MembershipInlineForm(forms.ModelForm):
     class Meta:
         model = Membership
-        fields = ("user", "tier", "status", "started_at", "ended_at", "term", "note")
+        fields = ("user", "tier", "term", "note")
 
     def clean(self):
         data = super().clean()
@@ -94,10 +94,15 @@ class MembershipInlineForm(forms.ModelForm):
 
 
 class MembershipInline(admin.TabularInline):
+    """Current memberships. Saving goes through services: a change ends the row and starts a new
+    one, a deletion ends it; both are recorded (T2, DESIGN 4)."""
+
     model = Membership
     form = MembershipInlineForm
     extra = 0
     raw_id_fields = ("user",)
+    readonly_fields = ("status", "started_at")
+    verbose_name_plural = "Current memberships (deleting a row ends the membership; history is kept)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(ended_at__isnull=True).select_related("user")
@@ -134,6 +139,20 @@ class GroupAdmin(CoreMaintainerAdmin):
                 services.sponsorship_record(group=form.instance, sponsor=obj.sponsor, by=request.user, note=obj.note)
             for obj in formset.deleted_objects:
                 obj.delete()
+            return
+        if formset.model is Membership:
+            for obj in formset.save(commit=False):
+                try:
+                    services.membership_set_tier(
+                        group=form.instance, user=obj.user, tier=obj.tier, by=request.user, term=obj.term, note=obj.note
+                    )
+                except (DomainError, PermissionDenied) as exc:
+                    self.message_user(request, f"{obj.user}: {getattr(exc, 'message', exc)}", messages.ERROR)
+            for obj in formset.deleted_objects:
+                try:
+                    services.membership_end(membership=obj, by=request.user, note="Ended in the admin")
+                except (DomainError, PermissionDenied) as exc:
+                    self.message_user(request, f"{obj.user}: {getattr(exc, 'message', exc)}", messages.ERROR)
             return
         super().save_formset(request, form, formset, change)
 

@@ -95,6 +95,7 @@ rules.add_rule("groups.propose_retirement", (is_group_lead | is_core_maintainer)
 rules.add_rule("groups.approve_retirement", is_core_maintainer | is_lead_maintainer)
 # T4: a lead restores an emeritus member.
 rules.add_rule("groups.restore_member", (is_group_lead | is_core_maintainer) & group_is_not_retired)
+rules.add_rule("groups.set_tier", is_core_maintainer)
 rules.add_rule("groups.is_group_lead", is_group_lead)
 rules.add_rule("groups.is_group_member", is_group_member)
 rules.add_rule("groups.view_queue", is_core_maintainer)

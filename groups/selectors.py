@@ -16,6 +16,14 @@ def is_member(user, group) -> bool:
     return bool(is_group_member(user, group))
 
 
+def quorum_members(group):
+    """T1/T4: who counts for quorum: active (not emeritus) members and leads of a WG, or of an IG
+    that adopts the member tier; nobody otherwise."""
+    if not group.counts_members:
+        return Membership.objects.none()
+    return Membership.objects.active().filter(group=group, tier__in=[Tier.MEMBER, Tier.LEAD]).select_related("user")
+
+
 def leads_of(group):
     return [m.user for m in Membership.objects.leads().filter(group=group).select_related("user")]
 

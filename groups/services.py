@@ -336,6 +336,52 @@ def membership_mark_emeritus(*, membership_id: int, now=None) -> Membership | No
     return new
 
 
+def membership_set_tier(*, group: Group, user, tier: str, by, term: str = "", note: str = "") -> Membership:
+    """T2: a core maintainer sets any tier directly (e.g. appoints a lead); recorded, history kept."""
+    if not rules.test_rule("groups.set_tier", by, group):
+        raise PermissionDenied("Only core maintainers set member and lead tiers directly.")
+    _require_not_retired(group)
+    if tier not in Tier.values:
+        raise DomainError("Unknown tier.")
+    if tier == Tier.LEAD and not rules.test_rule("groups.eligible_lead", user):
+        raise DomainError(f"{user.name} is not an org-wide member or above; leads must be (G4).")
+    with transaction.atomic():
+        current = _lock_current(group, user)
+        if current is not None and (current.tier, current.status, current.term) == (
+            tier,
+            "active",
+            term or current.term,
+        ):
+            return current
+        m = _switch_membership(current, group=group, user=user, tier=tier, term=term, note=note or f"Set by {by.name}")
+        record(
+            actor=by,
+            verb="membership.tier_set",
+            target=m,
+            data={"from": current.tier if current else None, "to": tier, "user": user.pk, "note": note},
+        )
+        _bump(group.pk)
+    return m
+
+
+def membership_end(*, membership: Membership, by, note: str = "") -> Membership:
+    """A core maintainer ends someone's membership (the row stays as history; recorded)."""
+    group = membership.group
+    if not rules.test_rule("groups.set_tier", by, group):
+        raise PermissionDenied("Only core maintainers end memberships directly.")
+    with transaction.atomic():
+        m = Membership.objects.select_for_update().current().filter(pk=membership.pk).first()
+        if m is None:
+            raise DomainError("This membership has already ended.")
+        m.ended_at = max(timezone.now(), m.started_at)
+        m.note = (note or m.note)[:300]
+        m.save(update_fields=["ended_at", "note"])
+        forget_tiers(group)
+        record(actor=by, verb="membership.ended", target=m, data={"tier": m.tier, "user": m.user_id, "note": note})
+        _bump(group.pk)
+    return m
+
+
 def membership_restore(*, membership: Membership, by) -> Membership:
     """T4: a lead restores an emeritus member to active after renewed participation."""
     group = membership.group

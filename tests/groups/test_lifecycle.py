@@ -171,3 +171,67 @@ def test_g3_sponsorship_recorded_in_admin(client_for, proposed, core_maintainer,
     s = Sponsorship.objects.get()
     assert s.sponsor == core_maintainer and s.note == "Clear need"
     assert Event.objects.filter(verb="group.sponsored", actor=core_maintainer).count() == 1
+
+
+def _group_form(group, rows, initial=0):
+    data = {
+        "kind": group.kind, "name": group.name, "slug": group.slug, "mission_summary": "", "discord_channel": "",
+        "discussion_category": "", "created_at_0": "2026-01-01", "created_at_1": "00:00:00",
+        "sponsorships-TOTAL_FORMS": "0", "sponsorships-INITIAL_FORMS": "0",
+        "memberships-TOTAL_FORMS": str(len(rows)), "memberships-INITIAL_FORMS": str(initial),
+    }  # fmt: skip
+    for i, row in enumerate(rows):
+        data.update({f"memberships-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+def test_t2_core_maintainer_sets_tiers_in_admin_recorded_with_history(client_for, group, core_maintainer):
+    c = client_for(core_maintainer)
+    url = reverse("admin:groups_group_change", args=[group.pk])
+    new_lead = UserFactory(ladder_role=LadderRole.MEMBER)
+    r = c.post(url, _group_form(group, [{"user": new_lead.pk, "tier": "lead", "term": "2027"}]))
+    assert r.status_code == 302
+    m = Membership.objects.current().get(group=group, user=new_lead)
+    assert m.tier == Tier.LEAD and m.term == "2027"
+    ev = Event.objects.get(verb="membership.tier_set")
+    assert ev.actor == core_maintainer and ev.data["to"] == "lead"
+    # change the tier: the old row ends, a new one starts
+    r = c.post(
+        url,
+        _group_form(
+            group, [{"id": m.pk, "group": group.pk, "user": new_lead.pk, "tier": "member", "term": ""}], initial=1
+        ),
+    )
+    assert r.status_code == 302
+    rows = Membership.objects.filter(group=group, user=new_lead).order_by("started_at", "pk")
+    assert [(x.tier, x.ended_at is None) for x in rows] == [(Tier.LEAD, False), (Tier.MEMBER, True)]
+    # delete = end, never erase
+    current = rows.last()
+    row = {"id": current.pk, "group": group.pk, "user": new_lead.pk, "tier": "member", "term": "", "DELETE": "on"}
+    assert c.post(url, _group_form(group, [row], initial=1)).status_code == 302
+    assert Membership.objects.filter(group=group, user=new_lead).count() == 2
+    assert not Membership.objects.current().filter(group=group, user=new_lead).exists()
+    assert Event.objects.filter(verb="membership.ended", actor=core_maintainer).count() == 1
+
+
+def test_t2_only_core_maintainers_set_tiers_directly(group, lead, maintainer):
+    with pytest.raises(PermissionDenied):
+        services.membership_set_tier(group=group, user=UserFactory(), tier=Tier.MEMBER, by=lead)
+    with pytest.raises(PermissionDenied):
+        services.membership_set_tier(group=group, user=UserFactory(), tier=Tier.MEMBER, by=maintainer)
+
+
+def test_t1_quorum_counts_active_members_and_leads_not_emeritus(group, ig, make_member):
+    from groups import selectors
+
+    lead_m = make_member(group, Tier.LEAD, user=UserFactory(ladder_role=LadderRole.MEMBER))
+    member = make_member(group, Tier.MEMBER)
+    make_member(group, Tier.MEMBER, status=Membership.Status.EMERITUS)
+    make_member(group, Tier.PARTICIPANT)
+    make_member(group, Tier.OBSERVER)
+    assert {m.pk for m in selectors.quorum_members(group)} == {lead_m.pk, member.pk}
+    make_member(ig, Tier.MEMBER)
+    assert list(selectors.quorum_members(ig)) == []  # IGs count members only when they adopt the tier
+    Group.objects.filter(pk=ig.pk).update(adopts_member_tier=True)
+    ig.refresh_from_db()
+    assert selectors.quorum_members(ig).count() == 1
