@@ -86,7 +86,11 @@ def membership_join(*, group: Group, user, tier: str) -> Membership:
                     f"You are {article(current.get_tier_display().lower())} of {group.name}; "
                     "that tier changes only through the group's leads or core maintainers."
                 )
-        membership = _switch_membership(current, group=group, user=user, tier=tier)
+        try:
+            with transaction.atomic():
+                membership = _switch_membership(current, group=group, user=user, tier=tier)
+        except IntegrityError:  # a concurrent join won the race (one current membership, enforced)
+            raise DomainError(f"You are already in {group.name}.") from None
         record(
             actor=user,
             verb="membership.tier_changed" if current else "membership.joined",
