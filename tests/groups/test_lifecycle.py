@@ -235,3 +235,29 @@ def test_t1_quorum_counts_active_members_and_leads_not_emeritus(group, ig, make_
     Group.objects.filter(pk=ig.pk).update(adopts_member_tier=True)
     ig.refresh_from_db()
     assert selectors.quorum_members(ig).count() == 1
+
+
+def test_g5_admin_pages_open_for_core_maintainers(client_for, group, core_maintainer, contributor):
+    from groups.models import CharterVersion
+    from tests.groups.factories import CharterVersionFactory
+
+    v = CharterVersionFactory(group=group, number=1)
+    SponsorshipFactory(group=group)
+    n = NominationFactory(group=group)
+    c = client_for(core_maintainer)
+    index = c.get(reverse("admin:index")).content.decode()
+    assert "Charter versions" in index and "Sponsorships" in index
+    for name, args in [
+        ("admin:groups_group_changelist", []),
+        ("admin:groups_group_change", [group.pk]),
+        ("admin:groups_group_add", []),
+        ("admin:groups_charterversion_changelist", []),
+        ("admin:groups_charterversion_change", [v.pk]),
+        ("admin:groups_sponsorship_changelist", []),
+        ("admin:groups_nomination_change", [n.pk]),
+        ("admin:groups_retirementproposal_changelist", []),
+        ("admin:groups_participation_changelist", []),
+    ]:
+        assert c.get(reverse(name, args=args)).status_code == 200, name
+    assert CharterVersion.objects.count() == 1
+    assert client_for(contributor).get(reverse("admin:groups_group_changelist")).status_code == 302
