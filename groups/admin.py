@@ -1,25 +1,260 @@
-from django.contrib import admin
+"""Admin for groups: charter decisions (G5) and activation (G2-G4) as actions with a rationale page."""
 
-from .models import Group, Membership, Participation
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+
+from portal.errors import DomainError
+
+from . import services
+from .models import (
+    CharterVersion,
+    Group,
+    Membership,
+    Nomination,
+    Objection,
+    Participation,
+    RetirementProposal,
+    Sponsorship,
+    Tier,
+)
+
+
+class RationaleActionForm(forms.Form):
+    rationale = forms.CharField(label="Rationale (recorded)", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+def confirm_action(modeladmin, request, queryset, *, action, title, verb, perform):
+    """Ask for a rationale on a confirmation page, then call `perform(obj, rationale)` per object."""
+    form = RationaleActionForm(request.POST if "confirm" in request.POST else None)
+    if "confirm" in request.POST and form.is_valid():
+        done = 0
+        for obj in queryset:
+            try:
+                perform(obj, form.cleaned_data["rationale"])
+                done += 1
+            except (DomainError, PermissionDenied) as exc:
+                modeladmin.message_user(request, f"{obj}: {getattr(exc, 'message', None) or exc}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "objects": queryset,
+        "form": form,
+        "action": action,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "groups/admin/confirm_action.html", context)
+
+
+class CoreMaintainerAdmin(admin.ModelAdmin):
+    """Core maintainers see the groups app in the admin (their rights come from groups/rules.py)."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and (request.user.is_core_maintainer or super().has_module_permission(request))
+
+
+class SponsorshipForm(forms.ModelForm):
+    class Meta:
+        model = Sponsorship
+        fields = ("group", "sponsor", "note")
+
+    def clean_sponsor(self):
+        sponsor = self.cleaned_data["sponsor"]
+        if not sponsor.is_core_maintainer:
+            raise forms.ValidationError(
+                f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups (G3)."
+            )
+        return sponsor
+
+
+class SponsorshipInline(admin.TabularInline):
+    model = Sponsorship
+    form = SponsorshipForm
+    extra = 0
+    raw_id_fields = ("sponsor",)
+
+
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("user", "tier", "term", "note")
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user")
+        if data.get("tier") == Tier.LEAD and user is not None and not user.is_member_or_above:
+            raise forms.ValidationError(f"{user.name} is not an org-wide member or above; leads must be (G4).")
+        return data
 
 
 class MembershipInline(admin.TabularInline):
+    """Current memberships. Saving goes through services: a change ends the row and starts a new
+    one, a deletion ends it; both are recorded (T2, DESIGN 4)."""
+
     model = Membership
+    form = MembershipInlineForm
     extra = 0
     raw_id_fields = ("user",)
+    readonly_fields = ("status", "started_at")
+    verbose_name_plural = "Current memberships (deleting a row ends the membership; history is kept)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(ended_at__isnull=True).select_related("user")
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(CoreMaintainerAdmin):
     list_display = ("name", "kind", "state", "inactive_since")
     list_filter = ("kind", "state")
     search_fields = ("name", "slug", "mission_summary")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [MembershipInline]
+    readonly_fields = ("state", "activated_at", "retired_at", "inactive_since", "version")
+    inlines = [SponsorshipInline, MembershipInline]
+    actions = ["activate_groups"]
+
+    @admin.action(description="Activate selected proposed groups (G3, G4)")
+    def activate_groups(self, request, queryset):
+        if not request.user.is_core_maintainer:
+            self.message_user(request, "Only core maintainers activate groups.", messages.ERROR)
+            return None
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            action="activate_groups",
+            title="Activate groups",
+            verb="Activated",
+            perform=lambda g, r: services.group_activate(group=g, by=request.user, rationale=r),
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Sponsorship:
+            for obj in formset.save(commit=False):
+                services.sponsorship_record(group=form.instance, sponsor=obj.sponsor, by=request.user, note=obj.note)
+            for obj in formset.deleted_objects:
+                obj.delete()
+            return
+        if formset.model is Membership:
+            for obj in formset.save(commit=False):
+                try:
+                    services.membership_set_tier(
+                        group=form.instance, user=obj.user, tier=obj.tier, by=request.user, term=obj.term, note=obj.note
+                    )
+                except (DomainError, PermissionDenied) as exc:
+                    self.message_user(request, f"{obj.user}: {getattr(exc, 'message', exc)}", messages.ERROR)
+            for obj in formset.deleted_objects:
+                try:
+                    services.membership_end(membership=obj, by=request.user, note="Ended in the admin")
+                except (DomainError, PermissionDenied) as exc:
+                    self.message_user(request, f"{obj.user}: {getattr(exc, 'message', exc)}", messages.ERROR)
+            return
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(CharterVersion)
+class CharterVersionAdmin(CoreMaintainerAdmin):
+    list_display = ("group", "number", "status", "author", "submitted_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("group", "author", "decided_by")
+    search_fields = ("group__name",)
+    readonly_fields = (
+        "group",
+        "number",
+        "status",
+        "author",
+        "created_at",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "rationale",
+        "summary",
+        "source",
+        "sections",
+    )
+    exclude = ("sections_html", "source_digest")
+    actions = ["approve_versions", "reject_versions"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _decide(self, request, queryset, approve):
+        if not request.user.is_core_maintainer:
+            self.message_user(request, "Only core maintainers approve or reject charters (G5).", messages.ERROR)
+            return None
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            action="approve_versions" if approve else "reject_versions",
+            title="Approve charter versions" if approve else "Reject charter versions",
+            verb="Approved" if approve else "Rejected",
+            perform=lambda v, r: services.charter_decide(version=v, by=request.user, approve=approve, rationale=r),
+        )
+
+    @admin.action(description="Approve selected submitted versions (G5)")
+    def approve_versions(self, request, queryset):
+        return self._decide(request, queryset, True)
+
+    @admin.action(description="Reject selected submitted versions (G5)")
+    def reject_versions(self, request, queryset):
+        return self._decide(request, queryset, False)
+
+
+@admin.register(Sponsorship)
+class SponsorshipAdmin(CoreMaintainerAdmin):
+    form = SponsorshipForm
+    list_display = ("group", "sponsor", "created_at")
+    raw_id_fields = ("sponsor",)
+    list_select_related = ("group", "sponsor")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            saved = services.sponsorship_record(group=obj.group, sponsor=obj.sponsor, by=request.user, note=obj.note)
+            obj.pk = saved.pk
+
+
+class ObjectionInline(admin.TabularInline):
+    model = Objection
+    extra = 0
+    can_delete = False
+    readonly_fields = ("by", "reason", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Nomination)
+class NominationAdmin(CoreMaintainerAdmin):
+    list_display = ("nominee", "group", "nominator", "status", "deadline")
+    list_filter = ("status",)
+    list_select_related = ("nominee", "group", "nominator")
+    readonly_fields = [f.name for f in Nomination._meta.fields]
+    inlines = [ObjectionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RetirementProposal)
+class RetirementProposalAdmin(CoreMaintainerAdmin):
+    list_display = ("group", "proposed_by", "status", "created_at", "decided_by")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in RetirementProposal._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
+class ParticipationAdmin(CoreMaintainerAdmin):
     list_display = ("occurred_at", "user", "group", "kind")
     list_filter = ("kind",)
     raw_id_fields = ("user",)

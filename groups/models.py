@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -13,6 +15,12 @@ class GroupQuerySet(models.QuerySet):
 
     def working_groups(self):
         return self.filter(kind=Group.Kind.WORKING)
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(mission_summary__icontains=text) | Q(slug__icontains=text))
 
     def with_next_meeting(self):
         """Annotate `next_meeting_at` (the meetings app fills this in)."""
@@ -181,3 +189,220 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_kind_display().lower()} in {self.group} at {self.occurred_at:%Y-%m-%d}"
+
+
+class CharterSection(models.TextChoices):
+    """The template's sections (G5), in the order a charter shows them."""
+
+    MISSION = "mission", "Mission Statement"
+    SCOPE_IN = "scope_in", "In Scope"
+    SCOPE_OUT = "scope_out", "Out of Scope"
+    RELATED = "related", "Related Groups"
+    LEADERSHIP = "leadership", "Leadership"
+    AUTHORITY = "authority", "Authority & Decision Rights"
+    MEMBERSHIP = "membership", "Membership"
+    OPERATIONS = "operations", "Operations"
+    DELIVERABLES = "deliverables", "Deliverables"
+    SUCCESS = "success", "Success Criteria"
+    OTHER = "other", "Other sections"
+    CHANGELOG = "changelog", "Changelog"
+
+
+WG_ONLY_SECTIONS = {CharterSection.AUTHORITY}
+
+
+class CharterVersionQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=CharterVersion.Status.APPROVED)
+
+    def open(self):
+        return self.filter(status__in=[CharterVersion.Status.DRAFT, CharterVersion.Status.SUBMITTED])
+
+
+class CharterVersion(models.Model):
+    """One version of a group's charter (G5, G6): draft -> submitted -> approved | rejected.
+
+    Sections are stored as markdown with their sanitized HTML beside them (DESIGN 8). The group's
+    current charter is its latest approved version.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="charter_versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT, db_index=True)
+    sections = models.JSONField(default=dict, blank=True, help_text="section key -> markdown")
+    sections_html = models.JSONField(default=dict, blank=True, editable=False)
+    summary = models.CharField(max_length=200, blank=True, help_text="What this version changes.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rationale = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True, help_text="Imported from this file, if any.")
+    source_digest = models.CharField(max_length=64, blank=True)
+
+    objects = CharterVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "number"], name="charter_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["group"], condition=Q(status__in=["draft", "submitted"]), name="one_open_charter_amendment"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group} charter v{self.number} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self):
+        return reverse("groups:charter_version", args=[self.group.slug, self.number])
+
+    def render(self):
+        from portal.markdown import render_markdown
+
+        self.sections_html = {key: render_markdown(src) for key, src in self.sections.items() if src.strip()}
+
+    def rendered_sections(self):
+        """[(key, title, html)] in template order, skipping empty ones."""
+        out = []
+        for key, title in CharterSection.choices:
+            html = self.sections_html.get(key)
+            if html:
+                out.append((key, title, html))
+        return out
+
+    def as_text(self) -> str:
+        parts = []
+        for key, title in CharterSection.choices:
+            src = (self.sections.get(key) or "").strip()
+            if src:
+                parts.append(f"## {title}\n\n{src}\n")
+        return "\n".join(parts)
+
+
+class Sponsorship(models.Model):
+    """G3/G4: a core or lead maintainer sponsors a group's formation (recorded in the admin)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sponsorships")
+    sponsor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sponsorships")
+    created_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["group", "sponsor"], name="one_sponsorship_per_person")]
+
+    def __str__(self):
+        return f"{self.sponsor} sponsors {self.group}"
+
+
+class NominationQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Nomination.Status.OPEN)
+
+    def due(self, now):
+        """Open nominations whose objection window has closed (not yet handled)."""
+        return self.open().filter(deadline__lte=now)
+
+
+class Nomination(models.Model):
+    """T3: a nomination of a participant to member, with a 7-day objection window."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open for objections"
+        CONFIRMED = "confirmed", "Confirmed"
+        OBJECTED = "objected", "Objected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="nominations")
+    nominee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nominations")
+    nominator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rationale = models.TextField()
+    override_reason = models.TextField(
+        blank=True, help_text="A lead's written reason to waive the 90-day participation check (T3)."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN, db_index=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField(db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_activity_at = models.DateTimeField(default=timezone.now)
+
+    objects = NominationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "nominee"], condition=Q(status="open"), name="one_open_nomination_per_person"
+            )
+        ]
+
+    def __str__(self):
+        return f"Nomination of {self.nominee} to member of {self.group}"
+
+    def get_absolute_url(self):
+        return reverse("groups:nomination", args=[self.group.slug, self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN and self.deadline > timezone.now()
+
+    @property
+    def remaining(self):
+        return max(self.deadline - timezone.now(), timedelta(0))
+
+
+class Objection(models.Model):
+    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="objections")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Objection by {self.by} to {self.nomination}"
+
+
+class RetirementProposal(models.Model):
+    """G7: proposed by a lead or core maintainer with a rationale; a core or lead maintainer decides."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="retirement_proposals")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rationale = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_rationale = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["group"], condition=Q(status="open"), name="one_open_retirement_proposal")
+        ]
+
+    def __str__(self):
+        return f"Retirement of {self.group} ({self.get_status_display().lower()})"

@@ -1,7 +1,484 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import difflib
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.errors import DomainError
+from portal.markdown import render_markdown
+
+from . import selectors, services
+from .forms import (
+    DirectoryFilterForm,
+    JoinForm,
+    NominationForm,
+    RationaleForm,
+    ReasonForm,
+    SectionForm,
+    SubmitCharterForm,
+)
+from .models import CharterSection, CharterVersion, Group, Membership, Nomination, RetirementProposal, Tier
+
+DIRECTORY_PAGE_SIZE = 25
+MEMBERS_PAGE_SIZE = 100
+
+
+def _is_htmx(request) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _error_status(request, error) -> int:
+    """400 for a refused plain request; htmx gets 200 so the error inside the partial is swapped in
+    (htmx 2 does not swap 4xx responses by default)."""
+    if not error:
+        return 200
+    return 200 if _is_htmx(request) else 400
+
+
+def _get_group(slug):
+    return get_object_or_404(Group.objects.select_related("formed_from"), slug=slug)
+
+
+# --- directory and group page ---------------------------------------------------------------------
 
 
 @require_GET
 def index(request):
-    return render(request, "groups/index.html", {})
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.directory(kind=filters.get("kind", ""), state=filters.get("state", ""), q=filters.get("q", ""))
+    page = Paginator(qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"form": form, "page": page, "groups": page.object_list, "filtered": any(filters.values())}
+    if _is_htmx(request):
+        return render(request, "groups/index.html#results", ctx)
+    return render(request, "groups/index.html", ctx)
+
+
+def _membership_ctx(request, group):
+    current = None
+    if request.user.is_authenticated:
+        current = Membership.objects.current().filter(group=group, user=request.user).first()
+    initial = {"tier": Tier.PARTICIPANT if current is None or current.tier == Tier.OBSERVER else Tier.OBSERVER}
+    return {
+        "group": group,
+        "my_membership": current,
+        "join_form": JoinForm(initial=initial),
+        "can_join": rules.test_rule("groups.join", request.user, group),
+    }
+
+
+@require_GET
+def detail(request, slug):
+    group = _get_group(slug)
+    user = request.user
+    members = Paginator(selectors.member_rows(group), MEMBERS_PAGE_SIZE).get_page(request.GET.get("members"))
+    ctx = {
+        **_membership_ctx(request, group),
+        "charter": services.current_charter(group),
+        "leads": list(Membership.objects.leads().filter(group=group).select_related("user").order_by("started_at")),
+        "members": members,
+        "organisation_count": selectors.organisation_count(group),
+        "nominations": list(selectors.open_nominations(group)),
+        "retirement": group.retirement_proposals.filter(status=RetirementProposal.Status.OPEN)
+        .select_related("proposed_by")
+        .first(),
+        "formed_groups": list(group.formed_groups.only("name", "slug")),
+        "can_nominate": rules.test_rule("groups.nominate", user, group),
+        "can_amend": rules.test_rule("groups.amend_charter", user, group),
+        "can_propose_retirement": rules.test_rule("groups.propose_retirement", user, group),
+        "can_decide_retirement": rules.test_rule("groups.approve_retirement", user, group) and not group.is_retired,
+        "can_restore": rules.test_rule("groups.restore_member", user, group),
+        "retire_form": RationaleForm(),
+    }
+    if _is_htmx(request) and request.GET.get("members"):
+        return render(request, "groups/detail.html#members", ctx)
+    return render(request, "groups/detail.html", ctx)
+
+
+@login_required
+@require_POST
+def membership(request, slug):
+    """T2: join as observer/participant, switch between the two, or leave. htmx or a plain post."""
+    group = _get_group(slug)
+    action = request.POST.get("action", "")
+    error = None
+    try:
+        if action == "leave":
+            services.membership_leave(group=group, user=request.user)
+            done = f"You left {group.name}."
+        elif action in ("join", "change"):
+            form = JoinForm(request.POST)
+            if not form.is_valid():
+                raise DomainError("Choose observer or participant.")
+            m = services.membership_join(group=group, user=request.user, tier=form.cleaned_data["tier"])
+            done = f"You are now {services.article(m.get_tier_display().lower())} of {group.name}."
+        else:
+            raise DomainError("Unknown action.")
+    except DomainError as exc:
+        error = exc.message
+    if _is_htmx(request):
+        ctx = {**_membership_ctx(request, group), "membership_error": error, "membership_done": None if error else done}
+        return render(request, "groups/detail.html#membership", ctx, status=_error_status(request, error))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(group)
+
+
+# --- charter --------------------------------------------------------------------------------------
+
+
+def _diff_lines(a: CharterVersion, b: CharterVersion, context: int = 3):
+    """[(css class, line)]: changed hunks with `context` lines around them; "gap" marks skipped text."""
+    old, new = a.as_text().splitlines(), b.as_text().splitlines()
+    rows = []
+    for i, group in enumerate(difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(context)):
+        if i or (group and (group[0][1] > 0 or group[0][3] > 0)):
+            rows.append(("gap", "…"))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                rows += [("", line) for line in old[i1:i2]]
+                continue
+            rows += [("del", line) for line in old[i1:i2]]
+            rows += [("ins", line) for line in new[j1:j2]]
+    return rows
+
+
+@require_GET
+def charter_history(request, slug):
+    group = _get_group(slug)
+    versions = list(selectors.charter_versions_visible(group, request.user))
+    by_number = {v.number: v for v in versions}
+    diff, a, b, error = None, None, None, None
+    if "a" in request.GET or "b" in request.GET:
+        try:
+            a = by_number[int(request.GET.get("a", ""))]
+            b = by_number[int(request.GET.get("b", ""))]
+        except (KeyError, ValueError):
+            error = "Choose two versions of this charter to compare."
+        else:
+            diff = _diff_lines(a, b)
+    ctx = {"group": group, "versions": versions, "diff": diff, "a": a, "b": b, "diff_error": error}
+    if _is_htmx(request):
+        return render(request, "groups/charter_history.html#diff", ctx, status=_error_status(request, error))
+    return render(request, "groups/charter_history.html", ctx, status=400 if error else 200)
+
+
+def _visible_version(request, group, number):
+    version = get_object_or_404(
+        CharterVersion.objects.select_related("author", "decided_by"), group=group, number=number
+    )
+    if version.status in (CharterVersion.Status.DRAFT, CharterVersion.Status.SUBMITTED) and not (
+        rules.test_rule("groups.amend_charter", request.user, group)
+        or rules.test_rule("groups.decide_charter", request.user, group)
+    ):
+        raise Http404("No such charter version.")
+    return version
+
+
+@require_GET
+def charter_version(request, slug, number):
+    group = _get_group(slug)
+    version = _visible_version(request, group, number)
+    return render(request, "groups/charter_version.html", {"group": group, "version": version})
+
+
+@login_required
+@require_POST
+def charter_amend(request, slug):
+    group = _get_group(slug)
+    try:
+        version = services.charter_start_amendment(group=group, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(group)
+    return redirect("groups:charter_edit", group.slug, version.number)
+
+
+def _section_rows(version):
+    return [
+        {"key": key, "title": title, "text": version.sections.get(key, ""), "html": version.sections_html.get(key, "")}
+        for key, title in CharterSection.choices
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def charter_edit(request, slug, number):
+    group = _get_group(slug)
+    if not rules.test_rule("groups.amend_charter", request.user, group):
+        raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
+    version = get_object_or_404(CharterVersion, group=group, number=number)
+    status = 200
+    if request.method == "POST":
+        form = SectionForm(request.POST)
+        key, error = request.POST.get("key", ""), None
+        if form.is_valid():
+            try:
+                version = services.charter_edit_section(
+                    version=version, by=request.user, key=form.cleaned_data["key"], text=form.cleaned_data["text"]
+                )
+            except DomainError as exc:
+                error = exc.message
+        else:
+            error = "That section could not be saved: " + "; ".join(form.errors.get("text", ["unknown section"]))
+        if _is_htmx(request) and key in CharterSection.values:
+            row = next(r for r in _section_rows(version) if r["key"] == key)
+            ctx = {
+                "group": group,
+                "version": version,
+                "row": row,
+                "saved": not error,
+                "section_error": error,
+                "editable": version.status == CharterVersion.Status.DRAFT,
+            }
+            return render(request, "groups/charter_edit.html#section", ctx)
+        if not error:
+            messages.success(request, "Section saved.")
+            return redirect("groups:charter_edit", group.slug, version.number)
+        messages.error(request, error)
+        status = 400
+    ctx = {
+        "group": group,
+        "version": version,
+        "rows": _section_rows(version),
+        "submit_form": SubmitCharterForm(initial={"summary": version.summary}),
+        "editable": version.status == CharterVersion.Status.DRAFT,
+    }
+    return render(request, "groups/charter_edit.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def charter_preview(request, slug):
+    group = _get_group(slug)
+    if not rules.test_rule("groups.amend_charter", request.user, group):
+        raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
+    html = render_markdown(request.POST.get("text", ""))
+    return render(
+        request, "groups/charter_edit.html#preview", {"preview_html": html, "key": request.POST.get("key", "")}
+    )
+
+
+@login_required
+@require_POST
+def charter_submit(request, slug, number):
+    group = _get_group(slug)
+    version = get_object_or_404(CharterVersion, group=group, number=number)
+    form = SubmitCharterForm(request.POST)
+    if not rules.test_rule("groups.amend_charter", request.user, group):
+        raise PermissionDenied("Only the group's leads or core maintainers may submit a charter amendment.")
+    if not form.is_valid():
+        messages.error(request, "Say in one line what this amendment changes.")
+        return redirect("groups:charter_edit", group.slug, version.number)
+    try:
+        services.charter_submit(version=version, by=request.user, summary=form.cleaned_data["summary"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("groups:charter_edit", group.slug, version.number)
+    messages.success(request, f"Version {version.number} is submitted; core maintainers decide in the admin.")
+    return redirect("groups:charter_history", group.slug)
+
+
+# --- nominations (T3) ------------------------------------------------------------------------------
+
+
+def _candidates(group):
+    from portal.models import User
+
+    return User.objects.filter(
+        memberships__group=group,
+        memberships__ended_at__isnull=True,
+        memberships__tier=Tier.PARTICIPANT,
+        memberships__status=Membership.Status.ACTIVE,
+    ).order_by("display_name", "username")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def nominate(request, slug):
+    group = _get_group(slug)
+    if not rules.test_rule("groups.nominate", request.user, group):
+        raise PermissionDenied(f"Only members and {group.lead_title.lower()}s of {group.name} may nominate.")
+    form = NominationForm(request.POST or None, candidates=_candidates(group))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                nomination = services.nomination_open(
+                    group=group,
+                    nominee=form.cleaned_data["nominee"],
+                    by=request.user,
+                    rationale=form.cleaned_data["rationale"],
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"{nomination.nominee.name} is nominated; objections are open for 7 days.")
+                if _is_htmx(request):  # a new page: let htmx navigate to it
+                    return HttpResponse(status=204, headers={"HX-Redirect": nomination.get_absolute_url()})
+                return redirect(nomination)
+        status = 400
+    ctx = {"group": group, "form": form, "is_lead": selectors.is_lead(request.user, group)}
+    if _is_htmx(request):
+        return render(request, "groups/nominate.html#form", ctx)
+    return render(request, "groups/nominate.html", ctx, status=status)
+
+
+def _get_nomination(slug, pk):
+    return get_object_or_404(
+        Nomination.objects.select_related("group", "nominee", "nominator", "closed_by"), group__slug=slug, pk=pk
+    )
+
+
+def _nomination_ctx(request, nomination, **extra):
+    return {
+        "group": nomination.group,
+        "nomination": nomination,
+        "objections": list(nomination.objections.select_related("by")),
+        "can_object": nomination.is_open and rules.test_rule("groups.object_nomination", request.user, nomination),
+        "can_withdraw": nomination.is_open and rules.test_rule("groups.withdraw_nomination", request.user, nomination),
+        "object_form": extra.pop("object_form", None) or ReasonForm(),
+        **extra,
+    }
+
+
+@require_GET
+def nomination(request, slug, pk):
+    nomination = _get_nomination(slug, pk)
+    if _is_htmx(request) and request.GET.get("part") == "countdown":
+        return render(request, "groups/nomination.html#countdown", {"nomination": nomination})
+    return render(request, "groups/nomination.html", _nomination_ctx(request, nomination))
+
+
+@login_required
+@require_POST
+def nomination_object(request, slug, pk):
+    nomination = _get_nomination(slug, pk)
+    if not rules.test_rule("groups.object_nomination", request.user, nomination):
+        raise PermissionDenied("Only the group's leads, core maintainers and lead maintainers may object.")
+    form = ReasonForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.nomination_object(nomination=nomination, by=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = "An objection needs a reason."
+    if _is_htmx(request):
+        nomination.refresh_from_db()
+        ctx = _nomination_ctx(request, nomination, object_form=form if error else None, action_error=error)
+        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Your objection is recorded; the nomination will close as objected.")
+    return redirect(nomination)
+
+
+@login_required
+@require_POST
+def nomination_withdraw(request, slug, pk):
+    nomination = _get_nomination(slug, pk)
+    if not rules.test_rule("groups.withdraw_nomination", request.user, nomination):
+        raise PermissionDenied("Only the nominator or the nominee may withdraw a nomination.")
+    error = None
+    try:
+        services.nomination_withdraw(nomination=nomination, by=request.user)
+    except DomainError as exc:
+        error = exc.message
+    if _is_htmx(request):
+        nomination.refresh_from_db()
+        ctx = _nomination_ctx(request, nomination, action_error=error)
+        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "The nomination is withdrawn.")
+    return redirect(nomination)
+
+
+# --- T4 restore, G7 retirement, queue -------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def member_restore(request, slug, pk):
+    group = _get_group(slug)
+    m = get_object_or_404(Membership.objects.select_related("user", "group"), group=group, pk=pk)
+    if not rules.test_rule("groups.restore_member", request.user, group):
+        raise PermissionDenied(f"Only a {group.lead_title.lower()} of {group.name} may restore a member.")
+    try:
+        services.membership_restore(membership=m, by=request.user)
+        messages.success(request, f"{m.user.name} is an active member again.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def retire_propose(request, slug):
+    group = _get_group(slug)
+    if not rules.test_rule("groups.propose_retirement", request.user, group):
+        raise PermissionDenied(f"Only a {group.lead_title.lower()} or a core maintainer may propose retirement.")
+    form = RationaleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A retirement proposal needs a rationale.")
+        return redirect(group)
+    try:
+        services.retirement_propose(group=group, by=request.user, rationale=form.cleaned_data["rationale"])
+        messages.success(request, "Retirement proposed; a core or lead maintainer decides.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def retire_decide(request, slug, pk):
+    group = _get_group(slug)
+    proposal = get_object_or_404(RetirementProposal, group=group, pk=pk)
+    if not rules.test_rule("groups.approve_retirement", request.user, group):
+        raise PermissionDenied("Only core maintainers and lead maintainers decide on retirement.")
+    form = RationaleForm(request.POST)
+    approve = request.POST.get("decision") == "approve"
+    if not form.is_valid() or request.POST.get("decision") not in ("approve", "decline"):
+        messages.error(request, "Choose approve or decline and write a rationale.")
+        return redirect(group)
+    try:
+        services.retirement_decide(
+            proposal=proposal, by=request.user, approve=approve, rationale=form.cleaned_data["rationale"]
+        )
+        messages.success(request, f"{group.name} is retired." if approve else "Retirement declined.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(group)
+
+
+@login_required
+@require_GET
+def queue(request):
+    """Core-maintainer queue: inactive WGs (G7), charters to decide (G5), proposed groups, retirements."""
+    if not rules.test_rule("groups.view_queue", request.user):
+        raise PermissionDenied("The groups queue is for core maintainers.")
+    ctx = {
+        "inactive": Group.objects.active().filter(inactive_since__isnull=False).order_by("inactive_since"),
+        "charters": CharterVersion.objects.filter(status=CharterVersion.Status.SUBMITTED)
+        .select_related("group", "author")
+        .order_by("submitted_at"),
+        "proposed": Group.objects.filter(state=Group.State.PROPOSED).annotate(sponsor_count=Count("sponsorships")),
+        "retirements": RetirementProposal.objects.filter(status=RetirementProposal.Status.OPEN).select_related(
+            "group", "proposed_by"
+        ),
+    }
+    return render(request, "groups/queue.html", ctx)

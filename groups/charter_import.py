@@ -1,0 +1,459 @@
+"""Read charter files in the community's format and apply them (manage.py import_charters).
+
+The format: YAML-ish front matter (title, description), `## Group Type` naming the kind in bold,
+the template's `##`/`###` sections, a Leadership table `Role | Name | Organization | GitHub | Term`
+and a Membership table `Name | Organization | GitHub | Discord | Level` (extra columns allowed,
+an `Emeritus Membership` table too). Groups may describe membership in prose or not at all.
+Parsing never touches the database; `apply_charter` writes one file in one transaction.
+"""
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import slugify
+
+from portal.events import record
+from portal.markdown import render_markdown
+from portal.models import LadderRole, User, normalize_github
+
+from .models import CharterSection, CharterVersion, Group, Membership, Tier
+
+
+class CharterFormatError(Exception):
+    pass
+
+
+@dataclass
+class Person:
+    name: str
+    github: str
+    organization: str = ""
+    discord: str = ""
+    tier: str = Tier.PARTICIPANT
+    status: str = Membership.Status.ACTIVE
+    term: str = ""
+
+
+@dataclass
+class ParsedCharter:
+    file: str
+    slug: str = ""
+    name: str = ""
+    kind: str = ""
+    description: str = ""
+    sections: dict = field(default_factory=dict)
+    leads: list = field(default_factory=list)
+    members: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    digest: str = ""
+    discord_channel: str = ""
+
+    def report(self) -> dict:
+        return {
+            "file": self.file,
+            "slug": self.slug,
+            "name": self.name,
+            "kind": self.kind,
+            "leads": [{"name": p.name, "github": p.github, "term": p.term} for p in self.leads],
+            "members": [{"name": p.name, "github": p.github, "tier": p.tier, "status": p.status} for p in self.members],
+            "sections": [k for k in CharterSection.values if self.sections.get(k, "").strip()],
+            "warnings": list(self.warnings),
+            "error": None,
+        }
+
+
+SECTION_MAP = {
+    "mission statement": CharterSection.MISSION,
+    "mission": CharterSection.MISSION,
+    "in scope": CharterSection.SCOPE_IN,
+    "out of scope": CharterSection.SCOPE_OUT,
+    "related groups": CharterSection.RELATED,
+    "leadership": CharterSection.LEADERSHIP,
+    "authority & decision rights": CharterSection.AUTHORITY,
+    "authority and decision rights": CharterSection.AUTHORITY,
+    "membership": CharterSection.MEMBERSHIP,
+    "emeritus membership": CharterSection.MEMBERSHIP,
+    "operations": CharterSection.OPERATIONS,
+    "deliverables & success metrics": CharterSection.DELIVERABLES,
+    "deliverables and success metrics": CharterSection.DELIVERABLES,
+    "deliverables": CharterSection.DELIVERABLES,
+    "active work items": CharterSection.DELIVERABLES,
+    "discussion topics": CharterSection.DELIVERABLES,
+    "success criteria": CharterSection.SUCCESS,
+    "changelog": CharterSection.CHANGELOG,
+    "scope": CharterSection.SCOPE_IN,
+}
+LEAD_ROLES = {"lead", "wg lead", "co-lead", "colead", "facilitator", "ig facilitator", "chair", "co-chair"}
+LEVELS = {
+    "lead": Tier.LEAD,
+    "wg lead": Tier.LEAD,
+    "co-lead": Tier.LEAD,
+    "facilitator": Tier.LEAD,
+    "wg member": Tier.MEMBER,
+    "ig member": Tier.MEMBER,
+    "member": Tier.MEMBER,
+    "participant": Tier.PARTICIPANT,
+    "observer": Tier.OBSERVER,
+}
+LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+COMMENT = re.compile(r"<!--.*?-->", re.S)
+DISCORD = re.compile(r"^Discord:\s*\[?`?(#[\w.-]+)`?\]?", re.M | re.I)
+
+
+def _norm_title(title: str) -> str:
+    title = re.sub(r"\((wg|ig) only\)", "", title, flags=re.I)
+    return " ".join(title.replace("*", "").split()).strip().lower()
+
+
+def _front_matter(text: str) -> tuple[dict, str]:
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise CharterFormatError(
+            "No front matter: the file must start with a '---' block holding title and description."
+        )
+    meta = {}
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return meta, "\n".join(lines[i + 1 :])
+        key, sep, value = line.partition(":")
+        if sep:
+            meta[key.strip().lower()] = value.strip().strip("\"'")
+    raise CharterFormatError("The front matter is not closed with '---'.")
+
+
+def _split_headings(body: str) -> list[tuple[int, str, str]]:
+    """[(level, title, content)] for ## and ### headings, ignoring headings inside code fences."""
+    out, level, title, buf, fence = [], 0, "", [], False
+    for line in body.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        m = None if fence else re.match(r"^(#{2,3})\s+(.+?)\s*#*\s*$", line)
+        if m:
+            out.append((level, title, "\n".join(buf)))
+            level, title, buf = len(m.group(1)), m.group(2), []
+        else:
+            buf.append(line)
+    out.append((level, title, "\n".join(buf)))
+    return out
+
+
+def _cell(value: str) -> str:
+    value = value.strip().replace("\\_", "_").replace("\\|", "|")
+    if value.startswith("`") and value.endswith("`") and len(value) > 1:
+        value = value[1:-1]
+    return value.strip()
+
+
+def _tables(content: str) -> list[list[dict]]:
+    """Markdown pipe tables in `content`, each as a list of {lowercased header: cell}."""
+    tables, lines, i = [], content.splitlines(), 0
+    while i < len(lines):
+        line = lines[i].strip()
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if line.startswith("|") and re.match(r"^\|?\s*:?-{2,}", nxt):
+            headers = [_cell(h).lower() for h in line.strip("|").split("|")]
+            rows, i = [], i + 2
+            while i < len(lines) and lines[i].strip().startswith("|"):
+                cells = [_cell(c) for c in re.split(r"(?<!\\)\|", lines[i].strip().strip("|"))]
+                if any(cells):
+                    rows.append(dict(zip(headers, cells, strict=False)))
+                i += 1
+            tables.append(rows)
+        else:
+            i += 1
+    return tables
+
+
+def _github(value: str) -> str:
+    m = LINK.search(value)
+    if m:
+        text, url = m.group(1), m.group(2)
+        value = url if "github.com" in url else text
+    return normalize_github(value)
+
+
+def _plain(value: str) -> str:
+    return LINK.sub(lambda m: m.group(1), value).strip()
+
+
+def _kind(text: str) -> str:
+    wg = "working group" in text.lower()
+    ig = "interest group" in text.lower()
+    if wg and not ig:
+        return Group.Kind.WORKING
+    if ig and not wg:
+        return Group.Kind.INTEREST
+    return ""
+
+
+def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter:
+    parsed = ParsedCharter(file=str(path), digest=hashlib.sha256(text.encode()).hexdigest())
+    meta, body = _front_matter(text)
+    title = meta.get("title", "").strip()
+    if not title:
+        raise CharterFormatError("The front matter has no title.")
+    parsed.description = meta.get("description", "")
+    parsed.slug = slugify(path.stem)[:80]
+    if not parsed.slug:
+        raise CharterFormatError("Cannot make a slug from the file name.")
+
+    sections: dict[str, list[str]] = {}
+    kind_text = None
+    h2 = ""
+    lead_rows, member_rows, emeritus_rows = [], [], []
+    membership_prose = False
+    for level, raw_title, content in _split_headings(body):
+        if level == 0:
+            continue
+        content = COMMENT.sub("", content).strip("\n")
+        key_title = _norm_title(raw_title)
+        if level == 2:
+            h2 = key_title
+        if key_title == "group type":
+            kind_text = content
+            continue
+        key = SECTION_MAP.get(key_title)
+        if level == 3 and key is None and h2 in SECTION_MAP:
+            key = SECTION_MAP[h2]
+            content = f"### {raw_title}\n\n{content}"
+        if key is None:
+            key = CharterSection.OTHER
+            content = f"### {raw_title}\n\n{content}"
+            parsed.warnings.append(f"Section “{raw_title}” is not a template section; kept under Other sections.")
+        if key_title == "emeritus membership":
+            content = f"### Emeritus Membership\n\n{content}"
+        if not content.strip():
+            continue
+        sections.setdefault(key, []).append(content.strip())
+        tables = _tables(content)
+        if key_title == "leadership":
+            for t in tables:
+                if t and "role" in t[0]:
+                    lead_rows.extend(t)
+        elif key_title == "membership":
+            found = [t for t in tables if t and "level" in t[0]]
+            for t in found:
+                member_rows.extend(t)
+            prose = re.sub(r"^\|.*$", "", content, flags=re.M).strip()
+            membership_prose = bool(prose) and not found
+        elif key_title == "emeritus membership":
+            for t in tables:
+                emeritus_rows.extend(t)
+
+    parsed.sections = {k: "\n\n".join(v) for k, v in sections.items()}
+    parsed.kind = _kind(kind_text or "") if kind_text is not None else ""
+    if kind_text is not None and not parsed.kind:
+        raise CharterFormatError("The Group Type section must name either Working Group or Interest Group.")
+    if not parsed.kind:
+        parsed.kind = folder_kind or _kind(parsed.description)
+        if not parsed.kind:
+            raise CharterFormatError("No Group Type section and the kind cannot be told from the folder.")
+        parsed.warnings.append("No Group Type section; kind taken from the folder or description.")
+    if not parsed.sections.get(CharterSection.MISSION, "").strip():
+        raise CharterFormatError("No Mission Statement section.")
+    base = re.sub(r"\s+charter$", "", title, flags=re.I).strip()
+    label = Group.Kind(parsed.kind).label
+    parsed.name = base if re.search(r"(group|wg|ig)$", base, re.I) else f"{base} {label}"
+    m = DISCORD.search(parsed.sections.get(CharterSection.OPERATIONS, ""))
+    if m:
+        parsed.discord_channel = m.group(1)
+
+    people: dict[str, Person] = {}
+
+    def add(row, tier, status, term=""):
+        name = _plain(row.get("name", ""))
+        handle = _github(row.get("github", ""))
+        if not name and not handle:
+            return
+        if not handle:
+            parsed.warnings.append(f"{name} has no GitHub handle; skipped (people are matched by GitHub).")
+            return
+        key = handle.lower()
+        prev = people.get(key)
+        if prev is not None:
+            if Tier.rank(tier) > Tier.rank(prev.tier):
+                prev.tier = tier
+            prev.term = prev.term or term
+            prev.discord = prev.discord or _plain(row.get("discord", ""))
+            if status == Membership.Status.ACTIVE:
+                prev.status = status
+            return
+        people[key] = Person(
+            name=name or handle,
+            github=handle,
+            organization=_plain(row.get("organization", row.get("organisation", ""))),
+            discord=_plain(row.get("discord", "")),
+            tier=tier,
+            status=status,
+            term=term,
+        )
+
+    for row in lead_rows:
+        role = row.get("role", "").strip().lower()
+        if role in LEAD_ROLES:
+            add(row, Tier.LEAD, Membership.Status.ACTIVE, term=row.get("term", ""))
+        elif role:
+            parsed.warnings.append(
+                f"Unknown leadership role “{row.get('role')}” for {_plain(row.get('name', ''))}; skipped."
+            )
+    for rows, status in ((member_rows, Membership.Status.ACTIVE), (emeritus_rows, Membership.Status.EMERITUS)):
+        for row in rows:
+            level = row.get("level", "").strip()
+            tier = LEVELS.get(level.lower())
+            if tier is None:
+                parsed.warnings.append(f"Unknown level “{level}” for {_plain(row.get('name', ''))}; skipped.")
+                continue
+            add(row, tier, status)
+    if CharterSection.MEMBERSHIP not in parsed.sections:
+        parsed.warnings.append("No Membership section; only leads imported.")
+    elif membership_prose:
+        parsed.warnings.append("Membership is described in prose, not a table; no members imported from it.")
+    if not any(p.tier == Tier.LEAD for p in people.values()):
+        parsed.warnings.append("No leads or facilitators found in the Leadership table.")
+    parsed.leads = [p for p in people.values() if p.tier == Tier.LEAD]
+    parsed.members = [p for p in people.values() if p.tier != Tier.LEAD]
+    return parsed
+
+
+def charter_files(path: Path) -> list[tuple[Path, str]]:
+    """[(file, kind from folder)] for PATH: a file, a folder with working-groups/ and
+    interest-groups/, or a flat folder of .md/.mdx files."""
+    exts = {".md", ".mdx"}
+    if path.is_file():
+        return [(path, "")]
+    out = []
+    sub = {"working-groups": Group.Kind.WORKING, "interest-groups": Group.Kind.INTEREST}
+    if any((path / name).is_dir() for name in sub):
+        for name, kind in sub.items():
+            folder = path / name
+            if folder.is_dir():
+                out += [(f, kind) for f in sorted(folder.iterdir()) if f.suffix in exts and f.is_file()]
+    else:
+        out = [(f, "") for f in sorted(path.iterdir()) if f.suffix in exts and f.is_file()]
+    return out
+
+
+def _username_for(handle: str) -> str:
+    base = slugify(handle)[:140] or "person"
+    name, n = base, 1
+    while User.objects.filter(username=name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _person(p: Person, warnings: list, changes: list) -> User:
+    user = User.objects.by_github(p.github).first()
+    if user is None:
+        user = User(
+            username=_username_for(p.github),
+            display_name=p.name,
+            github=p.github,
+            discord=p.discord,
+            affiliation=p.organization,
+            # A charter's lead is, by G4, an org-wide member at least.
+            ladder_role=LadderRole.MEMBER if p.tier == Tier.LEAD else LadderRole.CONTRIBUTOR,
+        )
+        user.set_unusable_password()
+        user.save()
+        changes.append(f"created person @{p.github}")
+        return user
+    updates = []
+    for attr, value in (("display_name", p.name), ("discord", p.discord), ("affiliation", p.organization)):
+        if value and not getattr(user, attr):
+            setattr(user, attr, value)
+            updates.append(attr)
+    if updates:
+        user.save(update_fields=updates)
+        changes.append(f"filled {', '.join(updates)} for @{p.github}")
+    if p.tier == Tier.LEAD and not user.is_member_or_above:
+        warnings.append(
+            f"{user.name} leads but is not an org-wide member or above (G4); the ladder role is not changed."
+        )
+    return user
+
+
+def apply_charter(parsed: ParsedCharter) -> list[str]:
+    """Create or update the group, its people, memberships and approved charter. One transaction."""
+    changes: list[str] = []
+    now = timezone.now()
+    with transaction.atomic():
+        group = Group.objects.select_for_update().filter(slug=parsed.slug).first()
+        mission = " ".join(strip_tags(render_markdown(parsed.sections.get(CharterSection.MISSION, ""))).split())
+        mission = mission[:297] + "..." if len(mission) > 300 else mission
+        values = {"name": parsed.name, "kind": parsed.kind, "mission_summary": mission}
+        if parsed.discord_channel:
+            values["discord_channel"] = parsed.discord_channel
+        if group is None:
+            group = Group.objects.create(slug=parsed.slug, state=Group.State.ACTIVE, activated_at=now, **values)
+            changes.append("created group")
+            record(actor=None, verb="group.imported", target=group, data={"file": parsed.file})
+        else:
+            diff = [k for k, v in values.items() if getattr(group, k) != v]
+            if group.state == Group.State.PROPOSED:
+                group.state, group.activated_at = Group.State.ACTIVE, now
+                diff += ["state", "activated_at"]
+            if diff:
+                for k in diff:
+                    if k in values:
+                        setattr(group, k, values[k])
+                group.version += 1
+                group.save(update_fields=[*diff, "version"])
+                changes.append(f"updated group {', '.join(diff)}")
+
+        latest = group.charter_versions.approved().order_by("-number").first()
+        if latest is None or latest.source_digest != parsed.digest:
+            last_number = group.charter_versions.order_by("-number").values_list("number", flat=True).first() or 0
+            version = CharterVersion(
+                group=group,
+                number=last_number + 1,
+                status=CharterVersion.Status.APPROVED,
+                sections=parsed.sections,
+                summary="Imported charter",
+                decided_at=now,
+                rationale=f"Imported from {Path(parsed.file).name}",
+                source=Path(parsed.file).name,
+                source_digest=parsed.digest,
+            )
+            version.render()
+            version.save()
+            changes.append(f"charter v{version.number}")
+            record(actor=None, verb="charter.imported", target=version, data={"file": parsed.file})
+
+        for p in [*parsed.leads, *parsed.members]:
+            user = _person(p, parsed.warnings, changes)
+            current = Membership.objects.select_for_update().current().filter(group=group, user=user).first()
+            term = p.term[:80]
+            if current and (current.tier, current.status, current.term) == (p.tier, p.status, term or current.term):
+                continue
+            if current is not None:
+                current.ended_at = max(now, current.started_at)
+                current.save(update_fields=["ended_at"])
+            m = Membership.objects.create(
+                group=group,
+                user=user,
+                tier=p.tier,
+                status=p.status,
+                term=term,
+                started_at=now,
+                note="Imported from charter",
+            )
+            changes.append(f"{p.github}: {p.tier}{' (emeritus)' if p.status == 'emeritus' else ''}")
+            record(actor=None, verb="membership.imported", target=m, data={"tier": p.tier, "status": p.status})
+    return changes
+
+
+def report(parsed: ParsedCharter | None, file: str, *, error: str | None = None, changes=None) -> dict:
+    out = parsed.report() if parsed else {"file": file, "slug": "", "name": "", "kind": "", "leads": [],
+                                           "members": [], "sections": [], "warnings": [], "error": None}  # fmt: skip
+    out["error"] = error
+    out["changes"] = list(changes or [])
+    return out
+
+
+__all__ = ["CharterFormatError", "ParsedCharter", "apply_charter", "asdict", "charter_files", "parse_charter", "report"]

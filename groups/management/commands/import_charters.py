@@ -1,0 +1,63 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from groups.charter_import import CharterFormatError, apply_charter, charter_files, parse_charter, report
+
+
+class Command(BaseCommand):
+    help = (
+        "Import group charters (.md/.mdx in the community's format) from PATH: a folder holding "
+        "working-groups/ and interest-groups/, a flat folder, or one file. Each file is applied in its "
+        "own transaction; a malformed file is reported and nothing of it is written."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--dry-run", action="store_true", help="Parse and report; change nothing.")
+        parser.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per file.")
+
+    def handle(self, path, dry_run=False, format="text", **options):
+        root = Path(path)
+        if not root.exists():
+            raise CommandError(f"{root} does not exist.")
+        files = charter_files(root)
+        if not files:
+            raise CommandError(f"No .md or .mdx charter files under {root}.")
+        failed = 0
+        for file, folder_kind in files:
+            parsed, error, changes = None, None, []
+            try:
+                parsed = parse_charter(file.read_text(encoding="utf-8"), file, folder_kind)
+                if not dry_run:
+                    changes = apply_charter(parsed)
+            except (CharterFormatError, UnicodeDecodeError) as exc:
+                error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+                error = f"{type(exc).__name__}: {exc}"
+            failed += bool(error)
+            out = report(parsed, str(file), error=error, changes=changes)
+            if format == "json":
+                self.stdout.write(json.dumps(out, ensure_ascii=False))
+            else:
+                self._text(out, dry_run)
+        if format == "text":
+            self.stdout.write(
+                f"{len(files) - failed} of {len(files)} file(s) imported{' (dry run)' if dry_run else ''}."
+            )
+        if failed:
+            raise CommandError(f"{failed} of {len(files)} charter file(s) could not be imported.")
+
+    def _text(self, out, dry_run):
+        if out["error"]:
+            self.stdout.write(self.style.ERROR(f"{out['file']}: ERROR {out['error']}"))
+            return
+        self.stdout.write(
+            f"{out['file']}: {out['name']} ({out['kind']}, /{out['slug']}/) {len(out['leads'])} lead(s), "
+            f"{len(out['members'])} member(s); sections: {', '.join(out['sections'])}"
+        )
+        for w in out["warnings"]:
+            self.stdout.write(self.style.WARNING(f"  warning: {w}"))
+        if not dry_run:
+            self.stdout.write("  " + ("; ".join(out["changes"]) if out["changes"] else "unchanged"))

@@ -1,0 +1,147 @@
+"""Read helpers for groups; other apps use `is_lead` and `leads_of`."""
+
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+
+from .models import CharterVersion, Group, Membership, Nomination, Tier
+from .rules import is_group_lead, is_group_member
+
+
+def is_lead(user, group) -> bool:
+    """True when `user` is a current, active lead/facilitator of `group`."""
+    return bool(is_group_lead(user, group))
+
+
+def is_member(user, group) -> bool:
+    return bool(is_group_member(user, group))
+
+
+def quorum_members(group):
+    """T1/T4: who counts for quorum: active (not emeritus) members and leads of a WG, or of an IG
+    that adopts the member tier; nobody otherwise."""
+    if not group.counts_members:
+        return Membership.objects.none()
+    return Membership.objects.active().filter(group=group, tier__in=[Tier.MEMBER, Tier.LEAD]).select_related("user")
+
+
+def leads_of(group):
+    return [m.user for m in Membership.objects.leads().filter(group=group).select_related("user")]
+
+
+def directory(*, kind: str = "", state: str = "", q: str = ""):
+    """The groups directory: filtered, with leads prefetched and the member count annotated."""
+    qs = Group.objects.all()
+    if kind in Group.Kind.values:
+        qs = qs.filter(kind=kind)
+    if state in Group.State.values:
+        qs = qs.filter(state=state)
+    qs = qs.search(q).with_next_meeting()
+    # A correlated subquery, not JOIN + GROUP BY: the paginator's COUNT drops it and only the
+    # page's rows compute it.
+    members = (
+        Membership.objects.current()
+        .filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        qs.annotate(member_count=Coalesce(Subquery(members), 0))
+        .order_by("name")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.leads().select_related("user").order_by("started_at"),
+                to_attr="lead_memberships",
+            )
+        )
+    )
+
+
+TIER_ORDER = {Tier.LEAD: 0, Tier.MEMBER: 1, Tier.PARTICIPANT: 2, Tier.OBSERVER: 3}
+
+
+def member_rows(group):
+    """Current members for T5 (name, affiliation, Discord, tier, status), leads first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return (
+        Membership.objects.current()
+        .filter(group=group)
+        .select_related("user")
+        .annotate(
+            tier_order=Case(*[When(tier=t, then=Value(n)) for t, n in TIER_ORDER.items()], output_field=IntegerField())
+        )
+        .order_by("tier_order", "status", "user__display_name", "user__username")
+    )
+
+
+def organisation_count(group) -> int:
+    """P2: how many distinct organisations the group's current members come from."""
+    return (
+        Membership.objects.current()
+        .filter(group=group)
+        .exclude(user__affiliation="")
+        .aggregate(n=Count("user__affiliation", distinct=True))["n"]
+    )
+
+
+def open_nominations(group):
+    rows = list(
+        Nomination.objects.open()
+        .filter(group=group)
+        .select_related("nominee", "nominator")
+        .annotate(objection_count=Count("objections"))
+        .order_by("deadline")
+    )
+    for n in rows:
+        n.group = group  # URLs need the slug; no query per row
+    return rows
+
+
+def charter_versions_visible(group, user):
+    """Approved and rejected versions for everyone; drafts and submissions for who may amend."""
+    import rules
+
+    qs = group.charter_versions.select_related("author", "decided_by").order_by("-number")
+    if not rules.test_rule("groups.amend_charter", user, group) and not rules.test_rule(
+        "groups.decide_charter", user, group
+    ):
+        qs = qs.filter(status__in=[CharterVersion.Status.APPROVED, CharterVersion.Status.REJECTED])
+    return qs
+
+
+def for_dashboard(user) -> dict:
+    """What groups wants to show on a person's dashboard (a constant number of queries).
+
+    my_memberships: current rows with their group; to_review: open nominations in groups the person
+    leads (all open ones for core maintainers); my_drafts: open charter amendments in groups they lead;
+    queue: counts for core maintainers (submitted charters, inactive WGs, proposed groups).
+    """
+    from django.db.models import Q
+
+    from .models import RetirementProposal
+
+    if not (user and user.is_authenticated):
+        return {}
+    memberships = list(Membership.objects.current().filter(user=user).select_related("group").order_by("group__name"))
+    led = [m.group_id for m in memberships if m.tier == Tier.LEAD and m.status == Membership.Status.ACTIVE]
+    nominations = Nomination.objects.open().select_related("group", "nominee").order_by("deadline")
+    if not user.is_core_maintainer:
+        nominations = nominations.filter(Q(group_id__in=led) | Q(nominee=user) | Q(nominator=user))
+    out = {
+        "my_memberships": memberships,
+        "to_review": list(nominations[:20]),
+        "my_drafts": list(
+            CharterVersion.objects.open().filter(group_id__in=led).select_related("group").order_by("group__name")
+        ),
+    }
+    if user.is_core_maintainer:
+        out["queue"] = {
+            "charters": CharterVersion.objects.filter(status=CharterVersion.Status.SUBMITTED).count(),
+            "inactive": Group.objects.active().filter(inactive_since__isnull=False).count(),
+            "proposed": Group.objects.filter(state=Group.State.PROPOSED).count(),
+            "retirements": RetirementProposal.objects.filter(status=RetirementProposal.Status.OPEN).count(),
+        }
+    return out

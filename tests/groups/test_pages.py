@@ -1,0 +1,221 @@
+"""G1 directory, group page (T5 member table, P2 organisations), query budgets that do not grow."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from groups import selectors
+from groups.models import Group, Membership, Tier
+from portal.models import User
+from tests.factories import GroupFactory, MembershipFactory, UserFactory
+from tests.groups.factories import CharterVersionFactory, NominationFactory
+
+pytestmark = pytest.mark.django_db
+
+DIRECTORY_BUDGET = 6
+GROUP_PAGE_BUDGET = 16
+
+
+def populate(n_groups, members_per_group):
+    people = User.objects.bulk_create(
+        [
+            User(username=f"bulk{i}", display_name=f"Bulk {i}", affiliation=f"Org {i % 7}")
+            for i in range(members_per_group)
+        ]
+    )
+    groups = [
+        GroupFactory(name=f"Bulk group {i:03d}", kind="wg" if i % 2 else "ig", mission_summary=f"bulk mission {i}")
+        for i in range(n_groups)
+    ]
+    Membership.objects.bulk_create(
+        [
+            Membership(group=g, user=u, tier=Tier.LEAD if j < 2 else Tier.PARTICIPANT)
+            for g in groups
+            for j, u in enumerate(people)
+        ]
+    )
+    return groups
+
+
+def test_g1_directory_lists_kind_state_mission_leads_and_member_count(client):
+    wg = GroupFactory(name="Transport WG", kind="wg", mission_summary="Moves bytes")
+    lead = UserFactory(display_name="Lena Lead")
+    MembershipFactory(group=wg, user=lead, tier=Tier.LEAD)
+    MembershipFactory(group=wg, tier=Tier.OBSERVER)
+    MembershipFactory(
+        group=wg, tier=Tier.PARTICIPANT, started_at=timezone.now() - timedelta(days=5), ended_at=timezone.now()
+    )  # left: not counted
+    ig = GroupFactory(name="Security IG", kind="ig", state=Group.State.PROPOSED)
+    r = client.get(reverse("groups:index"))
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "Transport WG" in body and "Security IG" in body and "Moves bytes" in body and "Lena Lead" in body
+    row = next(g for g in r.context["groups"] if g.pk == wg.pk)
+    assert row.member_count == 2 and [m.user for m in row.lead_memberships] == [lead]
+    assert "Next meeting" in body and "—" in body
+    assert ig.get_absolute_url() in body
+
+
+def test_g1_directory_filters_by_kind_state_and_text_and_is_shareable(client, htmx_headers):
+    GroupFactory(name="Transport WG", kind="wg", mission_summary="bytes on the wire")
+    GroupFactory(name="Security IG", kind="ig")
+    GroupFactory(name="Old WG", kind="wg", state=Group.State.RETIRED)
+    names = lambda r: {g.name for g in r.context["groups"]}  # noqa: E731
+    assert names(client.get("/groups/?kind=ig")) == {"Security IG"}
+    assert names(client.get("/groups/?kind=wg&state=active")) == {"Transport WG"}
+    assert names(client.get("/groups/?q=WIRE")) == {"Transport WG"}
+    assert names(client.get("/groups/?state=retired")) == {"Old WG"}
+    part = client.get("/groups/?kind=ig", **htmx_headers)
+    body = part.content.decode()
+    assert part.status_code == 200 and "<html" not in body and "Security IG" in body and "Transport WG" not in body
+    empty = client.get("/groups/?q=nothing-matches")
+    assert "No group matches these filters" in empty.content.decode()
+    # bad filter values are ignored, never a 500
+    assert client.get("/groups/?kind=zz&state=<b>").status_code == 200
+    # the form carries the filters so the URL can be shared and works without JS
+    assert 'value="WIRE"' in client.get("/groups/?q=WIRE").content.decode()
+
+
+def test_g1_directory_paginates(client):
+    populate(30, 1)
+    r = client.get("/groups/")
+    assert len(r.context["groups"]) == 25 and "Page 1 of 2" in r.content.decode()
+    assert len(client.get("/groups/?page=2").context["groups"]) == 5
+    assert client.get("/groups/?page=999").status_code == 200
+
+
+@pytest.mark.parametrize("n_groups,members", [(3, 3), (40, 12)])
+def test_g1_directory_query_budget_does_not_grow(client, django_assert_max_num_queries, n_groups, members):
+    populate(n_groups, members)
+    with django_assert_max_num_queries(DIRECTORY_BUDGET):
+        r = client.get("/groups/?kind=wg&q=bulk")
+    assert r.status_code == 200 and len(r.context["groups"]) > 0
+
+
+@pytest.mark.parametrize("members", [3, 60])
+def test_t5_group_page_query_budget_does_not_grow(client_for, django_assert_max_num_queries, members, core_maintainer):
+    group = populate(1, members)[0]
+    CharterVersionFactory(group=group, number=1)
+    for _ in range(min(members, 10)):
+        NominationFactory(group=group, nominee=UserFactory(), nominator=UserFactory(), opened_at=timezone.now())
+    c = client_for(core_maintainer)
+    with django_assert_max_num_queries(GROUP_PAGE_BUDGET):
+        r = c.get(group.get_absolute_url())
+    assert r.status_code == 200 and len(r.context["members"].object_list) == members
+
+
+def test_t5_member_table_shows_name_affiliation_discord_tier_status(client, group):
+    ana = UserFactory(display_name="Ana Souza", affiliation="Northwind Labs", discord="ana.s")
+    MembershipFactory(group=group, user=ana, tier=Tier.MEMBER, status=Membership.Status.EMERITUS)
+    MembershipFactory(
+        group=group, user=UserFactory(display_name="Lee Lead", affiliation="Alpine"), tier=Tier.LEAD, term="2026-27"
+    )
+    body = client.get(group.get_absolute_url()).content.decode()
+    for text in ("Ana Souza", "Northwind Labs", "ana.s", "Member", "Emeritus", "Lee Lead", "Term: 2026-27"):
+        assert text in body
+    rows = list(selectors.member_rows(group))
+    assert rows[0].tier == Tier.LEAD  # leads first
+
+
+def test_p2_group_page_counts_distinct_organisations(client, group):
+    for org in ("Northwind Labs", "Northwind Labs", "Alpine", ""):
+        MembershipFactory(group=group, user=UserFactory(affiliation=org))
+    MembershipFactory(
+        group=group,
+        user=UserFactory(affiliation="Gone Inc"),
+        started_at=timezone.now() - timedelta(days=5),
+        ended_at=timezone.now(),
+    )
+    assert selectors.organisation_count(group) == 2
+    assert "from 2 organisations" in client.get(group.get_absolute_url()).content.decode()
+
+
+def test_g5_group_page_renders_current_charter_sections(client, group):
+    CharterVersionFactory(group=group, number=1, sections={"mission": "Old mission"})
+    CharterVersionFactory(group=group, number=2, sections={"mission": "**Current** mission", "scope_out": "- Not X"})
+    body = client.get(group.get_absolute_url()).content.decode()
+    assert "<strong>Current</strong> mission" in body and "Old mission" not in body
+    assert "Out of Scope" in body and "Version 2" in body
+
+
+def test_g1_ig_formed_from_link_and_panels_markers(client, ig):
+    wg = GroupFactory(name="Auth WG", formed_from=ig)
+    body = client.get(wg.get_absolute_url()).content.decode()
+    assert "formed from" in body and ig.get_absolute_url() in body
+    assert ig.name in body
+    assert wg.get_absolute_url() in client.get(ig.get_absolute_url()).content.decode()
+    with open("templates/groups/detail.html") as fh:
+        template = fh.read()
+    assert "{# PANELS: meetings #}" in template and "{# PANELS: seps #}" in template
+
+
+def test_g1_group_page_404_for_unknown_slug(client):
+    assert client.get("/groups/no-such-group/").status_code == 404
+
+
+def test_g1_member_table_paginates_with_htmx(client, htmx_headers):
+    group = populate(1, 120)[0]
+    part = client.get(group.get_absolute_url() + "?members=2", **htmx_headers)
+    assert part.status_code == 200 and "<html" not in part.content.decode()
+    assert len(part.context["members"].object_list) == 20
+
+
+def test_g7_queue_query_budget(client_for, core_maintainer, django_assert_max_num_queries):
+    for i in range(15):
+        GroupFactory(inactive_since=timezone.now() - timedelta(days=i))
+    c = client_for(core_maintainer)
+    with django_assert_max_num_queries(8):
+        assert c.get(reverse("groups:queue")).status_code == 200
+
+
+def test_g5_charter_history_query_budget(client, group, django_assert_max_num_queries):
+    for n in range(1, 25):
+        CharterVersionFactory(group=group, number=n)
+    with django_assert_max_num_queries(6):
+        r = client.get(reverse("groups:charter_history", args=[group.slug]), {"a": 1, "b": 24})
+    assert r.status_code == 200
+
+
+def test_t3_nomination_page_query_budget(client, group, django_assert_max_num_queries):
+    from groups.models import Objection
+
+    n = NominationFactory(group=group)
+    Objection.objects.bulk_create([Objection(nomination=n, by=UserFactory(), reason=f"r{i}") for i in range(20)])
+    with django_assert_max_num_queries(6):
+        assert client.get(n.get_absolute_url()).status_code == 200
+
+
+def test_t3_dashboard_selector_shows_what_a_lead_must_act_on(group, lead, make_member, django_assert_max_num_queries):
+    from django.template.loader import render_to_string
+
+    from groups import services
+
+    for _ in range(12):
+        n = make_member(group, Tier.PARTICIPANT)
+        services.nomination_open(group=group, nominee=n.user, by=lead, rationale="r", override_reason="o")
+    CharterVersionFactory(group=group, number=1)
+    services.charter_start_amendment(group=group, by=lead)
+    other = GroupFactory()
+    NominationFactory(group=other)  # not the lead's business
+    with django_assert_max_num_queries(4):
+        dash = selectors.for_dashboard(lead)
+        html = render_to_string("groups/_dashboard_panel.html", {"groups_dash": dash})
+    assert len(dash["to_review"]) == 12 and all(n.group_id == group.pk for n in dash["to_review"])
+    assert [v.number for v in dash["my_drafts"]] == [2] and "queue" not in dash
+    assert group.name in html and "Charter amendments in progress" in html
+    assert selectors.for_dashboard(UserFactory())["to_review"] == []
+
+
+def test_g7_dashboard_selector_counts_queue_for_core_maintainers(core_maintainer):
+    GroupFactory(inactive_since=timezone.now())
+    GroupFactory(state=Group.State.PROPOSED)
+    dash = selectors.for_dashboard(core_maintainer)
+    assert dash["queue"] == {"charters": 0, "inactive": 1, "proposed": 1, "retirements": 0}
+
+
+def test_g7_inactive_badge_in_directory(client):
+    GroupFactory(name="Sleepy WG", inactive_since=timezone.now() - timedelta(days=3))
+    body = client.get("/groups/").content.decode()
+    assert ">Inactive</span>" in body and 'title="No activity since' in body and '"<time' not in body
