@@ -610,19 +610,37 @@ def retirement_decide(*, proposal: RetirementProposal, by, approve: bool, ration
 # --- G7: inactivity flag --------------------------------------------------------------------------
 
 
-def last_activity(group: Group):
-    """Latest meeting/SEP event or participation for the group (G7), or its activation."""
+# Events the portal writes by itself (reminders, flags, automatic pings and dormancy) are not the
+# group's own activity: a WG whose only "activity" is our nagging is still inactive.
+NOT_ACTIVITY_VERBS = (
+    "meeting.publication_reminder_sent",
+    "meeting.publication_missed",
+    "meeting.notes_reminder_sent",
+    "meeting.notes_overdue",
+    "sep.pinged",
+)
+
+
+def last_activity(group: Group, now=None):
+    """Latest sign of life for G7: a meeting held, a meeting/SEP event, a participation, or activation."""
     from django.db.models import Max, Q
 
+    from meetings.models import Meeting
     from portal.models import Event
 
+    now = now or timezone.now()
     ev = (
         Event.objects.filter(group=group)
         .filter(Q(verb__startswith="meeting.") | Q(verb__startswith="sep."))
+        .exclude(verb__in=NOT_ACTIVITY_VERBS)
+        .exclude(Q(data__has_key="automatic") & Q(data__automatic=True))
         .aggregate(m=Max("created_at"))["m"]
     )
+    held = Meeting.objects.filter(group=group, status=Meeting.Status.PUBLISHED, starts_at__lte=now).aggregate(
+        m=Max("starts_at")
+    )["m"]
     part = Participation.objects.filter(group=group).aggregate(m=Max("occurred_at"))["m"]
-    candidates = [d for d in (ev, part, group.activated_at) if d is not None]
+    candidates = [d for d in (ev, held, part, group.activated_at) if d is not None]
     return max(candidates) if candidates else group.created_at
 
 
@@ -637,7 +655,7 @@ def group_check_activity(*, group_id: int, now=None) -> str | None:
         )
         if g is None:
             return None
-        last = last_activity(g)
+        last = last_activity(g, now)
         due = last + G("WG_INACTIVE_AFTER")
         if g.inactive_since is None and due <= now:
             g.inactive_since = due

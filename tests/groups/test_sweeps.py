@@ -198,3 +198,22 @@ def test_g7_queue_is_for_core_maintainers_only(client, client_for, contributor, 
     assert client.get(u).status_code == 302
     assert client_for(contributor).get(u).status_code == 403
     assert client_for(core_maintainer).get(u).status_code == 200
+
+
+def test_g7_portal_reminders_and_automatic_pings_are_not_activity(quiet_wg):
+    """Only the group's own life counts: our reminders, flags and automatic pings do not."""
+    recent = timezone.now() - 2 * DAY
+    for verb in ("meeting.notes_reminder_sent", "meeting.publication_missed", "sep.pinged"):
+        record(actor=None, verb=verb, target=quiet_wg, at=recent)
+    record(actor=None, verb="sep.status_changed", target=quiet_wg, data={"automatic": True}, at=recent)
+    assert tasks.sweep_inactive_groups() == 1
+
+
+def test_g7_meeting_held_counts_as_activity(quiet_wg):
+    from meetings.models import Meeting
+    from tests.meetings.factories import MeetingFactory
+
+    MeetingFactory(group=quiet_wg, status=Meeting.Status.PUBLISHED, starts_at=timezone.now() - 5 * DAY)
+    assert tasks.sweep_inactive_groups() == 0
+    with time_machine.travel(timezone.now() + 26 * DAY, tick=False):
+        assert tasks.sweep_inactive_groups() == 1  # 31 days after the meeting was held

@@ -34,7 +34,7 @@ def test_m4_group_panel_next_meetings_recent_notes_overdue(group):
     html, _ = render_panel(group)
     assert "Next up" in html and "With notes" in html and "Hidden draft" not in html
     assert "Notes overdue: No notes" in html
-    assert "/meetings/group/transports-wg.ics" in html
+    assert "/groups/transports-wg/meetings.ics" in html  # mounted at its public address (M6)
 
 
 @pytest.mark.django_db

@@ -30,10 +30,46 @@ def test_home_query_budget_does_not_grow_with_events(client, db, django_assert_m
 def test_dashboard_query_budget_does_not_grow(client_for, contributor, django_assert_max_num_queries, rows):
     _many_events(rows, actor=contributor)
     client = client_for(contributor)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(DASHBOARD_BUDGET):
         resp = client.get("/dashboard/")
     assert resp.status_code == 200
     assert resp.content.decode().count("test.happened") == min(rows, 8)
+
+
+# session + user 2, groups panel 3 + core queue counts 4, meetings panel 2, SEP panel 1 + queue 1, own events 1
+DASHBOARD_BUDGET = 15
+
+
+@pytest.mark.parametrize("rows", [2, 25])
+def test_dashboard_budget_holds_for_a_busy_core_maintainer_lead(client_for, db, django_assert_max_num_queries, rows):
+    """Every panel filled (groups led, drafts to publish, notes due, SEPs sponsored): same budget."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groups.models import Tier
+    from meetings.models import Meeting
+    from portal.models import LadderRole
+    from tests.factories import GroupFactory, MembershipFactory
+    from tests.meetings.factories import MeetingFactory
+    from tests.seps.factories import SEPFactory
+
+    me = UserFactory(ladder_role=LadderRole.CORE_MAINTAINER, is_staff=True)
+    now = timezone.now()
+    for _ in range(rows):
+        group = GroupFactory()
+        MembershipFactory(group=group, user=me, tier=Tier.LEAD)
+        MeetingFactory(group=group, status=Meeting.Status.DRAFT, starts_at=now + timedelta(days=9))
+        MeetingFactory(group=group, starts_at=now - timedelta(days=1))  # notes due
+        SEPFactory(group=group, sponsor=me, status="draft")
+    _many_events(rows, actor=me)
+    client = client_for(me)
+    with django_assert_max_num_queries(DASHBOARD_BUDGET):
+        resp = client.get("/dashboard/")
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    assert "Meetings that need you" in body and "Your SEPs" in body and "Your groups" in body
+    assert "Core maintainers&#x27; queues" in body or "Core maintainers' queues" in body
 
 
 def test_dashboard_anonymous_redirects_to_sign_in(client, db):
