@@ -13,6 +13,7 @@ install:
 
 run: install
 	@mkdir -p .dev/broker/queue .dev/broker/processed .dev/broker/control
+	@$(PY) bin/ensure-db
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo --if-empty
 	@echo ""
