@@ -71,3 +71,29 @@ def url_with(context, **kwargs):
             params[key] = val
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def sentence(event, viewer=None):
+    """An event log row as a sentence with its object linked: `<b>Lena</b> published <a>Weekly sync</a>`.
+
+    `{{ event|sentence:user }}` says "You" when the viewer did it."""
+    from portal.activity import describe
+
+    s = describe(event)
+    actor = "You" if viewer is not None and viewer.pk and event.actor_id == viewer.pk else s.actor
+    link = format_html('<a href="{}">{}</a>', s.link_url, s.link_text) if s.link_url else s.link_text
+    return format_html('<span class="actor">{}</span> {}{}{}', actor, s.before, link, s.after)
+
+
+@register.filter
+def ago(value):
+    """`3 hours ago` inside a <time> carrying the exact moment, for timelines."""
+    if not value:
+        return ""
+    from django.utils.timesince import timesince
+
+    local = timezone.localtime(value)
+    if (timezone.now() - value).total_seconds() < 60:
+        return format_html('<time datetime="{}">just now</time>', local.isoformat())
+    return format_html('<time datetime="{}">{} ago</time>', local.isoformat(), timesince(value, depth=1))
