@@ -280,3 +280,18 @@ def test_dashboard_activity_says_you(client_for, contributor):
     record(actor=contributor, verb="meeting.agenda_item_proposed", target=meeting, data={"title": "Auth"})
     body = client_for(contributor).get("/dashboard/").content.decode()
     assert f'You</span> proposed an agenda item for <a href="/meetings/{meeting.pk}/">My proposal meeting</a>' in body
+
+
+def test_csp_header_on_admin_error_pages_and_feeds(client, client_for, core_maintainer):
+    signed_in = client_for(core_maintainer)
+    for c, path in [
+        (client, "/admin/login/"),
+        (signed_in, "/admin/"),
+        (signed_in, "/admin/portal/user/"),
+        (client, "/no-such-page/"),
+        (client, "/meetings.ics"),
+        (client, "/healthz"),
+    ]:
+        resp = c.get(path)
+        assert "frame-ancestors 'none'" in resp["Content-Security-Policy"], path
+        assert "unsafe-inline" not in resp["Content-Security-Policy"], path

@@ -1,6 +1,7 @@
 import importlib
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.demo import DEMO_PASSWORD, seed_people
@@ -17,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when people exist already.")
 
     def handle(self, *args, if_empty=False, **options):
+        if not (settings.DEBUG or getattr(settings, "TESTING", False)):
+            # Demo people include a lead maintainer whose password is printed in the README.
+            raise CommandError("seed_demo is for development: run it with DEBUG=true, never on a production database.")
         if if_empty and User.objects.exists():
             self.stdout.write("Demo data already present; nothing to do.")
             return
