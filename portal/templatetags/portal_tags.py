@@ -21,16 +21,14 @@ def when(value, fmt="D j M Y, H:i"):
     """A moment in the viewer's zone with its offset: `Tue 3 Nov 2026, 17:00 CET (UTC+01:00)`."""
     if not value:
         return ""
+    local = timezone.localtime(value)
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), _exact(local, fmt))
+
+
+def _exact(local: datetime, fmt="D j M Y, H:i") -> str:
     from django.utils.dateformat import format as dformat
 
-    local = timezone.localtime(value)
-    return format_html(
-        '<time datetime="{}">{} {} ({})</time>',
-        local.isoformat(),
-        dformat(local, fmt),
-        local.tzname(),
-        utc_offset(local),
-    )
+    return f"{dformat(local, fmt)} {local.tzname()} ({utc_offset(local)})"
 
 
 @register.filter
@@ -88,12 +86,11 @@ def sentence(event, viewer=None):
 
 @register.filter
 def ago(value):
-    """`3 hours ago` inside a <time> carrying the exact moment, for timelines."""
+    """`3 hours ago` inside a <time> carrying the exact moment (in the viewer's zone, on hover), for timelines."""
     if not value:
         return ""
     from django.utils.timesince import timesince
 
     local = timezone.localtime(value)
-    if (timezone.now() - value).total_seconds() < 60:
-        return format_html('<time datetime="{}">just now</time>', local.isoformat())
-    return format_html('<time datetime="{}">{} ago</time>', local.isoformat(), timesince(value, depth=1))
+    text = "just now" if (timezone.now() - value).total_seconds() < 60 else f"{timesince(value, depth=1)} ago"
+    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), _exact(local), text)

@@ -295,3 +295,29 @@ def test_csp_header_on_admin_error_pages_and_feeds(client, client_for, core_main
         resp = c.get(path)
         assert "frame-ancestors 'none'" in resp["Content-Security-Policy"], path
         assert "unsafe-inline" not in resp["Content-Security-Policy"], path
+
+
+def _dangling_references(body):
+    ids = set(re.findall(r'\sid="([^"]+)"', body))
+    refs = [ref for attr in re.findall(r'aria-(?:describedby|labelledby)="([^"]+)"', body) for ref in attr.split()]
+    return [ref for ref in refs if ref not in ids]
+
+
+def test_help_texts_and_errors_are_tied_to_their_inputs(client, client_for, contributor):
+    """aria-describedby / aria-labelledby point at elements that exist, in normal and error states."""
+    me = client_for(contributor)
+    pages = {
+        "profile": me.get("/profile/"),
+        "profile with errors": me.post("/profile/", {"timezone": "Mars/Olympus", "display_name": "x" * 500}),
+        "dashboard": me.get("/dashboard/"),
+        "home": client.get("/"),
+        "sign-up with errors": client.post("/accounts/signup/", {"email": "bad", "password1": "x", "password2": "y"}),
+        "sign-in with errors": client.post("/accounts/login/", {"login": "nobody@example.test", "password": "x"}),
+    }
+    for name, resp in pages.items():
+        body = resp.content.decode()
+        assert 'aria-describedby="' in body or name in ("dashboard", "home"), name
+        assert _dangling_references(body) == [], name
+    errors = pages["profile with errors"].content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_timezone_helptext id_timezone_error"' in errors
+    assert 'id="id_timezone_error"' in errors and 'id="id_display_name_error"' in errors
