@@ -1,5 +1,3 @@
-import importlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import activity
 from .forms import ProfileForm, TimezoneChoiceForm
+from .hooks import app_modules
 from .middleware import TZ_COOKIE
 from .models import Event, timezone_names
 
@@ -62,13 +61,7 @@ DASHBOARD_APPS = ("groups", "meetings", "seps")
 
 def _app_panels(request) -> list[dict]:
     panels = []
-    for app in DASHBOARD_APPS:
-        try:
-            module = importlib.import_module(f"{app}.dashboard")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.dashboard":
-                raise
-            continue
+    for module in app_modules("dashboard", DASHBOARD_APPS):
         panels.extend(module.panels(request) or [])
     return sorted(panels, key=lambda p: p.get("order", 100))
 

@@ -1,10 +1,9 @@
-import importlib
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.demo import DEMO_PASSWORD, seed_people
+from portal.hooks import app_modules
 from portal.models import User
 
 # Each app may add `<app>/demo.py` with `seed(people, stdout)`; they run in this order.
@@ -26,13 +25,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             people = seed_people(self.stdout)
-            for app in APP_SEEDERS:
-                try:
-                    module = importlib.import_module(f"{app}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{app}.demo":
-                        raise
-                    continue
+            for module in app_modules("demo", APP_SEEDERS):
                 module.seed(people, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo community ready: {len(people)} people."))
         self.stdout.write(
