@@ -25,9 +25,20 @@ HOME_EVENTS = 8
 
 
 def public_events():
-    """The site's public timeline: no system pings, no reminder bookkeeping."""
+    """The site's public timeline: no system pings, no reminder bookkeeping, nothing about meetings the
+    public cannot open (drafts, missed publications): their titles are not public and links would 404."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from meetings.models import Meeting
+
+    unseen = Meeting.objects.exclude(pk__in=Meeting.objects.valid().values("pk")).values(
+        pk_text=Cast("pk", CharField())
+    )
     return activity.for_sentences(
-        Event.objects.exclude(verb__startswith="system.").exclude(verb__in=activity.QUIET_VERBS)
+        Event.objects.exclude(verb__startswith="system.")
+        .exclude(verb__in=activity.QUIET_VERBS)
+        .exclude(target_type__app_label="meetings", target_type__model="meeting", target_id__in=unseen)
     )
 
 

@@ -321,3 +321,20 @@ def test_help_texts_and_errors_are_tied_to_their_inputs(client, client_for, cont
     errors = pages["profile with errors"].content.decode()
     assert 'aria-invalid="true" aria-describedby="id_timezone_helptext id_timezone_error"' in errors
     assert 'id="id_timezone_error"' in errors and 'id="id_display_name_error"' in errors
+
+
+def test_home_timeline_hides_meetings_the_public_cannot_open(client, db):
+    from meetings.models import Meeting
+    from tests.meetings.factories import MeetingFactory
+
+    lead = UserFactory(display_name="Lena Test")
+    draft = MeetingFactory(title="Secret draft", status=Meeting.Status.DRAFT)
+    missed = MeetingFactory(title="Missed one", status=Meeting.Status.MISSED_PUBLICATION, published_at=None)
+    public = MeetingFactory(title="Open sync")
+    record(actor=lead, verb="meeting.scheduled", target=draft)
+    record(actor=None, verb="meeting.publication_missed", target=missed)
+    record(actor=lead, verb="meeting.published", target=public)
+    body = client.get("/").content.decode()
+    assert "Open sync" in body
+    assert "Secret draft" not in body and "Missed one" not in body
+    assert client.get(f"/meetings/{draft.pk}/").status_code == 404  # why: the link would lead nowhere
