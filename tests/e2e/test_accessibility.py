@@ -176,3 +176,16 @@ def test_p3_axe_check_catches_a_real_violation(page, live_server):
     )
     ids = {v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in BLOCKING}
     assert {"label", "color-contrast"} <= ids
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_p3_keyboard_first_tab_is_a_visible_skip_link_to_main(page, live_server):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => [document.activeElement.textContent, document.activeElement.getBoundingClientRect().left]"
+    )
+    assert focused[0] == "Skip to content" and focused[1] >= 0  # on screen once focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
