@@ -338,3 +338,8 @@ def test_home_timeline_hides_meetings_the_public_cannot_open(client, db):
     assert "Open sync" in body
     assert "Secret draft" not in body and "Missed one" not in body
     assert client.get(f"/meetings/{draft.pk}/").status_code == 404  # why: the link would lead nowhere
+
+
+def test_home_invites_visitors_to_sign_up_but_not_members(client, client_for, contributor):
+    assert 'class="hero-cta"' in client.get("/").content.decode()
+    assert 'class="hero-cta"' not in client_for(contributor).get("/").content.decode()
