@@ -107,6 +107,10 @@ def _labels(data: dict) -> dict:
     return out
 
 
+def _data(event) -> dict:
+    return event.data if isinstance(event.data, dict) else {}  # rows written by hand may hold anything
+
+
 def _sep_number(text: str):
     match = re.match(r"SEP-(\d+)\b", text or "")
     return match.group(1) if match else None
@@ -114,7 +118,7 @@ def _sep_number(text: str):
 
 def _target_url(event) -> str:
     model = event.target_type.model if event.target_type_id else ""
-    data = event.data or {}
+    data = _data(event)
     try:
         number = data.get("number") or _sep_number(event.target_repr) if model == "sep" else None
         if number:
@@ -138,7 +142,8 @@ def _fallback(event) -> str:
 def describe(event) -> Sentence:
     actor = event.actor.name if event.actor_id and event.actor is not None else NOBODY
     group_name = event.group.name if event.group_id and event.group is not None else ""
-    values = {**{k: v for k, v in (event.data or {}).items() if isinstance(v, str | int)}, **_labels(event.data or {})}
+    data = _data(event)
+    values = {**{k: v for k, v in data.items() if isinstance(v, str | int)}, **_labels(data)}
     phrase = PHRASES.get(event.verb) or _fallback(event)
     if "{group}" in phrase and not group_name:
         phrase = phrase.replace("{group}", "{target}")

@@ -47,3 +47,10 @@ def test_group_phrase_without_group_links_the_target_instead(db):
     target = UserFactory(display_name="Orphan")
     s = _describe("membership.left", actor=None, target=target)
     assert _text(s) == "The portal left Orphan"
+
+
+def test_odd_rows_still_read(db):
+    """Rows written by hand (admin, shell, old code) may lack data or hold a list: never a crash."""
+    event = Event.objects.create(verb="sep.status_changed", data=["not", "a", "dict"], target_repr="SEP-12: Old")
+    s = activity.describe(activity.for_sentences(Event.objects.filter(pk=event.pk)).get())
+    assert _text(s) == "The portal status changed: SEP-12: Old"
