@@ -5,7 +5,10 @@ is cleaned again by nh3 with an allow-list, so script, event handlers, `javascri
 styles never reach a page. Headings get stable ids for outlines and anchors.
 """
 
+import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import nh3
 from django.utils.text import slugify
@@ -36,8 +39,23 @@ class Heading:
     anchor: str
 
 
+@cache
+def page_ids() -> frozenset[str]:
+    """Fixed ids the site's templates use (`main`, `messages`, htmx targets such as `sep-state`).
+
+    A heading written by a user must not take one: a duplicate id would capture the skip link, an
+    aria reference or an htmx swap. Such a heading gets the next free suffix (`messages-1`)."""
+    from django.conf import settings
+
+    ids = set()
+    for folder in settings.TEMPLATES[0]["DIRS"]:
+        for path in Path(folder).rglob("*.html"):
+            ids.update(re.findall(r'\bid="([A-Za-z0-9_-]+)"', path.read_text(encoding="utf-8")))
+    return frozenset(ids)
+
+
 def _add_heading_ids(tokens) -> list[Heading]:
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = dict.fromkeys(page_ids(), 1)
     headings = []
     for i, tok in enumerate(tokens):
         if tok.type != "heading_open":

@@ -1,13 +1,14 @@
-import importlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import activity
 from .forms import ProfileForm, TimezoneChoiceForm
+from .hooks import app_modules
 from .middleware import TZ_COOKIE
 from .models import Event, timezone_names
 
@@ -18,10 +19,50 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+HOME_MEETINGS = 5
+HOME_SEPS = 5
+HOME_EVENTS = 8
+
+
+def public_events():
+    """The site's public timeline: no system pings, no reminder bookkeeping, nothing about meetings the
+    public cannot open (drafts, missed publications): their titles are not public and links would 404."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from meetings.models import Meeting
+
+    unseen = Meeting.objects.exclude(pk__in=Meeting.objects.valid().values("pk")).values(
+        pk_text=Cast("pk", CharField())
+    )
+    return activity.for_sentences(
+        Event.objects.exclude(verb__startswith="system.")
+        .exclude(verb__in=activity.QUIET_VERBS)
+        .exclude(target_type__app_label="meetings", target_type__model="meeting", target_id__in=unseen)
+    )
+
+
 @require_GET
 def home(request):
-    recent = Event.objects.select_related("actor").exclude(verb__startswith="system.")[:8]
-    return render(request, "portal/home.html", {"recent_events": recent})
+    """What is coming up and what just changed: four queries whatever the number of rows."""
+    from groups.models import Group
+    from meetings.models import Meeting
+    from seps.models import SEP
+
+    counts = dict(Group.objects.filter(state=Group.State.ACTIVE).order_by().values_list("kind").annotate(n=Count("pk")))
+    group_counts = [{"kind": kind, "label": label, "count": counts.get(kind, 0)} for kind, label in Group.Kind.choices]
+    upcoming = (
+        Meeting.objects.upcoming().filter(status=Meeting.Status.PUBLISHED).select_related("group")[:HOME_MEETINGS]
+    )
+    seps = SEP.objects.select_related("group").order_by("-status_changed_at", "-number")[:HOME_SEPS]
+    ctx = {
+        "group_counts": group_counts,
+        "active_groups": sum(c["count"] for c in group_counts),
+        "upcoming_meetings": upcoming,
+        "recent_seps": seps,
+        "recent_events": public_events()[:HOME_EVENTS],
+    }
+    return render(request, "portal/home.html", ctx)
 
 
 # Apps add panels to the dashboard with `<app>/dashboard.py: panels(request) -> list[dict]`; each dict has
@@ -31,13 +72,7 @@ DASHBOARD_APPS = ("groups", "meetings", "seps")
 
 def _app_panels(request) -> list[dict]:
     panels = []
-    for app in DASHBOARD_APPS:
-        try:
-            module = importlib.import_module(f"{app}.dashboard")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.dashboard":
-                raise
-            continue
+    for module in app_modules("dashboard", DASHBOARD_APPS):
         panels.extend(module.panels(request) or [])
     return sorted(panels, key=lambda p: p.get("order", 100))
 
@@ -47,7 +82,7 @@ def _app_panels(request) -> list[dict]:
 def dashboard(request):
     user = request.user
     missing = [label for field, label in PROFILE_FIELDS if not getattr(user, field)]
-    my_events = Event.objects.filter(actor=user).select_related("actor")[:8]
+    my_events = activity.for_sentences(Event.objects.filter(actor=user))[:8]
     return render(
         request,
         "portal/dashboard.html",

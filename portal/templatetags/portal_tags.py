@@ -21,16 +21,14 @@ def when(value, fmt="D j M Y, H:i"):
     """A moment in the viewer's zone with its offset: `Tue 3 Nov 2026, 17:00 CET (UTC+01:00)`."""
     if not value:
         return ""
+    local = timezone.localtime(value)
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), _exact(local, fmt))
+
+
+def _exact(local: datetime, fmt="D j M Y, H:i") -> str:
     from django.utils.dateformat import format as dformat
 
-    local = timezone.localtime(value)
-    return format_html(
-        '<time datetime="{}">{} {} ({})</time>',
-        local.isoformat(),
-        dformat(local, fmt),
-        local.tzname(),
-        utc_offset(local),
-    )
+    return f"{dformat(local, fmt)} {local.tzname()} ({utc_offset(local)})"
 
 
 @register.filter
@@ -71,3 +69,28 @@ def url_with(context, **kwargs):
             params[key] = val
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def sentence(event, viewer=None):
+    """An event log row as a sentence with its object linked: `<b>Lena</b> published <a>Weekly sync</a>`.
+
+    `{{ event|sentence:user }}` says "You" when the viewer did it."""
+    from portal.activity import describe
+
+    s = describe(event)
+    actor = "You" if viewer is not None and viewer.pk and event.actor_id == viewer.pk else s.actor
+    link = format_html('<a href="{}">{}</a>', s.link_url, s.link_text) if s.link_url else s.link_text
+    return format_html('<span class="actor">{}</span> {}{}{}', actor, s.before, link, s.after)
+
+
+@register.filter
+def ago(value):
+    """`3 hours ago` inside a <time> carrying the exact moment (in the viewer's zone, on hover), for timelines."""
+    if not value:
+        return ""
+    from django.utils.timesince import timesince
+
+    local = timezone.localtime(value)
+    text = "just now" if (timezone.now() - value).total_seconds() < 60 else f"{timesince(value, depth=1)} ago"
+    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), _exact(local), text)

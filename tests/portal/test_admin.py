@@ -108,3 +108,57 @@ def test_core_maintainer_cannot_grant_superuser(client_for, core_maintainer):
 def test_core_maintainer_reads_event_log_in_admin(client_for, core_maintainer):
     assert client_for(core_maintainer).get("/admin/portal/event/").status_code == 200
     assert client_for(core_maintainer).get("/admin/portal/notice/").status_code == 200
+
+
+def test_p1_core_maintainer_cannot_set_another_persons_password(client_for, core_maintainer):
+    """Setting someone's password is account takeover (of a superuser, it is the whole site)."""
+    root = UserFactory(is_superuser=True, is_staff=True)
+    lead = UserFactory(ladder_role=LadderRole.LEAD_MAINTAINER, is_staff=True)
+    contributor = UserFactory()
+    client = client_for(core_maintainer)
+    for person in (root, lead, contributor):
+        url = f"/admin/portal/user/{person.pk}/password/"
+        assert client.get(url).status_code == 403
+        resp = client.post(url, {"password1": "taken-Over-pass-99", "password2": "taken-Over-pass-99"})
+        assert resp.status_code == 403
+        person.refresh_from_db()
+        assert person.check_password("pw-for-tests-123")
+
+
+def test_p1_core_maintainer_cannot_edit_a_superuser_or_someone_ranked_above(client_for, core_maintainer):
+    root = UserFactory(is_superuser=True, is_staff=True, ladder_role=LadderRole.CONTRIBUTOR)
+    lead = UserFactory(ladder_role=LadderRole.LEAD_MAINTAINER, is_staff=True)
+    client = client_for(core_maintainer)
+    for person in (root, lead):
+        client.post(f"/admin/portal/user/{person.pk}/change/", _change_form_data(person, email="me@evil.test"))
+        person.refresh_from_db()
+        assert person.email != "me@evil.test"
+    lead.refresh_from_db()
+    assert lead.ladder_role == LadderRole.LEAD_MAINTAINER
+
+
+def test_p1_core_maintainer_cannot_promote_to_own_rank_or_above_nor_self(client_for, core_maintainer):
+    person = UserFactory(ladder_role=LadderRole.MAINTAINER)
+    client = client_for(core_maintainer)
+    for role in (LadderRole.CORE_MAINTAINER, LadderRole.LEAD_MAINTAINER):
+        resp = client.post(f"/admin/portal/user/{person.pk}/change/", _change_form_data(person, ladder_role=role))
+        assert resp.status_code == 200  # form error: not a valid choice
+        person.refresh_from_db()
+        assert person.ladder_role == LadderRole.MAINTAINER
+    client.post(
+        f"/admin/portal/user/{core_maintainer.pk}/change/",
+        _change_form_data(core_maintainer, ladder_role=LadderRole.LEAD_MAINTAINER, is_staff="on"),
+    )
+    core_maintainer.refresh_from_db()
+    assert core_maintainer.ladder_role == LadderRole.CORE_MAINTAINER
+    assert not Event.objects.filter(verb="user.ladder_role_changed").exists()
+
+
+def test_p1_lead_maintainer_appoints_a_core_maintainer(client_for, lead_maintainer):
+    person = UserFactory(ladder_role=LadderRole.MAINTAINER)
+    resp = client_for(lead_maintainer).post(
+        f"/admin/portal/user/{person.pk}/change/", _change_form_data(person, ladder_role=LadderRole.CORE_MAINTAINER)
+    )
+    assert resp.status_code == 302
+    person.refresh_from_db()
+    assert person.ladder_role == LadderRole.CORE_MAINTAINER

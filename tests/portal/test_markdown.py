@@ -167,3 +167,13 @@ def test_outline_gives_unique_anchors():
 def test_empty_source_renders_empty():
     assert render_markdown("") == ""
     assert render_markdown(None) == ""
+
+
+def test_headings_never_take_an_id_the_page_uses():
+    """A heading called "Messages" or "Main" must not capture the skip link, aria references or htmx targets."""
+    from portal.markdown import page_ids
+
+    assert {"main", "messages", "queues"} <= page_ids()
+    html, headings = render_markdown_with_outline("# Main\n\n## Messages\n\n## Messages\n\n## Abstract\n")
+    assert [h.anchor for h in headings] == ["main-1", "messages-1", "messages-2", "abstract"]
+    assert 'id="main"' not in html and 'id="messages"' not in html

@@ -15,15 +15,147 @@ def _many_events(n, actor=None):
     )
 
 
-@pytest.mark.parametrize("rows", [3, 40])
-def test_home_query_budget_does_not_grow_with_events(client, db, django_assert_max_num_queries, rows):
+def _busy_site(rows):
+    """`rows` of everything the home page shows: groups of both kinds, meetings, SEPs, events."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groups.models import Group
+    from tests.factories import GroupFactory
+    from tests.meetings.factories import MeetingFactory
+    from tests.seps.factories import SEPFactory
+
     actors = UserFactory.create_batch(3)
+    now = timezone.now()
     for i in range(rows):
-        record(actor=actors[i % 3], verb="test.happened", data={"i": i})
-    with django_assert_max_num_queries(3):
+        group = GroupFactory(kind=Group.Kind.WORKING if i % 3 else Group.Kind.INTEREST)
+        meeting = MeetingFactory(group=group, title=f"Planning {i}", starts_at=now + timedelta(days=2 + i))
+        sep = SEPFactory(group=group, status="in-review")
+        record(actor=actors[i % 3], verb="meeting.published", target=meeting)
+        record(
+            actor=actors[i % 3],
+            verb="sep.status_changed",
+            target=sep,
+            data={"from": "draft", "to": "in-review", "number": sep.number},
+        )
+    return actors
+
+
+# groups by kind 1, upcoming meetings 1, recent SEPs 1, events (actor, group, target type joined) 1
+HOME_BUDGET = 4
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_home_query_budget_does_not_grow_with_rows(client, client_for, db, django_assert_max_num_queries, rows):
+    actors = _busy_site(rows)
+    with django_assert_max_num_queries(HOME_BUDGET):
         resp = client.get("/")
+    body = resp.content.decode()
     assert resp.status_code == 200
-    assert resp.content.decode().count("test.happened") == min(rows, 8)
+    assert len(re.findall(r'<li><a href="/meetings/\d+/">Planning', body)) == min(rows, 5)
+    assert body.count('</a><br>\n        <span class="badge warn">In review</span>') == min(rows, 5)
+    assert body.count(' published <a href="/meetings/') + body.count(' moved <a href="/seps/') == min(2 * rows, 8)
+    assert "meeting.published" not in body and "sep.status_changed" not in body
+    signed_in = client_for(actors[0])
+    with django_assert_max_num_queries(HOME_BUDGET + 2):  # + session and user
+        assert signed_in.get("/").status_code == 200
+
+
+def test_home_counts_active_groups_by_kind(client, db):
+    from groups.models import Group
+    from tests.factories import GroupFactory
+
+    GroupFactory.create_batch(2, kind=Group.Kind.WORKING)
+    GroupFactory(kind=Group.Kind.INTEREST)
+    GroupFactory(kind=Group.Kind.WORKING, state=Group.State.PROPOSED)
+    GroupFactory(kind=Group.Kind.INTEREST, state=Group.State.RETIRED)
+    body = client.get("/").content.decode()
+    assert "<strong>3</strong> active groups" in body
+    assert '?kind=wg"><strong>2</strong> Working Groups' in body
+    assert '?kind=ig"><strong>1</strong> Interest Group<' in body
+
+
+def test_home_empty_site_says_so(client, db):
+    body = client.get("/").content.decode()
+    assert "No meetings are scheduled yet." in body
+    assert "No SEPs have been proposed yet." in body
+    assert "Nothing has happened yet." in body
+    assert "<strong>0</strong> active groups" in body
+
+
+def test_home_lists_next_published_meetings_in_the_viewers_zone(client_for, db):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from meetings.models import Meeting
+    from tests.meetings.factories import MeetingFactory
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    viewer = UserFactory(timezone="Asia/Kolkata")
+    with time_machine.travel(now, tick=False):
+        MeetingFactory(title="Soon and published", starts_at=now + timedelta(days=1))
+        MeetingFactory(title="Later and published", starts_at=now + timedelta(days=3))
+        MeetingFactory(title="Only a draft", starts_at=now + timedelta(days=2), status=Meeting.Status.DRAFT)
+        MeetingFactory(title="Already over", starts_at=now - timedelta(days=2))
+        called_off = MeetingFactory(title="Called off", starts_at=now + timedelta(days=2))
+        Meeting.objects.filter(pk=called_off.pk).update(status=Meeting.Status.CANCELLED)
+        body = client_for(viewer).get("/").content.decode()
+    assert body.index("Soon and published") < body.index("Later and published")
+    for hidden in ("Only a draft", "Already over", "Called off"):
+        assert hidden not in body
+    assert "Tue 3 Mar 2026, 14:30 IST (UTC+05:30)" in body
+
+
+def test_home_activity_reads_as_sentences_with_links(client, db):
+    from tests.meetings.factories import MeetingFactory
+    from tests.seps.factories import SEPFactory
+
+    lena = UserFactory(display_name="Lena Test")
+    meeting = MeetingFactory(title="Weekly sync")
+    sep = SEPFactory(number=4242, title="Streaming results")
+    record(actor=lena, verb="meeting.published", target=meeting)
+    record(actor=lena, verb="sep.status_changed", target=sep, data={"from": "draft", "to": "in-review", "number": 4242})
+    record(actor=None, verb="group.flagged_inactive", target=meeting.group)
+    record(actor=lena, verb="widget.frobbed_twice", target=sep)  # a verb nobody wrote a phrase for
+    body = client.get("/").content.decode()
+    assert f'Lena Test</span> published <a href="/meetings/{meeting.pk}/">Weekly sync</a>' in body
+    assert (
+        'Lena Test</span> moved <a href="/seps/4242/">SEP-4242: Streaming results</a> from draft to in review' in body
+    )
+    assert (
+        f'The portal</span> flagged <a href="/groups/{meeting.group.slug}/">{meeting.group.name}</a> as inactive'
+        in body
+    )
+    assert 'Lena Test</span> frobbed twice: <a href="/seps/4242/">SEP-4242: Streaming results</a>' in body
+    assert "widget.frobbed_twice" not in body and "meeting.published" not in body
+
+
+def test_home_timeline_skips_pings_and_reminders(client, db):
+    from tests.meetings.factories import MeetingFactory
+
+    meeting = MeetingFactory(title="Reminded meeting")
+    record(actor=None, verb="system.ping", data={"token": "x"})
+    record(actor=None, verb="meeting.notes_reminder_sent", target=meeting)
+    record(actor=None, verb="meeting.publication_reminder_sent", target=meeting)
+    body = client.get("/").content.decode()
+    assert "Nothing has happened yet." in body
+
+
+def test_home_recent_seps_newest_status_change_first(client, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.seps.factories import SEPFactory
+
+    now = timezone.now()
+    SEPFactory(title="Changed long ago", status_changed_at=now - timedelta(days=40))
+    SEPFactory(title="Changed yesterday", status="accepted", status_changed_at=now - timedelta(days=1))
+    body = client.get("/").content.decode()
+    assert body.index("Changed yesterday") < body.index("Changed long ago")
+    assert '<span class="badge ok">Accepted</span>' in body
 
 
 @pytest.mark.parametrize("rows", [3, 40])
@@ -33,7 +165,7 @@ def test_dashboard_query_budget_does_not_grow(client_for, contributor, django_as
     with django_assert_max_num_queries(DASHBOARD_BUDGET):
         resp = client.get("/dashboard/")
     assert resp.status_code == 200
-    assert resp.content.decode().count("test.happened") == min(rows, 8)
+    assert resp.content.decode().count("You</span> happened:") == min(rows, 8)
 
 
 # session + user 2, groups panel 3 + core queue counts 4, meetings panel 2, SEP panel 1 + queue 1, own events 1
@@ -121,3 +253,93 @@ def test_signed_in_pages_have_csp_too(client_for, contributor):
         body = resp.content.decode()
         assert not re.search(r"\son[a-z]+\s*=", body)
         assert not re.search(r"\sstyle\s*=", body)
+
+
+def test_core_maintainer_reaches_every_queue_from_the_nav(client_for, core_maintainer):
+    body = client_for(core_maintainer).get("/dashboard/").content.decode()
+    assert '<a href="/dashboard/#queues">Queues</a>' in body
+    assert '<a href="/dashboard/" aria-current="page">Dashboard</a>' in body
+    queues = body[body.index('id="queues"') : body.index("</section>", body.index('id="queues"'))]
+    for url in ("/seps/review/", "/meetings/compliance/", "/groups/queue/", "/admin/"):
+        assert f'href="{url}"' in queues
+    # every queue page really opens for them
+    for url in ("/seps/review/", "/meetings/compliance/", "/groups/queue/"):
+        assert client_for(core_maintainer).get(url).status_code == 200
+
+
+def test_contributor_has_no_queues_link(client_for, contributor):
+    body = client_for(contributor).get("/profile/").content.decode()
+    assert "#queues" not in body and 'id="queues"' not in client_for(contributor).get("/dashboard/").content.decode()
+    assert 'class="whoami" aria-current="page"' in body
+
+
+def test_dashboard_activity_says_you(client_for, contributor):
+    from tests.meetings.factories import MeetingFactory
+
+    meeting = MeetingFactory(title="My proposal meeting")
+    record(actor=contributor, verb="meeting.agenda_item_proposed", target=meeting, data={"title": "Auth"})
+    body = client_for(contributor).get("/dashboard/").content.decode()
+    assert f'You</span> proposed an agenda item for <a href="/meetings/{meeting.pk}/">My proposal meeting</a>' in body
+
+
+def test_csp_header_on_admin_error_pages_and_feeds(client, client_for, core_maintainer):
+    signed_in = client_for(core_maintainer)
+    for c, path in [
+        (client, "/admin/login/"),
+        (signed_in, "/admin/"),
+        (signed_in, "/admin/portal/user/"),
+        (client, "/no-such-page/"),
+        (client, "/meetings.ics"),
+        (client, "/healthz"),
+    ]:
+        resp = c.get(path)
+        assert "frame-ancestors 'none'" in resp["Content-Security-Policy"], path
+        assert "unsafe-inline" not in resp["Content-Security-Policy"], path
+
+
+def _dangling_references(body):
+    ids = set(re.findall(r'\sid="([^"]+)"', body))
+    refs = [ref for attr in re.findall(r'aria-(?:describedby|labelledby)="([^"]+)"', body) for ref in attr.split()]
+    return [ref for ref in refs if ref not in ids]
+
+
+def test_help_texts_and_errors_are_tied_to_their_inputs(client, client_for, contributor):
+    """aria-describedby / aria-labelledby point at elements that exist, in normal and error states."""
+    me = client_for(contributor)
+    pages = {
+        "profile": me.get("/profile/"),
+        "profile with errors": me.post("/profile/", {"timezone": "Mars/Olympus", "display_name": "x" * 500}),
+        "dashboard": me.get("/dashboard/"),
+        "home": client.get("/"),
+        "sign-up with errors": client.post("/accounts/signup/", {"email": "bad", "password1": "x", "password2": "y"}),
+        "sign-in with errors": client.post("/accounts/login/", {"login": "nobody@example.test", "password": "x"}),
+    }
+    for name, resp in pages.items():
+        body = resp.content.decode()
+        assert 'aria-describedby="' in body or name in ("dashboard", "home"), name
+        assert _dangling_references(body) == [], name
+    errors = pages["profile with errors"].content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_timezone_helptext id_timezone_error"' in errors
+    assert 'id="id_timezone_error"' in errors and 'id="id_display_name_error"' in errors
+
+
+def test_home_timeline_hides_meetings_the_public_cannot_open(client, db):
+    from meetings.models import Meeting
+    from tests.meetings.factories import MeetingFactory
+
+    lead = UserFactory(display_name="Lena Test")
+    draft = MeetingFactory(title="Secret draft", status=Meeting.Status.DRAFT)
+    missed = MeetingFactory(title="Missed one", status=Meeting.Status.MISSED_PUBLICATION, published_at=None)
+    public = MeetingFactory(title="Open sync")
+    record(actor=lead, verb="meeting.scheduled", target=draft)
+    record(actor=None, verb="meeting.publication_missed", target=missed)
+    record(actor=lead, verb="meeting.published", target=public)
+    body = client.get("/").content.decode()
+    assert "Open sync" in body
+    assert "Secret draft" not in body and "Missed one" not in body
+    assert client.get(f"/meetings/{draft.pk}/").status_code == 404  # why: the link would lead nowhere
+
+
+def test_home_invites_visitors_to_sign_up_but_not_members(client, client_for, contributor):
+    assert 'class="hero-cta"' in client.get("/").content.decode()
+    assert 'class="hero-cta"' not in client_for(contributor).get("/").content.decode()

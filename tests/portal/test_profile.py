@@ -95,3 +95,11 @@ def test_signed_in_choice_of_zone_is_saved_to_profile(client_for, contributor):
     client_for(contributor).post("/timezone/", {"timezone": "Europe/Berlin", "next": "/"})
     contributor.refresh_from_db()
     assert contributor.timezone == "Europe/Berlin"
+
+
+def test_profile_errors_are_announced_at_the_top(client_for, contributor):
+    resp = client_for(contributor).post("/profile/", {**GOOD, "timezone": "Mars/Base"})
+    body = resp.content.decode()
+    assert resp.status_code == 400
+    assert body.index('role="alert"') < body.index('id="id_display_name"')
+    assert "Your profile is not saved yet" in body

@@ -38,3 +38,16 @@ def test_demo_people_can_sign_in(client, db):
     resp = client.post("/accounts/login/", {"login": "marco@example.org", "password": DEMO_PASSWORD})
     assert resp.status_code == 302
     assert client.get("/dashboard/").context["user"].username == "marco"
+
+
+def test_seed_demo_refuses_to_run_in_production(db, settings):
+    """Demo people (a lead maintainer among them) share a published password: never in production."""
+    import pytest
+    from django.core.management.base import CommandError
+
+    from portal.models import User
+
+    settings.DEBUG, settings.TESTING = False, False
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.exists()
