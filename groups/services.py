@@ -474,6 +474,16 @@ def _plain_summary(version: CharterVersion) -> str:
     return text[:297] + "..." if len(text) > 300 else text
 
 
+def decision_problem(version: CharterVersion) -> str:
+    """'' when a core maintainer may approve or reject `version` now (G5), else why not."""
+    if version.status != CharterVersion.Status.SUBMITTED:
+        return (
+            f"Version {version.number} of {version.group} is {version.get_status_display().lower()}, "
+            "not submitted; only submitted versions are decided."
+        )
+    return ""
+
+
 def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str) -> CharterVersion:
     """G5: core maintainers approve or reject a submitted version, with a rationale (recorded)."""
     if not rules.test_rule("groups.decide_charter", by, version):
@@ -483,8 +493,9 @@ def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str
         raise DomainError("A charter decision needs a rationale.")
     with transaction.atomic():
         v = CharterVersion.objects.select_for_update().select_related("group").get(pk=version.pk)
-        if v.status != CharterVersion.Status.SUBMITTED:
-            raise DomainError(f"Version {v.number} of {v.group} is {v.get_status_display().lower()}, not submitted.")
+        problem = decision_problem(v)
+        if problem:
+            raise DomainError(problem)
         v.status = CharterVersion.Status.APPROVED if approve else CharterVersion.Status.REJECTED
         v.decided_by = by
         v.decided_at = timezone.now()
@@ -527,6 +538,13 @@ def lead_problem(group: Group) -> str:
     return ""
 
 
+def activation_problem(group: Group) -> str:
+    """'' when `group` may become active now (G2 proposed, G3 sponsorship, G4 leads), else why not."""
+    if group.state != Group.State.PROPOSED:
+        return f"{group.name} is {group.get_state_display().lower()}, not proposed."
+    return sponsorship_problem(group) or lead_problem(group)
+
+
 def group_activate(*, group: Group, by, rationale: str) -> Group:
     if not rules.test_rule("groups.activate", by, group):
         raise PermissionDenied("Only core maintainers activate groups.")
@@ -535,9 +553,7 @@ def group_activate(*, group: Group, by, rationale: str) -> Group:
         raise DomainError("Activating a group needs a rationale.")
     with transaction.atomic():
         g = Group.objects.select_for_update().get(pk=group.pk)
-        if g.state != Group.State.PROPOSED:
-            raise DomainError(f"{g.name} is {g.get_state_display().lower()}, not proposed.")
-        problem = sponsorship_problem(g) or lead_problem(g)
+        problem = activation_problem(g)
         if problem:
             raise DomainError(problem)
         g.state = Group.State.ACTIVE

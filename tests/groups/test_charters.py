@@ -264,3 +264,18 @@ def test_g5_diff_shows_changed_hunks_with_context_only(client, group):
     assert "item 28" in body and "item 5\n" not in body and "…" in body
     same = client.get(reverse("groups:charter_history", args=[group.slug]), {"a": 1, "b": 1}).content.decode()
     assert "nothing to compare" in same
+
+
+def test_g5_admin_confirmation_links_the_changes_and_refuses_unsubmitted_versions(
+    client_for, group, charter, lead, core_maintainer
+):
+    draft = services.charter_start_amendment(group=group, by=lead)
+    c = client_for(core_maintainer)
+    page = _admin_action(c, "approve_versions", draft).content.decode()
+    assert "Refused:</strong> Version 2 of" in page and "not submitted" in page and "nothing to confirm" in page
+    services.charter_submit(version=draft, by=lead, summary="x")
+    page = _admin_action(c, "approve_versions", draft).content.decode()
+    diff_url = reverse("groups:charter_history", args=[group.slug]) + f"?a={charter.number}&amp;b={draft.number}"
+    assert diff_url in page and "Refused" not in page and 'name="rationale"' in page
+    diff = c.get(reverse("groups:charter_history", args=[group.slug]), {"a": charter.number, "b": draft.number})
+    assert diff.status_code == 200 and f"Changes from v{charter.number} to v{draft.number}" in diff.content.decode()

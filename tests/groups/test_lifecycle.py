@@ -261,3 +261,24 @@ def test_g5_admin_pages_open_for_core_maintainers(client_for, group, core_mainta
         assert c.get(reverse(name, args=args)).status_code == 200, name
     assert CharterVersion.objects.count() == 1
     assert client_for(contributor).get(reverse("admin:groups_group_changelist")).status_code == 302
+
+
+def test_g3_g4_confirmation_page_names_refusals_before_asking_for_a_rationale(client_for, proposed, core_maintainer):
+    ready = GroupFactory(name="Ready WG", slug="ready-wg", state=Group.State.PROPOSED, activated_at=None)
+    SponsorshipFactory(group=ready, sponsor=UserFactory(ladder_role=LadderRole.LEAD_MAINTAINER))
+    MembershipFactory(group=ready, tier=Tier.LEAD, user=UserFactory(ladder_role=LadderRole.MEMBER))
+    SponsorshipFactory(group=proposed)  # one core maintainer: G3 refuses
+    c = client_for(core_maintainer)
+    url = reverse("admin:groups_group_changelist")
+    page = c.post(url, {"action": "activate_groups", ACTION_CHECKBOX_NAME: [proposed.pk, ready.pk]}).content.decode()
+    assert "Refused:</strong> Proposed WG needs sponsorship by 2 core maintainers" in page
+    assert "1 of 2 will be activated" in page and 'name="rationale"' in page
+    assert f'name="{ACTION_CHECKBOX_NAME}" value="{ready.pk}"' in page
+    assert f'name="{ACTION_CHECKBOX_NAME}" value="{proposed.pk}"' not in page
+    only_refused = c.post(url, {"action": "activate_groups", ACTION_CHECKBOX_NAME: [proposed.pk]}).content.decode()
+    assert "nothing to confirm" in only_refused and 'name="rationale"' not in only_refused
+    # confirming anyway: one clear message, the group's name not doubled
+    r = activate_via_admin(c, proposed).content.decode()
+    assert "Proposed WG: Proposed WG" not in r and "Proposed WG needs sponsorship" in r
+    proposed.refresh_from_db()
+    assert proposed.state == Group.State.PROPOSED

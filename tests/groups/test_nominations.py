@@ -324,3 +324,10 @@ def test_t3_nominee_leaving_withdraws_the_nomination(open_nomination):
     with time_machine.travel(open_nomination.deadline + timedelta(hours=1), tick=False):
         assert tasks.sweep_nominations() == 0
     assert not Membership.objects.current().filter(user=open_nomination.nominee).exists()
+
+
+def test_t3_refused_nominator_reads_why_on_the_403_page(client_for, group, contributor):
+    r = client_for(contributor).get(reverse("groups:nominate", args=[group.slug]))
+    body = r.content.decode()
+    assert r.status_code == 403
+    assert f"Only members and leads of {group.name} may nominate." in body and "<nav" in body  # site layout
