@@ -15,6 +15,7 @@ from django.utils.html import strip_tags
 from portal.errors import DomainError
 from portal.events import record
 from portal.notices import queue_notice
+from portal.templatetags.portal_tags import when
 
 from .models import (
     CharterSection,
@@ -199,6 +200,16 @@ def nomination_open(*, group: Group, nominee, by, rationale: str, override_reaso
                 target=nomination,
                 data={"reason": nomination.override_reason, "check": why},
             )
+        with timezone.override(nominee.timezone or "UTC"):  # the deadline in the nominee's own zone
+            deadline = strip_tags(when(nomination.deadline))
+        queue_notice(
+            kind="groups.nomination_opened",
+            target=nomination,
+            due_at=nomination.opened_at,
+            recipients=[nominee],
+            template="groups/email/nomination_opened",
+            context={"nomination": nomination, "deadline": deadline},
+        )
         _bump(group.pk)
     return nomination
 

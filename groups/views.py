@@ -1,6 +1,7 @@
 import difflib
 
 import rules
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -322,12 +323,21 @@ def nominate(request, slug):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"{nomination.nominee.name} is nominated; objections are open for 7 days.")
+                messages.success(
+                    request,
+                    f"{nomination.nominee.name} is nominated; objections are open until the deadline shown below.",
+                )
                 if _is_htmx(request):  # a new page: let htmx navigate to it
                     return HttpResponse(status=204, headers={"HX-Redirect": nomination.get_absolute_url()})
                 return redirect(nomination)
         status = 400
-    ctx = {"group": group, "form": form, "is_lead": selectors.is_lead(request.user, group)}
+    ctx = {
+        "group": group,
+        "form": form,
+        "is_lead": selectors.is_lead(request.user, group),
+        "min_participation": settings.GOVERNANCE["NOMINATION_MIN_PARTICIPATION"],
+        "objection_window": settings.GOVERNANCE["NOMINATION_OBJECTION_WINDOW"],
+    }
     if _is_htmx(request):
         return render(request, "groups/nominate.html#form", ctx)
     return render(request, "groups/nominate.html", ctx, status=status)
