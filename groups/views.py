@@ -52,7 +52,8 @@ def _get_group(slug):
 @require_GET
 def index(request):
     form = DirectoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a bad field is reported and ignored; the valid ones still filter
+    filters = getattr(form, "cleaned_data", {})
     qs = selectors.directory(kind=filters.get("kind", ""), state=filters.get("state", ""), q=filters.get("q", ""))
     page = Paginator(qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "groups": page.object_list, "filtered": any(filters.values())}

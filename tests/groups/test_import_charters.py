@@ -256,3 +256,11 @@ def test_import_warns_about_portal_leads_the_charter_no_longer_lists():
         "Kept Lead is a facilitator in the portal but not listed in the charter; kept (end it in the admin if they left)."
     ]
     assert Membership.objects.current().filter(group=group, user=extra, tier=Tier.LEAD).exists()
+
+
+def test_g5_history_says_an_imported_version_was_imported(client):
+    run(VARIANTS)
+    body = client.get("/groups/guardrails/charter/").content.decode()
+    assert "Imported, <time" in body and "—, <time" not in body
+    same = client.get("/groups/guardrails/charter/", {"a": 1, "b": 1}).content.decode()
+    assert "nothing to compare" in same and "<pre" not in same

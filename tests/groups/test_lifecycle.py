@@ -282,3 +282,69 @@ def test_g3_g4_confirmation_page_names_refusals_before_asking_for_a_rationale(cl
     assert "Proposed WG: Proposed WG" not in r and "Proposed WG needs sponsorship" in r
     proposed.refresh_from_db()
     assert proposed.state == Group.State.PROPOSED
+
+
+@pytest.fixture
+def retired(group, lead, seasoned_participant, make_member, core_maintainer):
+    """A retired group that had a charter, a draft amendment, an open nomination and an emeritus member."""
+    from tests.groups.factories import CharterVersionFactory
+
+    CharterVersionFactory(group=group, number=1)
+    services.charter_start_amendment(group=group, by=lead)
+    services.nomination_open(group=group, nominee=seasoned_participant, by=lead, rationale="Reviews")
+    make_member(group, Tier.MEMBER, status=Membership.Status.EMERITUS)
+    p = services.retirement_propose(group=group, by=lead, rationale="Done")
+    services.retirement_decide(proposal=p, by=core_maintainer, approve=True, rationale="Agreed")
+    group.refresh_from_db()
+    return group
+
+
+def _retired_posts(group):
+    from groups.models import Nomination
+
+    nomination = Nomination.objects.get(group=group)
+    emeritus = Membership.objects.current().get(group=group, status=Membership.Status.EMERITUS)
+    proposal = group.retirement_proposals.get()
+    text = {"text": "x", "key": "mission", "reason": "x", "rationale": "x", "summary": "x", "decision": "approve"}
+    return [
+        (reverse("groups:membership", args=[group.slug]), {"action": "join", "tier": "participant"}),
+        (reverse("groups:membership", args=[group.slug]), {"action": "change", "tier": "observer"}),
+        (reverse("groups:membership", args=[group.slug]), {"action": "leave"}),
+        (reverse("groups:charter_amend", args=[group.slug]), {}),
+        (reverse("groups:charter_edit", args=[group.slug, 2]), text),
+        (reverse("groups:charter_submit", args=[group.slug, 2]), text),
+        (reverse("groups:nominate", args=[group.slug]), {**text, "nominee": nomination.nominee_id}),
+        (reverse("groups:nomination_object", args=[group.slug, nomination.pk]), text),
+        (reverse("groups:nomination_withdraw", args=[group.slug, nomination.pk]), {}),
+        (reverse("groups:member_restore", args=[group.slug, emeritus.pk]), {}),
+        (reverse("groups:retire_propose", args=[group.slug]), text),
+        (reverse("groups:retire_decide", args=[group.slug, proposal.pk]), text),
+    ]
+
+
+@pytest.mark.parametrize("who", ["lead", "core_maintainer"])
+def test_g2_retired_group_refuses_every_change_and_shows_no_action(request, client_for, retired, who):
+    from django.contrib.messages import get_messages
+
+    from groups.models import CharterVersion, Nomination, Objection, RetirementProposal
+
+    user = request.getfixturevalue(who)
+    if who == "core_maintainer":  # a core maintainer in the group too: the strongest rights
+        Membership.objects.create(group=retired, user=user, tier=Tier.PARTICIPANT)
+    c = client_for(user)
+    page = c.get(retired.get_absolute_url()).content.decode()
+    labels = ("Join", "Leave", "Become", "Nominate", "Propose a charter amendment", "Propose retirement", "Restore")
+    for label in labels:
+        assert f">{label}" not in page, label
+
+    def state():
+        rows = [Membership, CharterVersion, Nomination, Objection, RetirementProposal, Event]
+        return [list(m.objects.order_by("pk").values()) for m in rows] + [Group.objects.get(pk=retired.pk).version]
+
+    before = state()
+    for url, data in _retired_posts(retired):
+        r = c.post(url, data)
+        assert r.status_code in (302, 400, 403), url
+        if r.status_code == 302:
+            assert any(m.level_tag == "error" for m in get_messages(r.wsgi_request)), url
+        assert state() == before, url

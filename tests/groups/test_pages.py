@@ -78,6 +78,18 @@ def test_g1_directory_filters_by_kind_state_and_text_and_is_shareable(client, ht
     assert 'value="WIRE"' in client.get("/groups/?q=WIRE").content.decode()
 
 
+def test_g1_directory_bad_filter_is_reported_and_the_valid_ones_still_apply(client, htmx_headers):
+    GroupFactory(name="Transport WG", kind="wg")
+    GroupFactory(name="Security IG", kind="ig")
+    r = client.get("/groups/", {"kind": "zz", "q": "transport"})
+    body = r.content.decode()
+    assert r.status_code == 200 and {g.name for g in r.context["groups"]} == {"Transport WG"}
+    assert "Kind: Select a valid choice" in body and "That filter is ignored" in body
+    long = client.get("/groups/", {"q": "x" * 500, "kind": "ig"}, **htmx_headers)
+    assert long.status_code == 200 and {g.name for g in long.context["groups"]} == {"Security IG"}
+    assert "Search: Ensure this value has at most 100 characters" in long.content.decode()
+
+
 def test_g1_directory_paginates(client):
     populate(30, 1)
     r = client.get("/groups/")
