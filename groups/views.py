@@ -362,6 +362,19 @@ def _nomination_ctx(request, nomination, **extra):
     }
 
 
+def _nomination_answer(request, nomination, error, done, **extra):
+    """After an objection or withdrawal: the refreshed summary for htmx, else a message and redirect."""
+    if _is_htmx(request):
+        nomination.refresh_from_db()
+        ctx = _nomination_ctx(request, nomination, action_error=error, **extra)
+        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(nomination)
+
+
 @require_GET
 def nomination(request, slug, pk):
     nomination = _get_nomination(slug, pk)
@@ -385,15 +398,8 @@ def nomination_object(request, slug, pk):
             error = exc.message
     else:
         error = "An objection needs a reason."
-    if _is_htmx(request):
-        nomination.refresh_from_db()
-        ctx = _nomination_ctx(request, nomination, object_form=form if error else None, action_error=error)
-        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, "Your objection is recorded; the nomination will close as objected.")
-    return redirect(nomination)
+    done = "Your objection is recorded; the nomination will close as objected."
+    return _nomination_answer(request, nomination, error, done, object_form=form if error else None)
 
 
 @login_required
@@ -407,15 +413,7 @@ def nomination_withdraw(request, slug, pk):
         services.nomination_withdraw(nomination=nomination, by=request.user)
     except DomainError as exc:
         error = exc.message
-    if _is_htmx(request):
-        nomination.refresh_from_db()
-        ctx = _nomination_ctx(request, nomination, action_error=error)
-        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, "The nomination is withdrawn.")
-    return redirect(nomination)
+    return _nomination_answer(request, nomination, error, "The nomination is withdrawn.")
 
 
 # --- T4 restore, G7 retirement, queue -------------------------------------------------------------
