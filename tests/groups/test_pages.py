@@ -230,3 +230,21 @@ def test_g7_inactive_badge_in_directory(client):
     GroupFactory(name="Sleepy WG", inactive_since=timezone.now() - timedelta(days=3))
     body = client.get("/groups/").content.decode()
     assert ">Inactive</span>" in body and 'title="No activity since' in body and '"<time' not in body
+
+
+def test_g1_pages_with_same_url_partials_vary_on_hx_request(client, group, htmx_headers):
+    """Filters are pushed to the address bar, so the partial and the page share a URL: without
+    `Vary: HX-Request` the browser's back button showed the cached bare partial."""
+    from tests.groups.factories import CharterVersionFactory, NominationFactory
+
+    CharterVersionFactory(group=group, number=1)
+    n = NominationFactory(group=group)
+    for url in (
+        "/groups/?kind=wg",
+        group.get_absolute_url(),
+        f"/groups/{group.slug}/charter/?a=1&b=1",
+        n.get_absolute_url(),
+    ):
+        for headers in ({}, htmx_headers):
+            r = client.get(url, **headers)
+            assert r.status_code == 200 and "HX-Request" in r.get("Vary", ""), url
