@@ -19,7 +19,6 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from portal.events import record
@@ -27,6 +26,7 @@ from portal.markdown import render_markdown
 from portal.models import LadderRole, User, normalize_github
 
 from .models import CharterSection, CharterVersion, Group, Membership, Tier
+from .services import mission_summary
 
 # Where the charters are published; their site-relative links are made absolute against it.
 CHARTER_SITE = "https://modelcontextprotocol.io"
@@ -425,8 +425,7 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
     now = timezone.now()
     with transaction.atomic():
         group = Group.objects.select_for_update().filter(slug=parsed.slug).first()
-        mission = " ".join(strip_tags(render_markdown(parsed.sections.get(CharterSection.MISSION, ""))).split())
-        mission = mission[:297] + "..." if len(mission) > 300 else mission
+        mission = mission_summary(render_markdown(parsed.sections.get(CharterSection.MISSION, "")))
         values = {"name": parsed.name, "kind": parsed.kind, "mission_summary": mission}
         if parsed.discord_channel:
             values["discord_channel"] = parsed.discord_channel

@@ -480,9 +480,12 @@ def charter_submit(*, version: CharterVersion, by, summary: str = "") -> Charter
     return v
 
 
-def _plain_summary(version: CharterVersion) -> str:
-    text = " ".join(strip_tags(version.sections_html.get(CharterSection.MISSION, "")).split())
-    return text[:297] + "..." if len(text) > 300 else text
+def mission_summary(mission_html: str, limit: int = 300) -> str:
+    """The one-line mission for the directory: plain text, cut at a word boundary to fit the field."""
+    text = " ".join(strip_tags(mission_html).split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"
 
 
 def decision_problem(version: CharterVersion) -> str:
@@ -513,7 +516,7 @@ def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str
         v.rationale = rationale
         v.save(update_fields=["status", "decided_by", "decided_at", "rationale"])
         if approve:
-            summary = _plain_summary(v)
+            summary = mission_summary(v.sections_html.get(CharterSection.MISSION, ""))
             if summary:
                 Group.objects.filter(pk=v.group_id).update(mission_summary=summary)
         record(actor=by, verb=f"charter.{v.status}", target=v, data={"rationale": rationale, "number": v.number})

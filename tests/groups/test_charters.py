@@ -279,3 +279,10 @@ def test_g5_admin_confirmation_links_the_changes_and_refuses_unsubmitted_version
     assert diff_url in page and "Refused" not in page and 'name="rationale"' in page
     diff = c.get(reverse("groups:charter_history", args=[group.slug]), {"a": charter.number, "b": draft.number})
     assert diff.status_code == 200 and f"Changes from v{charter.number} to v{draft.number}" in diff.content.decode()
+
+
+def test_g5_mission_summary_is_plain_text_cut_at_a_word_boundary():
+    html = "<p>The <strong>Long</strong> Group " + "catalogues threats, " * 30 + "</p>"
+    summary = services.mission_summary(html)
+    assert len(summary) <= 300 and summary.endswith("threats…") and "<" not in summary
+    assert services.mission_summary("<p>Short and sweet.</p>") == "Short and sweet."
