@@ -269,10 +269,12 @@ def charter_preview(request, slug):
     group = _get_group(slug)
     if not rules.test_rule("groups.amend_charter", request.user, group):
         raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
-    html = render_markdown(request.POST.get("text", ""))
-    return render(
-        request, "groups/charter_edit.html#preview", {"preview_html": html, "key": request.POST.get("key", "")}
-    )
+    form = SectionForm(request.POST)
+    if not form.is_valid():  # e.g. longer than a section may be: say so instead of rendering it
+        error = "; ".join(e for errors in form.errors.values() for e in errors)
+        return render(request, "groups/charter_edit.html#preview", {"preview_error": error}, status=200)
+    html = render_markdown(form.cleaned_data["text"])
+    return render(request, "groups/charter_edit.html#preview", {"preview_html": html, "key": form.cleaned_data["key"]})
 
 
 @login_required
@@ -404,7 +406,7 @@ def nomination_object(request, slug, pk):
         except DomainError as exc:
             error = exc.message
     else:
-        error = "An objection needs a reason."
+        error = form.errors["reason"][0]
     done = "Your objection is recorded; the nomination will close as objected."
     return _nomination_answer(request, nomination, error, done, object_form=form if error else None)
 

@@ -286,3 +286,12 @@ def test_g5_mission_summary_is_plain_text_cut_at_a_word_boundary():
     summary = services.mission_summary(html)
     assert len(summary) <= 300 and summary.endswith("threats…") and "<" not in summary
     assert services.mission_summary("<p>Short and sweet.</p>") == "Short and sweet."
+
+
+def test_g6_preview_refuses_text_longer_than_a_section(client_for, group, charter, lead, htmx_headers):
+    u = reverse("groups:charter_preview", args=[group.slug])
+    r = client_for(lead).post(u, {"key": "mission", "text": "# big\n" * 10000}, **htmx_headers)
+    body = r.content.decode()
+    assert r.status_code == 200 and "at most 40000 characters" in body and "<h1>" not in body
+    ok = client_for(lead).post(u, {"key": "mission", "text": "# fine"}, **htmx_headers).content.decode()
+    assert "<h1" in ok and "fine" in ok

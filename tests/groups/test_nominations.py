@@ -371,3 +371,11 @@ def test_t3_nominate_page_states_the_configured_durations(client_for, group, lea
     }
     body = client_for(lead).get(reverse("groups:nominate", args=[group.slug])).content.decode()
     assert "needs 60 days as a participant" in body and "open for 10 days" in body
+
+
+def test_t3_objection_too_long_says_so_and_records_nothing(client_for, open_nomination, core_maintainer, htmx_headers):
+    u = reverse("groups:nomination_object", args=[open_nomination.group.slug, open_nomination.pk])
+    r = client_for(core_maintainer).post(u, {"reason": "x" * 4001}, **htmx_headers)
+    assert "at most 4000 characters" in r.content.decode() and not Objection.objects.exists()
+    r = client_for(core_maintainer).post(u, {"reason": "  "}, **htmx_headers)
+    assert "An objection needs a reason." in r.content.decode() and not Objection.objects.exists()
