@@ -303,12 +303,16 @@ def charter_submit(request, slug, number):
 def _candidates(group):
     from portal.models import User
 
-    return User.objects.filter(
-        memberships__group=group,
-        memberships__ended_at__isnull=True,
-        memberships__tier=Tier.PARTICIPANT,
-        memberships__status=Membership.Status.ACTIVE,
-    ).order_by("display_name", "username")
+    return (
+        User.objects.filter(
+            memberships__group=group,
+            memberships__ended_at__isnull=True,
+            memberships__tier=Tier.PARTICIPANT,
+            memberships__status=Membership.Status.ACTIVE,
+        )
+        .exclude(pk__in=Nomination.objects.open().filter(group=group).values("nominee_id"))  # already nominated
+        .order_by("display_name", "username")
+    )
 
 
 @login_required

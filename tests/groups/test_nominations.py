@@ -379,3 +379,13 @@ def test_t3_objection_too_long_says_so_and_records_nothing(client_for, open_nomi
     assert "at most 4000 characters" in r.content.decode() and not Objection.objects.exists()
     r = client_for(core_maintainer).post(u, {"reason": "  "}, **htmx_headers)
     assert "An objection needs a reason." in r.content.decode() and not Objection.objects.exists()
+
+
+def test_t3_nominate_form_leaves_out_who_already_has_an_open_nomination(
+    client_for, group, lead, seasoned_participant, make_member
+):
+    other = make_member(group, Tier.PARTICIPANT, days=200).user
+    nominate(group, seasoned_participant, lead)
+    r = client_for(lead).get(reverse("groups:nominate", args=[group.slug]))
+    choices = set(r.context["form"].fields["nominee"].queryset)
+    assert choices == {other}
