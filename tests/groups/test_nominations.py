@@ -200,6 +200,18 @@ def test_t3_sweep_confirms_without_objection(open_nomination, django_capture_on_
     assert "is now a member" in outcome_mail()[0].subject
 
 
+def test_t3_outcome_mail_plain_text_is_not_html_escaped(open_nomination):
+    nominee = open_nomination.nominee
+    nominee.display_name = "Siobhán O'Neil & co"
+    nominee.save(update_fields=["display_name"])
+    with time_machine.travel(open_nomination.deadline + timedelta(minutes=1), tick=False):
+        tasks.sweep_nominations()
+    deliver_pending()
+    msg = outcome_mail()[0]
+    assert "Siobhán O'Neil & co is now a member" in msg.subject and "Siobhán O'Neil & co" in msg.body
+    assert "&#x27;" not in msg.body and "&amp;" not in msg.body
+
+
 def test_t3_sweep_marks_objected(open_nomination, core_maintainer):
     services.nomination_object(nomination=open_nomination, by=core_maintainer, reason="Needs more time")
     with time_machine.travel(open_nomination.deadline + timedelta(hours=1), tick=False):
