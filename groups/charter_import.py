@@ -101,6 +101,8 @@ SECTION_MAP = {
     "changelog": CharterSection.CHANGELOG,
     "scope": CharterSection.SCOPE_IN,
 }
+# Sections filed under a template section with another name: their own heading is kept inside.
+KEEP_HEADING = {"emeritus membership", "active work items", "discussion topics"}
 LEAD_ROLES = {"lead", "colead", "facilitator", "chair"}
 LEVELS = {
     "lead": Tier.LEAD,
@@ -258,8 +260,8 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
             key = CharterSection.OTHER
             content = f"### {raw_title}\n\n{content}"
             parsed.warnings.append(f"Section “{raw_title}” is not a template section; kept under Other sections.")
-        if key_title == "emeritus membership":
-            content = f"### Emeritus Membership\n\n{content}"
+        if key_title in KEEP_HEADING and content.strip():
+            content = f"### {raw_title}\n\n{content}"  # the page's heading is the template's; keep the file's
         if not content.strip():
             continue
         content = _site_links(content)

@@ -264,3 +264,14 @@ def test_g5_history_says_an_imported_version_was_imported(client):
     assert "Imported, <time" in body and "—, <time" not in body
     same = client.get("/groups/guardrails/charter/", {"a": 1, "b": 1}).content.decode()
     assert "nothing to compare" in same and "<pre" not in same
+
+
+def test_g5_import_keeps_the_files_own_heading_for_discussion_topics_and_work_items():
+    reports, _ = run_json(CHARTERS, "--dry-run")
+    run(CHARTERS)
+    tooling = CharterVersion.objects.get(group__slug="tooling").sections["deliverables"]
+    streaming = CharterVersion.objects.get(group__slug="streaming").sections
+    assert tooling.startswith("### Discussion Topics\n") and "Replay of stdio traffic" in tooling
+    assert streaming["deliverables"].startswith("### Active Work Items\n")
+    assert streaming["membership"].count("### Emeritus Membership") == 1
+    assert "Success Criteria" not in streaming["deliverables"] and "Two SDKs" in streaming["success"]
