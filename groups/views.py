@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from portal.errors import DomainError
-from portal.markdown import render_markdown
 
 from . import selectors, services
 from .forms import (
@@ -25,7 +24,16 @@ from .forms import (
     SectionForm,
     SubmitCharterForm,
 )
-from .models import CharterSection, CharterVersion, Group, Membership, Nomination, RetirementProposal, Tier
+from .models import (
+    CharterSection,
+    CharterVersion,
+    Group,
+    Membership,
+    Nomination,
+    RetirementProposal,
+    Tier,
+    render_section,
+)
 
 DIRECTORY_PAGE_SIZE = 25
 # Pages whose htmx partial has the same URL (filters pushed to the address bar) send
@@ -273,7 +281,7 @@ def charter_preview(request, slug):
     if not form.is_valid():  # e.g. longer than a section may be: say so instead of rendering it
         error = "; ".join(e for errors in form.errors.values() for e in errors)
         return render(request, "groups/charter_edit.html#preview", {"preview_error": error}, status=200)
-    html = render_markdown(form.cleaned_data["text"])
+    html = render_section(form.cleaned_data["text"])
     return render(request, "groups/charter_edit.html#preview", {"preview_html": html, "key": form.cleaned_data["key"]})
 
 

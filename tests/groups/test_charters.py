@@ -294,4 +294,17 @@ def test_g6_preview_refuses_text_longer_than_a_section(client_for, group, charte
     body = r.content.decode()
     assert r.status_code == 200 and "at most 40000 characters" in body and "<h1>" not in body
     ok = client_for(lead).post(u, {"key": "mission", "text": "# fine"}, **htmx_headers).content.decode()
-    assert "<h1" in ok and "fine" in ok
+    assert "<h4" in ok and "fine" in ok  # headings nest under the section title (h3)
+
+
+def test_g5_charter_section_headings_nest_under_the_section_title(client, group):
+    from tests.groups.factories import CharterVersionFactory
+
+    CharterVersionFactory(
+        group=group, number=1, sections={"mission": "Ours.", "membership": "x\n\n## Emeritus\n\n### Old"}
+    )
+    html = client.get(group.get_absolute_url()).content.decode()
+    assert "<h3>Membership</h3>" in html and '<h4 id="emeritus">Emeritus</h4>' in html
+    assert '<h5 id="old">Old</h5>' in html
+    page = client.get(reverse("groups:charter_version", args=[group.slug, 1])).content.decode()
+    assert "<h2>Charter text</h2>" in page and "<h3>Membership</h3>" in page
