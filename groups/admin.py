@@ -148,7 +148,7 @@ class GroupAdmin(CoreMaintainerAdmin):
             for obj in formset.save(commit=False):
                 services.sponsorship_record(group=form.instance, sponsor=obj.sponsor, by=request.user, note=obj.note)
             for obj in formset.deleted_objects:
-                obj.delete()
+                services.sponsorship_withdraw(sponsorship=obj, by=request.user)
             return
         if formset.model is Membership:
             for obj in formset.save(commit=False):
@@ -240,6 +240,13 @@ class SponsorshipAdmin(CoreMaintainerAdmin):
         else:
             saved = services.sponsorship_record(group=obj.group, sponsor=obj.sponsor, by=request.user, note=obj.note)
             obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.sponsorship_withdraw(sponsorship=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("group"):
+            services.sponsorship_withdraw(sponsorship=obj, by=request.user)
 
 
 class ObjectionInline(admin.TabularInline):

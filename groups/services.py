@@ -588,6 +588,18 @@ def sponsorship_record(*, group: Group, sponsor, by, note: str = "") -> Sponsors
     return s
 
 
+def sponsorship_withdraw(*, sponsorship: Sponsorship, by) -> None:
+    """A sponsorship taken back (in the admin): the row goes, the event log keeps who and when (G3)."""
+    with transaction.atomic():
+        record(
+            actor=by,
+            verb="group.sponsorship_withdrawn",
+            target=sponsorship.group,
+            data={"sponsor": sponsorship.sponsor_id, "note": sponsorship.note},
+        )
+        sponsorship.delete()
+
+
 def retirement_propose(*, group: Group, by, rationale: str) -> RetirementProposal:
     _require_not_retired(group)
     if not rules.test_rule("groups.propose_retirement", by, group):

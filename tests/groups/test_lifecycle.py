@@ -348,3 +348,12 @@ def test_g2_retired_group_refuses_every_change_and_shows_no_action(request, clie
         if r.status_code == 302:
             assert any(m.level_tag == "error" for m in get_messages(r.wsgi_request)), url
         assert state() == before, url
+
+
+def test_g3_withdrawn_sponsorship_is_recorded(client_for, proposed, core_maintainer):
+    s = SponsorshipFactory(group=proposed, note="Needed")
+    c = client_for(core_maintainer)
+    r = c.post(reverse("admin:groups_sponsorship_delete", args=[s.pk]), {"post": "yes"})
+    assert r.status_code == 302 and not Sponsorship.objects.exists()
+    ev = Event.objects.get(verb="group.sponsorship_withdrawn")
+    assert ev.actor == core_maintainer and ev.group_id == proposed.pk and ev.data["sponsor"] == s.sponsor_id
