@@ -327,7 +327,10 @@ def test_t3_nomination_page_shows_deadline_countdown_in_viewer_zone(
         assert "(UTC+09:00)" in body
         part = c.get(open_nomination.get_absolute_url() + "?part=countdown", **htmx_headers)
         assert part.status_code == 200 and 'id="countdown"' in part.content.decode()
-        assert "<html" not in part.content.decode()
+        assert "<html" not in part.content.decode() and 'hx-trigger="every 60s"' in part.content.decode()
+    with time_machine.travel(open_nomination.deadline + timedelta(seconds=5), tick=False):  # sweep not run yet
+        part = c.get(open_nomination.get_absolute_url() + "?part=countdown", **htmx_headers).content.decode()
+        assert "outcome is recorded shortly" in part and "hx-trigger" not in part  # the polling stops
 
 
 def test_t3_object_view_ladder(client, client_for, open_nomination, contributor, core_maintainer, htmx_headers):

@@ -141,7 +141,7 @@ def test_p2_group_page_counts_distinct_organisations(client, group):
         ended_at=timezone.now(),
     )
     assert selectors.organisation_count(group) == 2
-    assert "from 2 organisations" in client.get(group.get_absolute_url()).content.decode()
+    assert "in the group (every tier) from 2 organisations" in client.get(group.get_absolute_url()).content.decode()
 
 
 def test_g5_group_page_renders_current_charter_sections(client, group):
