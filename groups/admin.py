@@ -11,6 +11,7 @@ from portal.errors import DomainError
 
 from . import services
 from .models import (
+    RESERVED_SLUGS,
     CharterVersion,
     Group,
     Membership,
@@ -116,8 +117,19 @@ class MembershipInline(admin.TabularInline):
         return super().get_queryset(request).filter(ended_at__isnull=True).select_related("user")
 
 
+class GroupForm(forms.ModelForm):
+    """The admin builds the fields; this only adds the check on the slug."""
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(f"/groups/{slug}/ is a page of the portal; choose another slug.")
+        return slug
+
+
 @admin.register(Group)
 class GroupAdmin(CoreMaintainerAdmin):
+    form = GroupForm
     list_display = ("name", "kind", "state", "inactive_since")
     list_filter = ("kind", "state")
     search_fields = ("name", "slug", "mission_summary")

@@ -25,7 +25,7 @@ from portal.events import record
 from portal.markdown import render_markdown
 from portal.models import LadderRole, User, normalize_github
 
-from .models import CharterSection, CharterVersion, Group, Membership, Tier
+from .models import RESERVED_SLUGS, CharterSection, CharterVersion, Group, Membership, Tier
 from .services import mission_summary
 
 # Where the charters are published; their site-relative links are made absolute against it.
@@ -236,6 +236,8 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
     parsed.slug = slugify(path.stem)[:80]
     if not parsed.slug:
         raise CharterFormatError("Cannot make a slug from the file name.")
+    if parsed.slug in RESERVED_SLUGS:
+        raise CharterFormatError(f"/groups/{parsed.slug}/ is a page of the portal; rename the file.")
 
     sections: dict[str, list[str]] = {}
     kind_text = None

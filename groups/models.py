@@ -222,6 +222,9 @@ class CharterVersionQuerySet(models.QuerySet):
         return self.filter(status__in=[CharterVersion.Status.DRAFT, CharterVersion.Status.SUBMITTED])
 
 
+# /groups/<slug>/ shares its URL space with the app's own pages.
+RESERVED_SLUGS = frozenset({"queue"})
+
 SECTION_TOP_HEADING = 4  # pages title each charter section with an h3 (under an h2), so its own headings start at h4
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 

@@ -357,3 +357,20 @@ def test_g3_withdrawn_sponsorship_is_recorded(client_for, proposed, core_maintai
     assert r.status_code == 302 and not Sponsorship.objects.exists()
     ev = Event.objects.get(verb="group.sponsorship_withdrawn")
     assert ev.actor == core_maintainer and ev.group_id == proposed.pk and ev.data["sponsor"] == s.sponsor_id
+
+
+def test_g1_a_group_cannot_take_a_slug_the_portal_uses(client_for, core_maintainer, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    r = client_for(core_maintainer).post(
+        reverse("admin:groups_group_add"),
+        {"kind": "wg", "name": "Queue WG", "slug": "queue", "sponsorships-TOTAL_FORMS": "0",
+         "sponsorships-INITIAL_FORMS": "0", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"},
+    )  # fmt: skip
+    assert r.status_code == 200 and "/groups/queue/ is a page of the portal" in r.content.decode()
+    (tmp_path / "queue.md").write_text(
+        "---\ntitle: Queue\n---\n\n## Group Type\n\n**Working Group**\n\n## Mission Statement\n\nQ.\n"
+    )
+    with pytest.raises(CommandError):
+        call_command("import_charters", str(tmp_path))
+    assert not Group.objects.filter(slug="queue").exists()
