@@ -640,9 +640,17 @@ def retirement_decide(*, proposal: RetirementProposal, by, approve: bool, ration
             g.retired_at = now
             g.version += 1
             g.save(update_fields=["state", "retired_at", "version"])
-            Nomination.objects.open().filter(group=g).update(status=Nomination.Status.WITHDRAWN, closed_at=now)
-            CharterVersion.objects.open().filter(group=g).update(status=CharterVersion.Status.REJECTED)
             record(actor=by, verb="group.retired", target=g, data={"rationale": rationale, "proposal": p.pk})
+            # What was still open closes with the group, each recorded (the timelines must not go silent).
+            for n in Nomination.objects.select_for_update().open().filter(group=g):
+                n.status, n.closed_at, n.closed_by, n.last_activity_at = Nomination.Status.WITHDRAWN, now, by, now
+                n.save(update_fields=["status", "closed_at", "closed_by", "last_activity_at"])
+                record(actor=by, verb="nomination.withdrawn", target=n, data={"by": "retirement"})
+            for v in CharterVersion.objects.select_for_update().open().filter(group=g):
+                v.status, v.decided_by, v.decided_at = CharterVersion.Status.REJECTED, by, now
+                v.rationale = "The group was retired before this version was decided."
+                v.save(update_fields=["status", "decided_by", "decided_at", "rationale"])
+                record(actor=by, verb="charter.rejected", target=v, data={"number": v.number, "retired": True})
         else:
             record(actor=by, verb="group.retirement_declined", target=g, data={"rationale": rationale})
             _bump(g.pk)

@@ -374,3 +374,14 @@ def test_g1_a_group_cannot_take_a_slug_the_portal_uses(client_for, core_maintain
     with pytest.raises(CommandError):
         call_command("import_charters", str(tmp_path))
     assert not Group.objects.filter(slug="queue").exists()
+
+
+def test_g7_retirement_closes_open_nominations_and_drafts_on_the_record(retired, core_maintainer):
+    from groups.models import CharterVersion, Nomination
+
+    n = Nomination.objects.get(group=retired)
+    assert n.status == Nomination.Status.WITHDRAWN and n.closed_by == core_maintainer and n.closed_at
+    assert Event.objects.filter(verb="nomination.withdrawn", group=retired, data__by="retirement").count() == 1
+    draft = CharterVersion.objects.get(group=retired, number=2)
+    assert draft.status == CharterVersion.Status.REJECTED and "retired" in draft.rationale
+    assert Event.objects.filter(verb="charter.rejected", group=retired).count() == 1
