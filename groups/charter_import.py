@@ -184,6 +184,20 @@ def _cell(value: str) -> str:
     return value.strip()
 
 
+HEADER_WORDS = {"github": "github", "discord": "discord", "organization": "organization",
+                "organisation": "organization", "affiliation": "organization", "level": "level",
+                "role": "role", "term": "term", "name": "name"}  # fmt: skip
+
+
+def _header(value: str) -> str:
+    """'GitHub Handle' -> 'github', 'Organisation' -> 'organization'; other headers lowercased."""
+    words = re.findall(r"[a-z]+", _cell(value).lower())
+    for word in words:
+        if word in HEADER_WORDS:
+            return HEADER_WORDS[word]
+    return " ".join(words)
+
+
 def _tables(content: str) -> list[list[dict]]:
     """Markdown pipe tables in `content`, each as a list of {lowercased header: cell}."""
     tables, lines, i = [], content.splitlines(), 0
@@ -191,7 +205,7 @@ def _tables(content: str) -> list[list[dict]]:
         line = lines[i].strip()
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if line.startswith("|") and re.match(r"^\|?\s*:?-{2,}", nxt):
-            headers = [_cell(h).lower() for h in line.strip("|").split("|")]
+            headers = [_header(h) for h in line.strip("|").split("|")]
             rows, i = [], i + 2
             while i < len(lines) and lines[i].strip().startswith("|"):
                 cells = [_cell(c) for c in re.split(r"(?<!\\)\|", lines[i].strip().strip("|"))]
@@ -330,7 +344,7 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
         people[key] = Person(
             name=name or handle,
             github=handle,
-            organization=_plain(row.get("organization", row.get("organisation", ""))),
+            organization=_plain(row.get("organization", "")),
             discord=_plain(row.get("discord", "")),
             tier=tier,
             status=status,

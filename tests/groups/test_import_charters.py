@@ -224,13 +224,15 @@ def test_g5_import_points_site_relative_links_at_group_pages_and_the_docs_site()
     assert 'href="/community/' not in "".join(v.sections_html.values())
 
 
-def test_t1_import_reads_co_roles_and_emeritus_levels():
+def test_t1_import_reads_co_roles_emeritus_levels_and_header_variants():
     reports, failed = run_json(VARIANTS, "--dry-run")
     g = next(r for r in reports if r["slug"] == "guardrails")
     assert [lead["github"] for lead in g["leads"]] == ["wrenash", "dquint"]
     assert {"name": "Lior Benet", "github": "liorb", "tier": "member", "status": "active"} in g["members"]
     assert {"name": "Noor Vance", "github": "noorv", "tier": "member", "status": "emeritus"} in g["members"]
     assert g["discord_channel"] == "#guardrails-ig" and not g["warnings"]
+    run(VARIANTS)  # "Organisation" and "GitHub Handle" headers are read like the template's
+    assert User.objects.get(github="liorb").affiliation == "Saltmarsh"
 
 
 def test_import_skips_the_charter_template_without_failing():
