@@ -443,6 +443,9 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
     now = timezone.now()
     with transaction.atomic():
         group = Group.objects.select_for_update().filter(slug=parsed.slug).first()
+        if group is not None and group.is_retired:  # G2: read-only; the file does not bring it back
+            parsed.warnings.append(f"{group.name} is retired in the portal; nothing of this file was applied.")
+            return changes
         mission = mission_summary(render_markdown(parsed.sections.get(CharterSection.MISSION, "")))
         values = {"name": parsed.name, "kind": parsed.kind, "mission_summary": mission}
         if parsed.discord_channel:

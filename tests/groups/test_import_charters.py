@@ -277,3 +277,14 @@ def test_g5_import_keeps_the_files_own_heading_for_discussion_topics_and_work_it
     assert streaming["deliverables"].startswith("### Active Work Items\n")
     assert streaming["membership"].count("### Emeritus Membership") == 1
     assert "Success Criteria" not in streaming["deliverables"] and "Two SDKs" in streaming["success"]
+
+
+def test_g2_import_leaves_a_retired_group_alone():
+    from tests.factories import GroupFactory
+
+    GroupFactory(slug="guardrails", name="Guardrails Interest Group", kind="ig", state=Group.State.RETIRED)
+    before = snapshot()
+    reports, failed = run_json(VARIANTS)
+    g = next(r for r in reports if r["slug"] == "guardrails")
+    assert failed is None and g["changes"] == [] and any("is retired" in w for w in g["warnings"])
+    assert snapshot() == before
