@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from portal.errors import DomainError
 
 from . import services
 from .models import (
+    RESERVED_SLUGS,
     CharterVersion,
     Group,
     Membership,
@@ -26,8 +28,12 @@ class RationaleActionForm(forms.Form):
     rationale = forms.CharField(label="Rationale (recorded)", widget=forms.Textarea(attrs={"rows": 4}))
 
 
-def confirm_action(modeladmin, request, queryset, *, action, title, verb, perform):
-    """Ask for a rationale on a confirmation page, then call `perform(obj, rationale)` per object."""
+def confirm_action(modeladmin, request, queryset, *, action, title, verb, perform, problem, link=None):
+    """Ask for a rationale on a confirmation page, then call `perform(obj, rationale)` per object.
+
+    The page says up front which objects the rules refuse and why (`problem(obj)` -> '' or a
+    message), so nobody writes a rationale for nothing; the services check again when confirmed.
+    """
     form = RationaleActionForm(request.POST if "confirm" in request.POST else None)
     if "confirm" in request.POST and form.is_valid():
         done = 0
@@ -36,14 +42,17 @@ def confirm_action(modeladmin, request, queryset, *, action, title, verb, perfor
                 perform(obj, form.cleaned_data["rationale"])
                 done += 1
             except (DomainError, PermissionDenied) as exc:
-                modeladmin.message_user(request, f"{obj}: {getattr(exc, 'message', None) or exc}", messages.ERROR)
+                modeladmin.message_user(request, getattr(exc, "message", None) or str(exc), messages.ERROR)
         if done:
             modeladmin.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
         return None
+    rows = [{"obj": obj, "problem": problem(obj), "link": link(obj) if link else None} for obj in queryset]
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
-        "objects": queryset,
+        "verb": verb.lower(),
+        "rows": rows,
+        "ready": [r for r in rows if not r["problem"]],
         "form": form,
         "action": action,
         "opts": modeladmin.model._meta,
@@ -108,8 +117,19 @@ class MembershipInline(admin.TabularInline):
         return super().get_queryset(request).filter(ended_at__isnull=True).select_related("user")
 
 
+class GroupForm(forms.ModelForm):
+    """The admin builds the fields; this only adds the check on the slug."""
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(f"/groups/{slug}/ is a page of the portal; choose another slug.")
+        return slug
+
+
 @admin.register(Group)
 class GroupAdmin(CoreMaintainerAdmin):
+    form = GroupForm
     list_display = ("name", "kind", "state", "inactive_since")
     list_filter = ("kind", "state")
     search_fields = ("name", "slug", "mission_summary")
@@ -131,6 +151,8 @@ class GroupAdmin(CoreMaintainerAdmin):
             title="Activate groups",
             verb="Activated",
             perform=lambda g, r: services.group_activate(group=g, by=request.user, rationale=r),
+            problem=services.activation_problem,
+            link=lambda g: (g.get_absolute_url(), "group page"),
         )
 
     def save_formset(self, request, form, formset, change):
@@ -138,7 +160,7 @@ class GroupAdmin(CoreMaintainerAdmin):
             for obj in formset.save(commit=False):
                 services.sponsorship_record(group=form.instance, sponsor=obj.sponsor, by=request.user, note=obj.note)
             for obj in formset.deleted_objects:
-                obj.delete()
+                services.sponsorship_withdraw(sponsorship=obj, by=request.user)
             return
         if formset.model is Membership:
             for obj in formset.save(commit=False):
@@ -195,7 +217,18 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
             title="Approve charter versions" if approve else "Reject charter versions",
             verb="Approved" if approve else "Rejected",
             perform=lambda v, r: services.charter_decide(version=v, by=request.user, approve=approve, rationale=r),
+            problem=services.decision_problem,
+            link=self._changes_link,
         )
+
+    @staticmethod
+    def _changes_link(version):
+        """The diff against the current charter, where the reviewer reads what changes."""
+        current = services.current_charter(version.group)
+        url = reverse("groups:charter_history", args=[version.group.slug])
+        if current is None or current.pk == version.pk:
+            return (version.get_absolute_url(), "read this version")
+        return (f"{url}?a={current.number}&b={version.number}#charter-diff", f"changes from v{current.number}")
 
     @admin.action(description="Approve selected submitted versions (G5)")
     def approve_versions(self, request, queryset):
@@ -219,6 +252,13 @@ class SponsorshipAdmin(CoreMaintainerAdmin):
         else:
             saved = services.sponsorship_record(group=obj.group, sponsor=obj.sponsor, by=request.user, note=obj.note)
             obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.sponsorship_withdraw(sponsorship=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("group"):
+            services.sponsorship_withdraw(sponsorship=obj, by=request.user)
 
 
 class ObjectionInline(admin.TabularInline):

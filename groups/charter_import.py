@@ -5,6 +5,11 @@ the template's `##`/`###` sections, a Leadership table `Role | Name | Organizati
 and a Membership table `Name | Organization | GitHub | Discord | Level` (extra columns allowed,
 an `Emeritus Membership` table too). Groups may describe membership in prose or not at all.
 Parsing never touches the database; `apply_charter` writes one file in one transaction.
+
+Charters are written for the community's documentation site, so their site-relative links
+(`/community/interest-groups/auth`) would be broken here: links to another group's charter point to
+that group's page in the portal (`/groups/auth/`), other site-relative links to the documentation site.
+The charter template itself (a file whose template sits in a code block) is skipped, not an error.
 """
 
 import hashlib
@@ -14,18 +19,25 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from portal.events import record
 from portal.markdown import render_markdown
 from portal.models import LadderRole, User, normalize_github
 
-from .models import CharterSection, CharterVersion, Group, Membership, Tier
+from .models import RESERVED_SLUGS, CharterSection, CharterVersion, Group, Membership, Tier
+from .services import mission_summary
+
+# Where the charters are published; their site-relative links are made absolute against it.
+CHARTER_SITE = "https://modelcontextprotocol.io"
 
 
 class CharterFormatError(Exception):
     pass
+
+
+class CharterSkipped(Exception):
+    """Not a group's charter (the charter template): reported, not imported, not a failure."""
 
 
 @dataclass
@@ -59,6 +71,7 @@ class ParsedCharter:
             "slug": self.slug,
             "name": self.name,
             "kind": self.kind,
+            "discord_channel": self.discord_channel,
             "leads": [{"name": p.name, "github": p.github, "term": p.term} for p in self.leads],
             "members": [{"name": p.name, "github": p.github, "tier": p.tier, "status": p.status} for p in self.members],
             "sections": [k for k in CharterSection.values if self.sections.get(k, "").strip()],
@@ -88,14 +101,13 @@ SECTION_MAP = {
     "changelog": CharterSection.CHANGELOG,
     "scope": CharterSection.SCOPE_IN,
 }
-LEAD_ROLES = {"lead", "wg lead", "co-lead", "colead", "facilitator", "ig facilitator", "chair", "co-chair"}
+# Sections filed under a template section with another name: their own heading is kept inside.
+KEEP_HEADING = {"emeritus membership", "active work items", "discussion topics"}
+LEAD_ROLES = {"lead", "colead", "facilitator", "chair"}
 LEVELS = {
     "lead": Tier.LEAD,
-    "wg lead": Tier.LEAD,
-    "co-lead": Tier.LEAD,
     "facilitator": Tier.LEAD,
-    "wg member": Tier.MEMBER,
-    "ig member": Tier.MEMBER,
+    "chair": Tier.LEAD,
     "member": Tier.MEMBER,
     "participant": Tier.PARTICIPANT,
     "observer": Tier.OBSERVER,
@@ -103,6 +115,29 @@ LEVELS = {
 LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 DISCORD = re.compile(r"^Discord:\s*\[?`?(#[\w.-]+)`?\]?", re.M | re.I)
+SITE_LINK = re.compile(r"(?<!!)(\[[^\]]*\]\()(/[^)\s]*)(\))")  # [text](/path), not images
+GROUP_LINK = re.compile(r"^/community/(?:working|interest)-groups/([\w-]+)/?(?:#.*)?$")
+
+
+def _role_key(value: str) -> tuple[str, bool]:
+    """'WG Co-Lead' -> ('lead', False); 'Emeritus WG Member' -> ('member', True)."""
+    words = _plain(value).lower().replace("-", " ").split()
+    emeritus = "emeritus" in words
+    words = [w for w in words if w not in ("wg", "ig", "co", "emeritus")]
+    return " ".join(words), emeritus
+
+
+def _site_links(markdown: str) -> str:
+    """Site-relative links of the documentation site: group charters -> portal group pages, the
+    rest -> absolute links to the documentation site."""
+
+    def fix(m):
+        path = m.group(2)
+        group = GROUP_LINK.match(path)
+        target = f"/groups/{slugify(group.group(1))}/" if group else CHARTER_SITE + path
+        return f"{m.group(1)}{target}{m.group(3)}"
+
+    return SITE_LINK.sub(fix, markdown)
 
 
 def _norm_title(title: str) -> str:
@@ -149,6 +184,20 @@ def _cell(value: str) -> str:
     return value.strip()
 
 
+HEADER_WORDS = {"github": "github", "discord": "discord", "organization": "organization",
+                "organisation": "organization", "affiliation": "organization", "level": "level",
+                "role": "role", "term": "term", "name": "name"}  # fmt: skip
+
+
+def _header(value: str) -> str:
+    """'GitHub Handle' -> 'github', 'Organisation' -> 'organization'; other headers lowercased."""
+    words = re.findall(r"[a-z]+", _cell(value).lower())
+    for word in words:
+        if word in HEADER_WORDS:
+            return HEADER_WORDS[word]
+    return " ".join(words)
+
+
 def _tables(content: str) -> list[list[dict]]:
     """Markdown pipe tables in `content`, each as a list of {lowercased header: cell}."""
     tables, lines, i = [], content.splitlines(), 0
@@ -156,7 +205,7 @@ def _tables(content: str) -> list[list[dict]]:
         line = lines[i].strip()
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if line.startswith("|") and re.match(r"^\|?\s*:?-{2,}", nxt):
-            headers = [_cell(h).lower() for h in line.strip("|").split("|")]
+            headers = [_header(h) for h in line.strip("|").split("|")]
             rows, i = [], i + 2
             while i < len(lines) and lines[i].strip().startswith("|"):
                 cells = [_cell(c) for c in re.split(r"(?<!\\)\|", lines[i].strip().strip("|"))]
@@ -201,6 +250,8 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
     parsed.slug = slugify(path.stem)[:80]
     if not parsed.slug:
         raise CharterFormatError("Cannot make a slug from the file name.")
+    if parsed.slug in RESERVED_SLUGS:
+        raise CharterFormatError(f"/groups/{parsed.slug}/ is a page of the portal; rename the file.")
 
     sections: dict[str, list[str]] = {}
     kind_text = None
@@ -225,10 +276,11 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
             key = CharterSection.OTHER
             content = f"### {raw_title}\n\n{content}"
             parsed.warnings.append(f"Section “{raw_title}” is not a template section; kept under Other sections.")
-        if key_title == "emeritus membership":
-            content = f"### Emeritus Membership\n\n{content}"
+        if key_title in KEEP_HEADING and content.strip():
+            content = f"### {raw_title}\n\n{content}"  # the page's heading is the template's; keep the file's
         if not content.strip():
             continue
+        content = _site_links(content)
         sections.setdefault(key, []).append(content.strip())
         tables = _tables(content)
         if key_title == "leadership":
@@ -246,6 +298,12 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
                 emeritus_rows.extend(t)
 
     parsed.sections = {k: "\n\n".join(v) for k, v in sections.items()}
+    if (
+        kind_text is None
+        and not parsed.sections.get(CharterSection.MISSION)
+        and re.search(r"\btemplate\b", title, re.I)
+    ):
+        raise CharterSkipped(f"“{title}” is the charter template, not a group's charter; skipped.")
     parsed.kind = _kind(kind_text or "") if kind_text is not None else ""
     if kind_text is not None and not parsed.kind:
         raise CharterFormatError("The Group Type section must name either Working Group or Interest Group.")
@@ -286,7 +344,7 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
         people[key] = Person(
             name=name or handle,
             github=handle,
-            organization=_plain(row.get("organization", row.get("organisation", ""))),
+            organization=_plain(row.get("organization", "")),
             discord=_plain(row.get("discord", "")),
             tier=tier,
             status=status,
@@ -294,7 +352,7 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
         )
 
     for row in lead_rows:
-        role = row.get("role", "").strip().lower()
+        role, _ = _role_key(row.get("role", ""))
         if role in LEAD_ROLES:
             add(row, Tier.LEAD, Membership.Status.ACTIVE, term=row.get("term", ""))
         elif role:
@@ -304,11 +362,12 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
     for rows, status in ((member_rows, Membership.Status.ACTIVE), (emeritus_rows, Membership.Status.EMERITUS)):
         for row in rows:
             level = row.get("level", "").strip()
-            tier = LEVELS.get(level.lower())
+            key, emeritus = _role_key(level)
+            tier = LEVELS.get(key)
             if tier is None:
                 parsed.warnings.append(f"Unknown level “{level}” for {_plain(row.get('name', ''))}; skipped.")
                 continue
-            add(row, tier, status)
+            add(row, tier, Membership.Status.EMERITUS if emeritus else status)
     if CharterSection.MEMBERSHIP not in parsed.sections:
         parsed.warnings.append("No Membership section; only leads imported.")
     elif membership_prose:
@@ -384,8 +443,10 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
     now = timezone.now()
     with transaction.atomic():
         group = Group.objects.select_for_update().filter(slug=parsed.slug).first()
-        mission = " ".join(strip_tags(render_markdown(parsed.sections.get(CharterSection.MISSION, ""))).split())
-        mission = mission[:297] + "..." if len(mission) > 300 else mission
+        if group is not None and group.is_retired:  # G2: read-only; the file does not bring it back
+            parsed.warnings.append(f"{group.name} is retired in the portal; nothing of this file was applied.")
+            return changes
+        mission = mission_summary(render_markdown(parsed.sections.get(CharterSection.MISSION, "")))
         values = {"name": parsed.name, "kind": parsed.kind, "mission_summary": mission}
         if parsed.discord_channel:
             values["discord_channel"] = parsed.discord_channel
@@ -425,8 +486,10 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
             changes.append(f"charter v{version.number}")
             record(actor=None, verb="charter.imported", target=version, data={"file": parsed.file})
 
+        listed = set()
         for p in [*parsed.leads, *parsed.members]:
             user = _person(p, parsed.warnings, changes)
+            listed.add(user.pk)
             current = Membership.objects.select_for_update().current().filter(group=group, user=user).first()
             term = p.term[:80]
             if current and (current.tier, current.status, current.term) == (p.tier, p.status, term or current.term):
@@ -445,15 +508,43 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
             )
             changes.append(f"{p.github}: {p.tier}{' (emeritus)' if p.status == 'emeritus' else ''}")
             record(actor=None, verb="membership.imported", target=m, data={"tier": p.tier, "status": p.status})
+        # The file is not the only source of memberships (people join and are nominated in the
+        # portal), so nobody is removed; but a lead or member the charter no longer lists is worth a look.
+        unlisted = (
+            Membership.objects.current()
+            .filter(group=group, tier__in=[Tier.LEAD, Tier.MEMBER])
+            .exclude(user_id__in=listed)
+            .select_related("user")
+            .order_by("tier", "user__display_name")
+        )
+        for m in unlisted:
+            role = group.lead_title.lower() if m.tier == Tier.LEAD else "member"
+            parsed.warnings.append(
+                f"{m.user.name} is a {role} in the portal but not listed in the charter; "
+                "kept (end it in the admin if they left)."
+            )
     return changes
 
 
-def report(parsed: ParsedCharter | None, file: str, *, error: str | None = None, changes=None) -> dict:
-    out = parsed.report() if parsed else {"file": file, "slug": "", "name": "", "kind": "", "leads": [],
-                                           "members": [], "sections": [], "warnings": [], "error": None}  # fmt: skip
+def report(
+    parsed: ParsedCharter | None, file: str, *, error: str | None = None, skipped: str | None = None, changes=None
+) -> dict:
+    out = parsed.report() if parsed else {"file": file, "slug": "", "name": "", "kind": "", "discord_channel": "",
+                                           "leads": [], "members": [], "sections": [], "warnings": [],
+                                           "error": None}  # fmt: skip
     out["error"] = error
+    out["skipped"] = skipped
     out["changes"] = list(changes or [])
     return out
 
 
-__all__ = ["CharterFormatError", "ParsedCharter", "apply_charter", "asdict", "charter_files", "parse_charter", "report"]
+__all__ = [
+    "CharterFormatError",
+    "CharterSkipped",
+    "ParsedCharter",
+    "apply_charter",
+    "asdict",
+    "charter_files",
+    "parse_charter",
+    "report",
+]

@@ -24,7 +24,7 @@ class NominationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
-        help_text="Only when the nominee has not yet 90 days of recorded participation (T3); it is recorded.",
+        help_text="Only when the nominee lacks the participation time or recorded activity (T3); it is recorded.",
     )
 
     def __init__(self, *args, candidates, **kwargs):
@@ -34,12 +34,17 @@ class NominationForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    """An objection to a nomination (T3)."""
+
+    NEEDED = "An objection needs a reason."
+    reason = forms.CharField(
+        label="Reason", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000, error_messages={"required": NEEDED}
+    )
 
     def clean_reason(self):
         value = self.cleaned_data["reason"].strip()
         if not value:
-            raise forms.ValidationError("Write a reason.")
+            raise forms.ValidationError(self.NEEDED)
         return value
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -221,6 +222,25 @@ class CharterVersionQuerySet(models.QuerySet):
         return self.filter(status__in=[CharterVersion.Status.DRAFT, CharterVersion.Status.SUBMITTED])
 
 
+# /groups/<slug>/ shares its URL space with the app's own pages.
+RESERVED_SLUGS = frozenset({"queue"})
+
+SECTION_TOP_HEADING = 4  # pages title each charter section with an h3 (under an h2), so its own headings start at h4
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
+
+
+def render_section(source: str) -> str:
+    """A charter section's markdown as sanitized HTML whose headings nest under the section's title."""
+    from portal.markdown import render_markdown
+
+    html = render_markdown(source)
+    levels = [int(level) for _, level in _HEADING_TAG.findall(html)]
+    if not levels or min(levels) >= SECTION_TOP_HEADING:
+        return html
+    shift = SECTION_TOP_HEADING - min(levels)
+    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
+
+
 class CharterVersion(models.Model):
     """One version of a group's charter (G5, G6): draft -> submitted -> approved | rejected.
 
@@ -271,9 +291,7 @@ class CharterVersion(models.Model):
         return reverse("groups:charter_version", args=[self.group.slug, self.number])
 
     def render(self):
-        from portal.markdown import render_markdown
-
-        self.sections_html = {key: render_markdown(src) for key, src in self.sections.items() if src.strip()}
+        self.sections_html = {key: render_section(src) for key, src in self.sections.items() if src.strip()}
 
     def rendered_sections(self):
         """[(key, title, html)] in template order, skipping empty ones."""

@@ -15,6 +15,7 @@ from django.utils.html import strip_tags
 from portal.errors import DomainError
 from portal.events import record
 from portal.notices import queue_notice
+from portal.templatetags.portal_tags import when
 
 from .models import (
     CharterSection,
@@ -199,6 +200,16 @@ def nomination_open(*, group: Group, nominee, by, rationale: str, override_reaso
                 target=nomination,
                 data={"reason": nomination.override_reason, "check": why},
             )
+        with timezone.override(nominee.timezone or "UTC"):  # the deadline in the nominee's own zone
+            deadline = strip_tags(when(nomination.deadline))
+        queue_notice(
+            kind="groups.nomination_opened",
+            target=nomination,
+            due_at=nomination.opened_at,
+            recipients=[nominee],
+            template="groups/email/nomination_opened",
+            context={"nomination": nomination, "deadline": deadline},
+        )
         _bump(group.pk)
     return nomination
 
@@ -469,9 +480,22 @@ def charter_submit(*, version: CharterVersion, by, summary: str = "") -> Charter
     return v
 
 
-def _plain_summary(version: CharterVersion) -> str:
-    text = " ".join(strip_tags(version.sections_html.get(CharterSection.MISSION, "")).split())
-    return text[:297] + "..." if len(text) > 300 else text
+def mission_summary(mission_html: str, limit: int = 300) -> str:
+    """The one-line mission for the directory: plain text, cut at a word boundary to fit the field."""
+    text = " ".join(strip_tags(mission_html).split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"
+
+
+def decision_problem(version: CharterVersion) -> str:
+    """'' when a core maintainer may approve or reject `version` now (G5), else why not."""
+    if version.status != CharterVersion.Status.SUBMITTED:
+        return (
+            f"Version {version.number} of {version.group} is {version.get_status_display().lower()}, "
+            "not submitted; only submitted versions are decided."
+        )
+    return ""
 
 
 def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str) -> CharterVersion:
@@ -483,15 +507,16 @@ def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str
         raise DomainError("A charter decision needs a rationale.")
     with transaction.atomic():
         v = CharterVersion.objects.select_for_update().select_related("group").get(pk=version.pk)
-        if v.status != CharterVersion.Status.SUBMITTED:
-            raise DomainError(f"Version {v.number} of {v.group} is {v.get_status_display().lower()}, not submitted.")
+        problem = decision_problem(v)
+        if problem:
+            raise DomainError(problem)
         v.status = CharterVersion.Status.APPROVED if approve else CharterVersion.Status.REJECTED
         v.decided_by = by
         v.decided_at = timezone.now()
         v.rationale = rationale
         v.save(update_fields=["status", "decided_by", "decided_at", "rationale"])
         if approve:
-            summary = _plain_summary(v)
+            summary = mission_summary(v.sections_html.get(CharterSection.MISSION, ""))
             if summary:
                 Group.objects.filter(pk=v.group_id).update(mission_summary=summary)
         record(actor=by, verb=f"charter.{v.status}", target=v, data={"rationale": rationale, "number": v.number})
@@ -527,6 +552,13 @@ def lead_problem(group: Group) -> str:
     return ""
 
 
+def activation_problem(group: Group) -> str:
+    """'' when `group` may become active now (G2 proposed, G3 sponsorship, G4 leads), else why not."""
+    if group.state != Group.State.PROPOSED:
+        return f"{group.name} is {group.get_state_display().lower()}, not proposed."
+    return sponsorship_problem(group) or lead_problem(group)
+
+
 def group_activate(*, group: Group, by, rationale: str) -> Group:
     if not rules.test_rule("groups.activate", by, group):
         raise PermissionDenied("Only core maintainers activate groups.")
@@ -535,9 +567,7 @@ def group_activate(*, group: Group, by, rationale: str) -> Group:
         raise DomainError("Activating a group needs a rationale.")
     with transaction.atomic():
         g = Group.objects.select_for_update().get(pk=group.pk)
-        if g.state != Group.State.PROPOSED:
-            raise DomainError(f"{g.name} is {g.get_state_display().lower()}, not proposed.")
-        problem = sponsorship_problem(g) or lead_problem(g)
+        problem = activation_problem(g)
         if problem:
             raise DomainError(problem)
         g.state = Group.State.ACTIVE
@@ -556,6 +586,18 @@ def sponsorship_record(*, group: Group, sponsor, by, note: str = "") -> Sponsors
         if created:
             record(actor=by, verb="group.sponsored", target=group, data={"sponsor": sponsor.pk, "note": note})
     return s
+
+
+def sponsorship_withdraw(*, sponsorship: Sponsorship, by) -> None:
+    """A sponsorship taken back (in the admin): the row goes, the event log keeps who and when (G3)."""
+    with transaction.atomic():
+        record(
+            actor=by,
+            verb="group.sponsorship_withdrawn",
+            target=sponsorship.group,
+            data={"sponsor": sponsorship.sponsor_id, "note": sponsorship.note},
+        )
+        sponsorship.delete()
 
 
 def retirement_propose(*, group: Group, by, rationale: str) -> RetirementProposal:
@@ -598,76 +640,18 @@ def retirement_decide(*, proposal: RetirementProposal, by, approve: bool, ration
             g.retired_at = now
             g.version += 1
             g.save(update_fields=["state", "retired_at", "version"])
-            Nomination.objects.open().filter(group=g).update(status=Nomination.Status.WITHDRAWN, closed_at=now)
-            CharterVersion.objects.open().filter(group=g).update(status=CharterVersion.Status.REJECTED)
             record(actor=by, verb="group.retired", target=g, data={"rationale": rationale, "proposal": p.pk})
+            # What was still open closes with the group, each recorded (the timelines must not go silent).
+            for n in Nomination.objects.select_for_update().open().filter(group=g):
+                n.status, n.closed_at, n.closed_by, n.last_activity_at = Nomination.Status.WITHDRAWN, now, by, now
+                n.save(update_fields=["status", "closed_at", "closed_by", "last_activity_at"])
+                record(actor=by, verb="nomination.withdrawn", target=n, data={"by": "retirement"})
+            for v in CharterVersion.objects.select_for_update().open().filter(group=g):
+                v.status, v.decided_by, v.decided_at = CharterVersion.Status.REJECTED, by, now
+                v.rationale = "The group was retired before this version was decided."
+                v.save(update_fields=["status", "decided_by", "decided_at", "rationale"])
+                record(actor=by, verb="charter.rejected", target=v, data={"number": v.number, "retired": True})
         else:
             record(actor=by, verb="group.retirement_declined", target=g, data={"rationale": rationale})
             _bump(g.pk)
     return p
-
-
-# --- G7: inactivity flag --------------------------------------------------------------------------
-
-
-# Events the portal writes by itself (reminders, flags, automatic pings and dormancy) are not the
-# group's own activity: a WG whose only "activity" is our nagging is still inactive.
-NOT_ACTIVITY_VERBS = (
-    "meeting.publication_reminder_sent",
-    "meeting.publication_missed",
-    "meeting.notes_reminder_sent",
-    "meeting.notes_overdue",
-    "sep.pinged",
-)
-
-
-def last_activity(group: Group, now=None):
-    """Latest sign of life for G7: a meeting held, a meeting/SEP event, a participation, or activation."""
-    from django.db.models import Max, Q
-
-    from meetings.models import Meeting
-    from portal.models import Event
-
-    now = now or timezone.now()
-    ev = (
-        Event.objects.filter(group=group)
-        .filter(Q(verb__startswith="meeting.") | Q(verb__startswith="sep."))
-        .exclude(verb__in=NOT_ACTIVITY_VERBS)
-        .exclude(Q(data__has_key="automatic") & Q(data__automatic=True))
-        .aggregate(m=Max("created_at"))["m"]
-    )
-    held = Meeting.objects.filter(group=group, status=Meeting.Status.PUBLISHED, starts_at__lte=now).aggregate(
-        m=Max("starts_at")
-    )["m"]
-    part = Participation.objects.filter(group=group).aggregate(m=Max("occurred_at"))["m"]
-    candidates = [d for d in (ev, held, part, group.activated_at) if d is not None]
-    return max(candidates) if candidates else group.created_at
-
-
-def group_check_activity(*, group_id: int, now=None) -> str | None:
-    """Sweep step (G7): flag a WG idle for 30 days; clear the flag once activity resumes."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        g = (
-            Group.objects.select_for_update()
-            .filter(pk=group_id, kind=Group.Kind.WORKING, state=Group.State.ACTIVE)
-            .first()
-        )
-        if g is None:
-            return None
-        last = last_activity(g, now)
-        due = last + G("WG_INACTIVE_AFTER")
-        if g.inactive_since is None and due <= now:
-            g.inactive_since = due
-            g.version += 1
-            g.save(update_fields=["inactive_since", "version"])
-            record(actor=None, verb="group.flagged_inactive", target=g, data={"last_activity": last}, at=now)
-            return "flagged"
-        if g.inactive_since is not None and due > now:
-            since = g.inactive_since
-            g.inactive_since = None
-            g.version += 1
-            g.save(update_fields=["inactive_since", "version"])
-            record(actor=None, verb="group.activity_resumed", target=g, data={"inactive_since": since}, at=now)
-            return "cleared"
-    return None

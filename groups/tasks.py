@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from . import services
+from . import activity, services
 from .models import Group, Membership, Nomination, Participation, Tier
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,6 @@ def sweep_inactive_groups():
     changed = 0
     ids = Group.objects.active().working_groups().values_list("pk", flat=True)
     for pk in list(ids):
-        if services.group_check_activity(group_id=pk, now=now):
+        if activity.group_check_activity(group_id=pk, now=now):
             changed += 1
     return changed

@@ -1,6 +1,7 @@
 import difflib
 
 import rules
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,9 +10,9 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from portal.errors import DomainError
-from portal.markdown import render_markdown
 
 from . import selectors, services
 from .forms import (
@@ -23,9 +24,20 @@ from .forms import (
     SectionForm,
     SubmitCharterForm,
 )
-from .models import CharterSection, CharterVersion, Group, Membership, Nomination, RetirementProposal, Tier
+from .models import (
+    CharterSection,
+    CharterVersion,
+    Group,
+    Membership,
+    Nomination,
+    RetirementProposal,
+    Tier,
+    render_section,
+)
 
 DIRECTORY_PAGE_SIZE = 25
+# Pages whose htmx partial has the same URL (filters pushed to the address bar) send
+# `Vary: HX-Request`, or the browser's back button may show a cached bare partial.
 MEMBERS_PAGE_SIZE = 100
 
 
@@ -49,9 +61,11 @@ def _get_group(slug):
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def index(request):
     form = DirectoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a bad field is reported and ignored; the valid ones still filter
+    filters = getattr(form, "cleaned_data", {})
     qs = selectors.directory(kind=filters.get("kind", ""), state=filters.get("state", ""), q=filters.get("q", ""))
     page = Paginator(qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "groups": page.object_list, "filtered": any(filters.values())}
@@ -74,6 +88,7 @@ def _membership_ctx(request, group):
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def detail(request, slug):
     group = _get_group(slug)
     user = request.user
@@ -152,6 +167,7 @@ def _diff_lines(a: CharterVersion, b: CharterVersion, context: int = 3):
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def charter_history(request, slug):
     group = _get_group(slug)
     versions = list(selectors.charter_versions_visible(group, request.user))
@@ -261,10 +277,12 @@ def charter_preview(request, slug):
     group = _get_group(slug)
     if not rules.test_rule("groups.amend_charter", request.user, group):
         raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
-    html = render_markdown(request.POST.get("text", ""))
-    return render(
-        request, "groups/charter_edit.html#preview", {"preview_html": html, "key": request.POST.get("key", "")}
-    )
+    form = SectionForm(request.POST)
+    if not form.is_valid():  # e.g. longer than a section may be: say so instead of rendering it
+        error = "; ".join(e for errors in form.errors.values() for e in errors)
+        return render(request, "groups/charter_edit.html#preview", {"preview_error": error}, status=200)
+    html = render_section(form.cleaned_data["text"])
+    return render(request, "groups/charter_edit.html#preview", {"preview_html": html, "key": form.cleaned_data["key"]})
 
 
 @login_required
@@ -293,12 +311,16 @@ def charter_submit(request, slug, number):
 def _candidates(group):
     from portal.models import User
 
-    return User.objects.filter(
-        memberships__group=group,
-        memberships__ended_at__isnull=True,
-        memberships__tier=Tier.PARTICIPANT,
-        memberships__status=Membership.Status.ACTIVE,
-    ).order_by("display_name", "username")
+    return (
+        User.objects.filter(
+            memberships__group=group,
+            memberships__ended_at__isnull=True,
+            memberships__tier=Tier.PARTICIPANT,
+            memberships__status=Membership.Status.ACTIVE,
+        )
+        .exclude(pk__in=Nomination.objects.open().filter(group=group).values("nominee_id"))  # already nominated
+        .order_by("display_name", "username")
+    )
 
 
 @login_required
@@ -322,12 +344,21 @@ def nominate(request, slug):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"{nomination.nominee.name} is nominated; objections are open for 7 days.")
+                messages.success(
+                    request,
+                    f"{nomination.nominee.name} is nominated; objections are open until the deadline shown below.",
+                )
                 if _is_htmx(request):  # a new page: let htmx navigate to it
                     return HttpResponse(status=204, headers={"HX-Redirect": nomination.get_absolute_url()})
                 return redirect(nomination)
         status = 400
-    ctx = {"group": group, "form": form, "is_lead": selectors.is_lead(request.user, group)}
+    ctx = {
+        "group": group,
+        "form": form,
+        "is_lead": selectors.is_lead(request.user, group),
+        "min_participation": settings.GOVERNANCE["NOMINATION_MIN_PARTICIPATION"],
+        "objection_window": settings.GOVERNANCE["NOMINATION_OBJECTION_WINDOW"],
+    }
     if _is_htmx(request):
         return render(request, "groups/nominate.html#form", ctx)
     return render(request, "groups/nominate.html", ctx, status=status)
@@ -351,7 +382,21 @@ def _nomination_ctx(request, nomination, **extra):
     }
 
 
+def _nomination_answer(request, nomination, error, done, **extra):
+    """After an objection or withdrawal: the refreshed summary for htmx, else a message and redirect."""
+    if _is_htmx(request):
+        nomination.refresh_from_db()
+        ctx = _nomination_ctx(request, nomination, action_error=error, **extra)
+        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(nomination)
+
+
 @require_GET
+@vary_on_headers("HX-Request")
 def nomination(request, slug, pk):
     nomination = _get_nomination(slug, pk)
     if _is_htmx(request) and request.GET.get("part") == "countdown":
@@ -373,16 +418,9 @@ def nomination_object(request, slug, pk):
         except DomainError as exc:
             error = exc.message
     else:
-        error = "An objection needs a reason."
-    if _is_htmx(request):
-        nomination.refresh_from_db()
-        ctx = _nomination_ctx(request, nomination, object_form=form if error else None, action_error=error)
-        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, "Your objection is recorded; the nomination will close as objected.")
-    return redirect(nomination)
+        error = form.errors["reason"][0]
+    done = "Your objection is recorded; the nomination will close as objected."
+    return _nomination_answer(request, nomination, error, done, object_form=form if error else None)
 
 
 @login_required
@@ -396,15 +434,7 @@ def nomination_withdraw(request, slug, pk):
         services.nomination_withdraw(nomination=nomination, by=request.user)
     except DomainError as exc:
         error = exc.message
-    if _is_htmx(request):
-        nomination.refresh_from_db()
-        ctx = _nomination_ctx(request, nomination, action_error=error)
-        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, "The nomination is withdrawn.")
-    return redirect(nomination)
+    return _nomination_answer(request, nomination, error, "The nomination is withdrawn.")
 
 
 # --- T4 restore, G7 retirement, queue -------------------------------------------------------------

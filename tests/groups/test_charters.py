@@ -264,3 +264,47 @@ def test_g5_diff_shows_changed_hunks_with_context_only(client, group):
     assert "item 28" in body and "item 5\n" not in body and "…" in body
     same = client.get(reverse("groups:charter_history", args=[group.slug]), {"a": 1, "b": 1}).content.decode()
     assert "nothing to compare" in same
+
+
+def test_g5_admin_confirmation_links_the_changes_and_refuses_unsubmitted_versions(
+    client_for, group, charter, lead, core_maintainer
+):
+    draft = services.charter_start_amendment(group=group, by=lead)
+    c = client_for(core_maintainer)
+    page = _admin_action(c, "approve_versions", draft).content.decode()
+    assert "Refused:</strong> Version 2 of" in page and "not submitted" in page and "nothing to confirm" in page
+    services.charter_submit(version=draft, by=lead, summary="x")
+    page = _admin_action(c, "approve_versions", draft).content.decode()
+    diff_url = reverse("groups:charter_history", args=[group.slug]) + f"?a={charter.number}&amp;b={draft.number}"
+    assert diff_url in page and "Refused" not in page and 'name="rationale"' in page
+    diff = c.get(reverse("groups:charter_history", args=[group.slug]), {"a": charter.number, "b": draft.number})
+    assert diff.status_code == 200 and f"Changes from v{charter.number} to v{draft.number}" in diff.content.decode()
+
+
+def test_g5_mission_summary_is_plain_text_cut_at_a_word_boundary():
+    html = "<p>The <strong>Long</strong> Group " + "catalogues threats, " * 30 + "</p>"
+    summary = services.mission_summary(html)
+    assert len(summary) <= 300 and summary.endswith("threats…") and "<" not in summary
+    assert services.mission_summary("<p>Short and sweet.</p>") == "Short and sweet."
+
+
+def test_g6_preview_refuses_text_longer_than_a_section(client_for, group, charter, lead, htmx_headers):
+    u = reverse("groups:charter_preview", args=[group.slug])
+    r = client_for(lead).post(u, {"key": "mission", "text": "# big\n" * 10000}, **htmx_headers)
+    body = r.content.decode()
+    assert r.status_code == 200 and "at most 40000 characters" in body and "<h1>" not in body
+    ok = client_for(lead).post(u, {"key": "mission", "text": "# fine"}, **htmx_headers).content.decode()
+    assert "<h4" in ok and "fine" in ok  # headings nest under the section title (h3)
+
+
+def test_g5_charter_section_headings_nest_under_the_section_title(client, group):
+    from tests.groups.factories import CharterVersionFactory
+
+    CharterVersionFactory(
+        group=group, number=1, sections={"mission": "Ours.", "membership": "x\n\n## Emeritus\n\n### Old"}
+    )
+    html = client.get(group.get_absolute_url()).content.decode()
+    assert "<h3>Membership</h3>" in html and '<h4 id="emeritus">Emeritus</h4>' in html
+    assert '<h5 id="old">Old</h5>' in html
+    page = client.get(reverse("groups:charter_version", args=[group.slug, 1])).content.decode()
+    assert "<h2>Charter text</h2>" in page and "<h3>Membership</h3>" in page

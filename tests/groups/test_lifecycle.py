@@ -261,3 +261,127 @@ def test_g5_admin_pages_open_for_core_maintainers(client_for, group, core_mainta
         assert c.get(reverse(name, args=args)).status_code == 200, name
     assert CharterVersion.objects.count() == 1
     assert client_for(contributor).get(reverse("admin:groups_group_changelist")).status_code == 302
+
+
+def test_g3_g4_confirmation_page_names_refusals_before_asking_for_a_rationale(client_for, proposed, core_maintainer):
+    ready = GroupFactory(name="Ready WG", slug="ready-wg", state=Group.State.PROPOSED, activated_at=None)
+    SponsorshipFactory(group=ready, sponsor=UserFactory(ladder_role=LadderRole.LEAD_MAINTAINER))
+    MembershipFactory(group=ready, tier=Tier.LEAD, user=UserFactory(ladder_role=LadderRole.MEMBER))
+    SponsorshipFactory(group=proposed)  # one core maintainer: G3 refuses
+    c = client_for(core_maintainer)
+    url = reverse("admin:groups_group_changelist")
+    page = c.post(url, {"action": "activate_groups", ACTION_CHECKBOX_NAME: [proposed.pk, ready.pk]}).content.decode()
+    assert "Refused:</strong> Proposed WG needs sponsorship by 2 core maintainers" in page
+    assert "1 of 2 will be activated" in page and 'name="rationale"' in page
+    assert f'name="{ACTION_CHECKBOX_NAME}" value="{ready.pk}"' in page
+    assert f'name="{ACTION_CHECKBOX_NAME}" value="{proposed.pk}"' not in page
+    only_refused = c.post(url, {"action": "activate_groups", ACTION_CHECKBOX_NAME: [proposed.pk]}).content.decode()
+    assert "nothing to confirm" in only_refused and 'name="rationale"' not in only_refused
+    # confirming anyway: one clear message, the group's name not doubled
+    r = activate_via_admin(c, proposed).content.decode()
+    assert "Proposed WG: Proposed WG" not in r and "Proposed WG needs sponsorship" in r
+    proposed.refresh_from_db()
+    assert proposed.state == Group.State.PROPOSED
+
+
+@pytest.fixture
+def retired(group, lead, seasoned_participant, make_member, core_maintainer):
+    """A retired group that had a charter, a draft amendment, an open nomination and an emeritus member."""
+    from tests.groups.factories import CharterVersionFactory
+
+    CharterVersionFactory(group=group, number=1)
+    services.charter_start_amendment(group=group, by=lead)
+    services.nomination_open(group=group, nominee=seasoned_participant, by=lead, rationale="Reviews")
+    make_member(group, Tier.MEMBER, status=Membership.Status.EMERITUS)
+    p = services.retirement_propose(group=group, by=lead, rationale="Done")
+    services.retirement_decide(proposal=p, by=core_maintainer, approve=True, rationale="Agreed")
+    group.refresh_from_db()
+    return group
+
+
+def _retired_posts(group):
+    from groups.models import Nomination
+
+    nomination = Nomination.objects.get(group=group)
+    emeritus = Membership.objects.current().get(group=group, status=Membership.Status.EMERITUS)
+    proposal = group.retirement_proposals.get()
+    text = {"text": "x", "key": "mission", "reason": "x", "rationale": "x", "summary": "x", "decision": "approve"}
+    return [
+        (reverse("groups:membership", args=[group.slug]), {"action": "join", "tier": "participant"}),
+        (reverse("groups:membership", args=[group.slug]), {"action": "change", "tier": "observer"}),
+        (reverse("groups:membership", args=[group.slug]), {"action": "leave"}),
+        (reverse("groups:charter_amend", args=[group.slug]), {}),
+        (reverse("groups:charter_edit", args=[group.slug, 2]), text),
+        (reverse("groups:charter_submit", args=[group.slug, 2]), text),
+        (reverse("groups:nominate", args=[group.slug]), {**text, "nominee": nomination.nominee_id}),
+        (reverse("groups:nomination_object", args=[group.slug, nomination.pk]), text),
+        (reverse("groups:nomination_withdraw", args=[group.slug, nomination.pk]), {}),
+        (reverse("groups:member_restore", args=[group.slug, emeritus.pk]), {}),
+        (reverse("groups:retire_propose", args=[group.slug]), text),
+        (reverse("groups:retire_decide", args=[group.slug, proposal.pk]), text),
+    ]
+
+
+@pytest.mark.parametrize("who", ["lead", "core_maintainer"])
+def test_g2_retired_group_refuses_every_change_and_shows_no_action(request, client_for, retired, who):
+    from django.contrib.messages import get_messages
+
+    from groups.models import CharterVersion, Nomination, Objection, RetirementProposal
+
+    user = request.getfixturevalue(who)
+    if who == "core_maintainer":  # a core maintainer in the group too: the strongest rights
+        Membership.objects.create(group=retired, user=user, tier=Tier.PARTICIPANT)
+    c = client_for(user)
+    page = c.get(retired.get_absolute_url()).content.decode()
+    labels = ("Join", "Leave", "Become", "Nominate", "Propose a charter amendment", "Propose retirement", "Restore")
+    for label in labels:
+        assert f">{label}" not in page, label
+
+    def state():
+        rows = [Membership, CharterVersion, Nomination, Objection, RetirementProposal, Event]
+        return [list(m.objects.order_by("pk").values()) for m in rows] + [Group.objects.get(pk=retired.pk).version]
+
+    before = state()
+    for url, data in _retired_posts(retired):
+        r = c.post(url, data)
+        assert r.status_code in (302, 400, 403), url
+        if r.status_code == 302:
+            assert any(m.level_tag == "error" for m in get_messages(r.wsgi_request)), url
+        assert state() == before, url
+
+
+def test_g3_withdrawn_sponsorship_is_recorded(client_for, proposed, core_maintainer):
+    s = SponsorshipFactory(group=proposed, note="Needed")
+    c = client_for(core_maintainer)
+    r = c.post(reverse("admin:groups_sponsorship_delete", args=[s.pk]), {"post": "yes"})
+    assert r.status_code == 302 and not Sponsorship.objects.exists()
+    ev = Event.objects.get(verb="group.sponsorship_withdrawn")
+    assert ev.actor == core_maintainer and ev.group_id == proposed.pk and ev.data["sponsor"] == s.sponsor_id
+
+
+def test_g1_a_group_cannot_take_a_slug_the_portal_uses(client_for, core_maintainer, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    r = client_for(core_maintainer).post(
+        reverse("admin:groups_group_add"),
+        {"kind": "wg", "name": "Queue WG", "slug": "queue", "sponsorships-TOTAL_FORMS": "0",
+         "sponsorships-INITIAL_FORMS": "0", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"},
+    )  # fmt: skip
+    assert r.status_code == 200 and "/groups/queue/ is a page of the portal" in r.content.decode()
+    (tmp_path / "queue.md").write_text(
+        "---\ntitle: Queue\n---\n\n## Group Type\n\n**Working Group**\n\n## Mission Statement\n\nQ.\n"
+    )
+    with pytest.raises(CommandError):
+        call_command("import_charters", str(tmp_path))
+    assert not Group.objects.filter(slug="queue").exists()
+
+
+def test_g7_retirement_closes_open_nominations_and_drafts_on_the_record(retired, core_maintainer):
+    from groups.models import CharterVersion, Nomination
+
+    n = Nomination.objects.get(group=retired)
+    assert n.status == Nomination.Status.WITHDRAWN and n.closed_by == core_maintainer and n.closed_at
+    assert Event.objects.filter(verb="nomination.withdrawn", group=retired, data__by="retirement").count() == 1
+    draft = CharterVersion.objects.get(group=retired, number=2)
+    assert draft.status == CharterVersion.Status.REJECTED and "retired" in draft.rationale
+    assert Event.objects.filter(verb="charter.rejected", group=retired).count() == 1

@@ -38,6 +38,27 @@ def test_t3_lead_nominates_seasoned_participant(group, lead, seasoned_participan
     assert Event.objects.filter(verb="nomination.opened", group=group).count() == 1
 
 
+def test_t3_nominee_is_told_once_by_email_with_the_deadline_in_their_zone(
+    group, lead, seasoned_participant, django_capture_on_commit_callbacks
+):
+    seasoned_participant.timezone = "Asia/Tokyo"
+    seasoned_participant.save(update_fields=["timezone"])
+    with (
+        time_machine.travel("2026-11-02 10:00:00+00:00", tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        n = nominate(group, seasoned_participant, lead, rationale="Runs the triage & reviews")
+    assert Notice.objects.filter(kind="groups.nomination_opened").count() == 1
+    assert len(mail.outbox) == 1
+    msg = mail.outbox[0]
+    assert msg.to == [seasoned_participant.email]
+    assert msg.subject == f"You are nominated to member of {group.name}"
+    assert "Runs the triage & reviews" in msg.body  # plain text is not HTML-escaped
+    assert "Mon 9 Nov 2026, 19:00 JST (UTC+09:00)" in msg.body and n.get_absolute_url() in msg.body
+    deliver_pending()
+    assert len(mail.outbox) == 1
+
+
 def test_t3_member_may_nominate(group, make_member, seasoned_participant):
     member = make_member(group, Tier.MEMBER).user
     assert nominate(group, seasoned_participant, member).nominator == member
@@ -150,6 +171,15 @@ def test_t3_withdrawal_by_nominee_or_nominator_only(open_nomination, group, make
 # --- the sweep (controlled clock) -------------------------------------------------------------------
 
 
+def outcome_notices():
+    """The deadline's notices (opening a nomination also tells the nominee; see the test below)."""
+    return Notice.objects.exclude(kind="groups.nomination_opened")
+
+
+def outcome_mail():
+    return [m for m in mail.outbox if not m.subject.startswith("You are nominated")]
+
+
 def test_t3_sweep_confirms_without_objection(open_nomination, django_capture_on_commit_callbacks):
     nominee = open_nomination.nominee
     with time_machine.travel(open_nomination.deadline - timedelta(seconds=1), tick=False):
@@ -165,9 +195,21 @@ def test_t3_sweep_confirms_without_objection(open_nomination, django_capture_on_
     assert current.tier == Tier.MEMBER
     assert Membership.objects.filter(group=open_nomination.group, user=nominee, tier=Tier.PARTICIPANT).get().ended_at
     assert Event.objects.filter(verb="nomination.confirmed").count() == 1
-    assert len(mail.outbox) == 1
-    assert set(mail.outbox[0].to) == {nominee.email, open_nomination.nominator.email}
-    assert "is now a member" in mail.outbox[0].subject
+    assert len(outcome_mail()) == 1
+    assert set(outcome_mail()[0].to) == {nominee.email, open_nomination.nominator.email}
+    assert "is now a member" in outcome_mail()[0].subject
+
+
+def test_t3_outcome_mail_plain_text_is_not_html_escaped(open_nomination):
+    nominee = open_nomination.nominee
+    nominee.display_name = "Siobhán O'Neil & co"
+    nominee.save(update_fields=["display_name"])
+    with time_machine.travel(open_nomination.deadline + timedelta(minutes=1), tick=False):
+        tasks.sweep_nominations()
+    deliver_pending()
+    msg = outcome_mail()[0]
+    assert "Siobhán O'Neil & co is now a member" in msg.subject and "Siobhán O'Neil & co" in msg.body
+    assert "&#x27;" not in msg.body and "&amp;" not in msg.body
 
 
 def test_t3_sweep_marks_objected(open_nomination, core_maintainer):
@@ -179,7 +221,7 @@ def test_t3_sweep_marks_objected(open_nomination, core_maintainer):
     assert open_nomination.status == Nomination.Status.OBJECTED
     assert Membership.objects.current().get(user=open_nomination.nominee).tier == Tier.PARTICIPANT
     assert Event.objects.filter(verb="nomination.objected").count() == 1
-    assert len(mail.outbox) == 1 and "objected" in mail.outbox[0].subject
+    assert len(outcome_mail()) == 1 and "objected" in outcome_mail()[0].subject
 
 
 def test_t3_sweep_run_twice_sends_one_notice_and_one_event(open_nomination):
@@ -190,7 +232,7 @@ def test_t3_sweep_run_twice_sends_one_notice_and_one_event(open_nomination):
     assert services.nomination_close(nomination_id=open_nomination.pk) is None
     deliver_pending()
     deliver_pending()
-    assert Notice.objects.count() == 1 and len(mail.outbox) == 1
+    assert outcome_notices().count() == 1 and len(outcome_mail()) == 1
     assert Event.objects.filter(verb="nomination.confirmed").count() == 1
     assert Membership.objects.current().filter(user=open_nomination.nominee, tier=Tier.MEMBER).count() == 1
 
@@ -208,7 +250,7 @@ def test_t3_sweep_missed_for_days_catches_up(group, lead, make_member):
     assert set(Nomination.objects.values_list("status", flat=True)) == {Nomination.Status.CONFIRMED}
     assert Membership.objects.current().filter(group=group, user__in=users, tier=Tier.MEMBER).count() == 3
     # the notice is keyed by the deadline, not by when the sweep happened to run
-    assert {n.due_at for n in Notice.objects.all()} == set(Nomination.objects.values_list("deadline", flat=True))
+    assert {n.due_at for n in outcome_notices()} == set(Nomination.objects.values_list("deadline", flat=True))
 
 
 def test_t3_sweep_fails_half_way_then_finishes(group, lead, make_member):
@@ -237,7 +279,7 @@ def test_t3_sweep_fails_half_way_then_finishes(group, lead, make_member):
         assert tasks.sweep_nominations() == 1
     second.refresh_from_db()
     assert second.status == Nomination.Status.CONFIRMED
-    assert Notice.objects.count() == 2
+    assert outcome_notices().count() == 2
 
 
 # --- views ------------------------------------------------------------------------------------------
@@ -285,7 +327,10 @@ def test_t3_nomination_page_shows_deadline_countdown_in_viewer_zone(
         assert "(UTC+09:00)" in body
         part = c.get(open_nomination.get_absolute_url() + "?part=countdown", **htmx_headers)
         assert part.status_code == 200 and 'id="countdown"' in part.content.decode()
-        assert "<html" not in part.content.decode()
+        assert "<html" not in part.content.decode() and 'hx-trigger="every 60s"' in part.content.decode()
+    with time_machine.travel(open_nomination.deadline + timedelta(seconds=5), tick=False):  # sweep not run yet
+        part = c.get(open_nomination.get_absolute_url() + "?part=countdown", **htmx_headers).content.decode()
+        assert "outcome is recorded shortly" in part and "hx-trigger" not in part  # the polling stops
 
 
 def test_t3_object_view_ladder(client, client_for, open_nomination, contributor, core_maintainer, htmx_headers):
@@ -324,3 +369,38 @@ def test_t3_nominee_leaving_withdraws_the_nomination(open_nomination):
     with time_machine.travel(open_nomination.deadline + timedelta(hours=1), tick=False):
         assert tasks.sweep_nominations() == 0
     assert not Membership.objects.current().filter(user=open_nomination.nominee).exists()
+
+
+def test_t3_refused_nominator_reads_why_on_the_403_page(client_for, group, contributor):
+    r = client_for(contributor).get(reverse("groups:nominate", args=[group.slug]))
+    body = r.content.decode()
+    assert r.status_code == 403
+    assert f"Only members and leads of {group.name} may nominate." in body and "<nav" in body  # site layout
+
+
+def test_t3_nominate_page_states_the_configured_durations(client_for, group, lead, settings):
+    settings.GOVERNANCE = {
+        **settings.GOVERNANCE,
+        "NOMINATION_MIN_PARTICIPATION": timedelta(days=60),
+        "NOMINATION_OBJECTION_WINDOW": timedelta(days=10),
+    }
+    body = client_for(lead).get(reverse("groups:nominate", args=[group.slug])).content.decode()
+    assert "needs 60 days as a participant" in body and "open for 10 days" in body
+
+
+def test_t3_objection_too_long_says_so_and_records_nothing(client_for, open_nomination, core_maintainer, htmx_headers):
+    u = reverse("groups:nomination_object", args=[open_nomination.group.slug, open_nomination.pk])
+    r = client_for(core_maintainer).post(u, {"reason": "x" * 4001}, **htmx_headers)
+    assert "at most 4000 characters" in r.content.decode() and not Objection.objects.exists()
+    r = client_for(core_maintainer).post(u, {"reason": "  "}, **htmx_headers)
+    assert "An objection needs a reason." in r.content.decode() and not Objection.objects.exists()
+
+
+def test_t3_nominate_form_leaves_out_who_already_has_an_open_nomination(
+    client_for, group, lead, seasoned_participant, make_member
+):
+    other = make_member(group, Tier.PARTICIPANT, days=200).user
+    nominate(group, seasoned_participant, lead)
+    r = client_for(lead).get(reverse("groups:nominate", args=[group.slug]))
+    choices = set(r.context["form"].fields["nominee"].queryset)
+    assert choices == {other}

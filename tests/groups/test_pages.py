@@ -78,6 +78,18 @@ def test_g1_directory_filters_by_kind_state_and_text_and_is_shareable(client, ht
     assert 'value="WIRE"' in client.get("/groups/?q=WIRE").content.decode()
 
 
+def test_g1_directory_bad_filter_is_reported_and_the_valid_ones_still_apply(client, htmx_headers):
+    GroupFactory(name="Transport WG", kind="wg")
+    GroupFactory(name="Security IG", kind="ig")
+    r = client.get("/groups/", {"kind": "zz", "q": "transport"})
+    body = r.content.decode()
+    assert r.status_code == 200 and {g.name for g in r.context["groups"]} == {"Transport WG"}
+    assert "Kind: Select a valid choice" in body and "That filter is ignored" in body
+    long = client.get("/groups/", {"q": "x" * 500, "kind": "ig"}, **htmx_headers)
+    assert long.status_code == 200 and {g.name for g in long.context["groups"]} == {"Security IG"}
+    assert "Search: Ensure this value has at most 100 characters" in long.content.decode()
+
+
 def test_g1_directory_paginates(client):
     populate(30, 1)
     r = client.get("/groups/")
@@ -129,7 +141,7 @@ def test_p2_group_page_counts_distinct_organisations(client, group):
         ended_at=timezone.now(),
     )
     assert selectors.organisation_count(group) == 2
-    assert "from 2 organisations" in client.get(group.get_absolute_url()).content.decode()
+    assert "in the group (every tier) from 2 organisations" in client.get(group.get_absolute_url()).content.decode()
 
 
 def test_g5_group_page_renders_current_charter_sections(client, group):
@@ -218,3 +230,21 @@ def test_g7_inactive_badge_in_directory(client):
     GroupFactory(name="Sleepy WG", inactive_since=timezone.now() - timedelta(days=3))
     body = client.get("/groups/").content.decode()
     assert ">Inactive</span>" in body and 'title="No activity since' in body and '"<time' not in body
+
+
+def test_g1_pages_with_same_url_partials_vary_on_hx_request(client, group, htmx_headers):
+    """Filters are pushed to the address bar, so the partial and the page share a URL: without
+    `Vary: HX-Request` the browser's back button showed the cached bare partial."""
+    from tests.groups.factories import CharterVersionFactory, NominationFactory
+
+    CharterVersionFactory(group=group, number=1)
+    n = NominationFactory(group=group)
+    for url in (
+        "/groups/?kind=wg",
+        group.get_absolute_url(),
+        f"/groups/{group.slug}/charter/?a=1&b=1",
+        n.get_absolute_url(),
+    ):
+        for headers in ({}, htmx_headers):
+            r = client.get(url, **headers)
+            assert r.status_code == 200 and "HX-Request" in r.get("Vary", ""), url

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from groups import services, tasks
+from groups import activity, services, tasks
 from groups.models import Group, Membership, Tier
 from portal.events import record
 from portal.models import Event
@@ -175,7 +175,7 @@ def test_g7_sweep_missed_run_catches_up_with_correct_date(quiet_wg):
 def test_g7_sweep_fails_half_way_then_finishes(db):
     a = GroupFactory(name="A WG", activated_at=timezone.now() - 90 * DAY)
     b = GroupFactory(name="B WG", activated_at=timezone.now() - 90 * DAY)
-    real = services.record
+    real = activity.record
     calls = {"n": 0}
 
     def flaky(**kw):
@@ -184,7 +184,7 @@ def test_g7_sweep_fails_half_way_then_finishes(db):
             raise RuntimeError("boom")
         return real(**kw)
 
-    with mock.patch("groups.services.record", side_effect=flaky), pytest.raises(RuntimeError):
+    with mock.patch("groups.activity.record", side_effect=flaky), pytest.raises(RuntimeError):
         tasks.sweep_inactive_groups()
     flagged = list(Group.objects.filter(inactive_since__isnull=False))
     assert len(flagged) == 1

@@ -3,7 +3,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from groups.charter_import import CharterFormatError, apply_charter, charter_files, parse_charter, report
+from groups.charter_import import (
+    CharterFormatError,
+    CharterSkipped,
+    apply_charter,
+    charter_files,
+    parse_charter,
+    report,
+)
 
 
 class Command(BaseCommand):
@@ -25,26 +32,30 @@ class Command(BaseCommand):
         files = charter_files(root)
         if not files:
             raise CommandError(f"No .md or .mdx charter files under {root}.")
-        failed = 0
+        failed = skipped_count = 0
         for file, folder_kind in files:
-            parsed, error, changes = None, None, []
+            parsed, error, skipped, changes = None, None, None, []
             try:
                 parsed = parse_charter(file.read_text(encoding="utf-8"), file, folder_kind)
                 if not dry_run:
                     changes = apply_charter(parsed)
+            except CharterSkipped as exc:
+                skipped = str(exc)
             except (CharterFormatError, UnicodeDecodeError) as exc:
                 error = str(exc)
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
                 error = f"{type(exc).__name__}: {exc}"
             failed += bool(error)
-            out = report(parsed, str(file), error=error, changes=changes)
+            skipped_count += bool(skipped)
+            out = report(parsed, str(file), error=error, skipped=skipped, changes=changes)
             if format == "json":
                 self.stdout.write(json.dumps(out, ensure_ascii=False))
             else:
                 self._text(out, dry_run)
         if format == "text":
             self.stdout.write(
-                f"{len(files) - failed} of {len(files)} file(s) imported{' (dry run)' if dry_run else ''}."
+                f"{len(files) - failed - skipped_count} of {len(files)} file(s) imported"
+                f"{f', {skipped_count} skipped' if skipped_count else ''}{' (dry run)' if dry_run else ''}."
             )
         if failed:
             raise CommandError(f"{failed} of {len(files)} charter file(s) could not be imported.")
@@ -52,6 +63,9 @@ class Command(BaseCommand):
     def _text(self, out, dry_run):
         if out["error"]:
             self.stdout.write(self.style.ERROR(f"{out['file']}: ERROR {out['error']}"))
+            return
+        if out["skipped"]:
+            self.stdout.write(self.style.WARNING(f"{out['file']}: {out['skipped']}"))
             return
         self.stdout.write(
             f"{out['file']}: {out['name']} ({out['kind']}, /{out['slug']}/) {len(out['leads'])} lead(s), "
