@@ -5,7 +5,7 @@ the feed holds (count, latest `updated_at`, latest group version), so any write 
 """
 
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ FEED_PAST = timedelta(days=90)
 FEED_UPCOMING_LIMIT = 400  # a feed holds the next meetings first, then the most recent past ones
 FEED_PAST_LIMIT = 100
 CONTENT_TYPE = "text/calendar; charset=utf-8"
+VTIMEZONE_YEARS = 5
 
 
 def uid_for(meeting) -> str:
@@ -32,8 +33,29 @@ def uid_for(meeting) -> str:
 
 
 @cache
-def _vtimezone(name: str) -> bytes:
-    return Timezone.from_tzid(name, first_date=timezone.now().date().replace(year=2020, month=1, day=1)).to_ical()
+def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
+    """VTIMEZONE of `name` covering the given years, one STANDARD/DAYLIGHT observance per transition.
+
+    icalendar lists the transitions as RDATE values, which dateutil-based readers (vobject) and some
+    clients misread (every summer meeting an hour off). One DTSTART per observance, without RDATE,
+    is read the same way by all of them.
+    """
+    tz = Timezone.from_tzid(name, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
+    out = Timezone()
+    out.add("tzid", name)
+    for sub in tz.subcomponents:
+        starts = [sub.decoded("dtstart")]
+        rdates = sub.get("rdate", [])
+        for rdate in rdates if isinstance(rdates, list) else [rdates]:
+            starts += [p.dt for p in rdate.dts]
+        for start in starts:
+            observance = type(sub)()
+            observance.add("dtstart", start)
+            for key in ("tzoffsetfrom", "tzoffsetto", "tzname"):
+                if key in sub:
+                    observance.add(key, sub.decoded(key))
+            out.add_component(observance)
+    return out.to_ical()
 
 
 def feed_queryset(qs, now=None):
@@ -79,10 +101,15 @@ def build_calendar(meetings, name: str) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    zones = set()
+    # zone -> years its VTIMEZONE covers: from the year before its first meeting to at least
+    # VTIMEZONE_YEARS ahead (clients keep a TZID's definition once seen, so it must reach far).
+    this_year = timezone.now().year
+    zones = {}
     events = []
     for m in meetings:
-        zones.add(m.timezone_name)
+        year = m.local_start.year
+        first, last = zones.get(m.timezone_name, (year - 1, this_year + VTIMEZONE_YEARS))
+        zones[m.timezone_name] = (min(first, year - 1), max(last, year))
         ev = Event()
         ev.add("uid", uid_for(m))
         ev.add("dtstamp", m.updated_at.astimezone(ZoneInfo("UTC")).replace(microsecond=0))
@@ -97,8 +124,8 @@ def build_calendar(meetings, name: str) -> bytes:
         ev.add("status", "CANCELLED" if m.status == Meeting.Status.CANCELLED else "CONFIRMED")
         ev.add("transp", "OPAQUE")
         events.append(ev)
-    for zone in sorted(zones):
-        cal.add_component(Timezone.from_ical(_vtimezone(zone)))
+    for zone, (first, last) in sorted(zones.items()):
+        cal.add_component(Timezone.from_ical(_vtimezone(zone, first, last)))
     for ev in events:
         cal.add_component(ev)
     return cal.to_ical()
