@@ -134,11 +134,17 @@ def meeting_schedule(
 
 
 def publication_refusal(meeting, now) -> str:
+    """The M2 refusal, naming the earliest allowed start in the viewer's zone (the active one in a
+    request) and, when it differs, in the zone the meeting was scheduled in."""
     earliest = earliest_publishable_start(now)
     days = publish_ahead().days
+    viewer_zone = timezone.get_current_timezone_name()
+    when = format_moment(earliest, viewer_zone)
+    if viewer_zone != meeting.timezone_name:
+        when += f", that is {earliest.astimezone(meeting.zone):%a %-d %b %Y, %H:%M} {meeting.timezone_name} (the meeting's zone)"
     return (
         f"Too late to publish: a meeting must be published at least {days} days before it starts (M2). "
-        f"The earliest start that can still be published now is {format_moment(earliest, meeting.timezone_name)}. "
+        f"The earliest start that can still be published now is {when}. "
         "Move the meeting to that time or later, or ask a core maintainer to publish it late with a written reason."
     )
 

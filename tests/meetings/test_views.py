@@ -453,3 +453,44 @@ def test_form_pages_query_budget_does_not_grow(client_for, group, lead):
     many = [count_queries(c, u)[0] for u in urls]
     assert many == few
     assert max(many) <= 8
+
+
+@pytest.mark.django_db
+def test_m2_refusal_names_earliest_start_in_viewers_zone(client_for, group, lead):
+    """The lead reads New York time; the meeting was scheduled in Berlin: the refusal names both."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    lead.timezone = "America/New_York"
+    lead.save(update_fields=["timezone"])
+    now = datetime(2026, 11, 23, 0, 5, tzinfo=ZoneInfo("UTC"))
+    with time_machine.travel(now, tick=False):
+        m = MeetingFactory(group=group, status=Meeting.Status.DRAFT, starts_at=now + timedelta(days=3))
+        body = client_for(lead).post(f"/meetings/{m.pk}/publish/").content.decode()
+    # 30 Nov 00:05 UTC = Sun 29 Nov 19:05 in New York = Mon 30 Nov 01:05 in Berlin
+    assert "The earliest start that can still be published now is Sun 29 Nov 2026, 19:05 America/New_York" in body
+    assert "Mon 30 Nov 2026, 01:05 Europe/Berlin (the meeting&#x27;s zone)" in body
+    assert Meeting.objects.get(pk=m.pk).status == Meeting.Status.DRAFT
+
+
+@pytest.mark.django_db
+def test_m1_detail_scheduled_as_shows_the_meetings_own_local_time(client_for, group, lead):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    lead.timezone = "America/New_York"
+    lead.save(update_fields=["timezone"])
+    start = datetime(2026, 12, 3, 17, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    with time_machine.travel(datetime(2026, 11, 20, tzinfo=ZoneInfo("UTC")), tick=False):
+        m = MeetingFactory(group=group, starts_at=start, timezone_name="Europe/Berlin")
+        body = client_for(lead).get(f"/meetings/{m.pk}/").content.decode()
+    assert "Thu 3 Dec 2026, 17:00 Europe/Berlin" in body  # not 11:00 (the viewer's New York time)
+    assert "Thu 3 Dec 2026, 11:00" in body  # the start in the viewer's zone
+
+
+@pytest.mark.django_db
+def test_m2_lead_sees_cutoff_passed_with_earliest_start(client_for, group, lead):
+    m = MeetingFactory(group=group, status=Meeting.Status.DRAFT, starts_at=timezone.now() + timedelta(days=3))
+    body = client_for(lead).get(f"/meetings/{m.pk}/").content.decode()
+    assert "The publication cutoff (7 days ahead, M2) passed" in body
+    assert "or ask a core maintainer to publish it late" in body
