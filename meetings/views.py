@@ -31,7 +31,7 @@ from .forms import (
 )
 from .models import AgendaItem, Meeting, governance_labels, render_section
 from .rules import lead_group_ids
-from .selectors import compliance_rows
+from .selectors import compliance_chart, compliance_rows
 
 PAGE_SIZE = 20
 
@@ -369,7 +369,7 @@ def compliance(request):
         "missed": list(Meeting.objects.missed_publication().select_related("group").order_by("-starts_at")[:50]),
         "overdue": list(Meeting.objects.notes_overdue().select_related("group").order_by("ends_at")[:50]),
         "rows": rows,
-        "chart_height": 30 + 34 * len(rows),
+        "chart": compliance_chart(rows),
         **governance_labels(),
         "now": now,
     }

@@ -494,3 +494,22 @@ def test_m2_lead_sees_cutoff_passed_with_earliest_start(client_for, group, lead)
     body = client_for(lead).get(f"/meetings/{m.pk}/").content.decode()
     assert "The publication cutoff (7 days ahead, M2) passed" in body
     assert "or ask a core maintainer to publish it late" in body
+
+
+@pytest.mark.django_db
+def test_m4_compliance_chart_full_names_axis_and_text_alternative(client_for, core_maintainer):
+    import re
+
+    now = timezone.now()
+    long_name = "Server Identity and Authorization Working Group"
+    g = GroupFactory(name=long_name)
+    m = MeetingFactory(group=g, starts_at=now - timedelta(days=10))
+    m.notes_published_at = m.ends_at + timedelta(hours=60)  # late
+    m.save()
+    body = client_for(core_maintainer).get("/meetings/compliance/").content.decode()
+    svg = body[body.index("<svg") : body.index("</svg>")]
+    assert f">{long_name}</text>" in svg  # the whole name, not truncated
+    assert [t for t in re.findall(r">(\d+)%</text>", svg)][:5] == ["0", "25", "50", "75", "100"]  # the axis
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S).group(1)
+    assert f"{long_name}: published on time 100% (1 of 1), notes on time 0% (0 of 1)" in desc
+    assert 'aria-labelledby="chart-title chart-desc"' in svg
