@@ -193,3 +193,23 @@ class FilterForm(forms.Form):
 
 def all_timezones():
     return timezone_names()
+
+
+class SeriesEndForm(forms.Form):
+    cancel_published = forms.BooleanField(
+        label="Also cancel the meetings already published",
+        required=False,
+        help_text="Otherwise they take place as planned.",
+    )
+    reason = forms.CharField(
+        label="Reason (shown on each cancelled published meeting)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("cancel_published") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the published meetings are cancelled; the reason is shown to everyone.")
+        return data

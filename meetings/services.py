@@ -550,4 +550,4 @@ def meeting_mark_notes_overdue(*, meeting_id, now) -> bool:
 
 
 # Series (M7) live in meetings/series.py; re-exported so callers and tests use one module.
-from .series import series_create, series_dates, series_generate, series_local_start  # noqa: E402, F401
+from .series import series_create, series_dates, series_end, series_generate, series_local_start  # noqa: E402, F401

@@ -27,9 +27,10 @@ from .forms import (
     MeetingForm,
     NotesForm,
     PublishForm,
+    SeriesEndForm,
     SeriesForm,
 )
-from .models import AgendaItem, Meeting, governance_labels, render_section
+from .models import AgendaItem, Meeting, MeetingSeries, governance_labels, render_section
 from .rules import lead_group_ids
 from .selectors import compliance_chart, compliance_rows
 
@@ -316,6 +317,45 @@ def series_new(request):
         status = 400
     ctx = {"form": form, "heading": "Create a recurring series", "timezones": timezone_names(), "series": True}
     return _form_page(request, "meetings/form.html", ctx, status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_end(request, pk):
+    """End a series: generation stops; future drafts are cancelled; published ones kept or cancelled."""
+    series = get_object_or_404(MeetingSeries.objects.select_related("group"), pk=pk)
+    if not rules.test_rule("meetings.manage_meeting", request.user, series.group):
+        raise PermissionDenied("Only the group's leads and core maintainers end a series.")
+    form = SeriesEndForm(request.POST if request.method == "POST" else None)  # an empty POST is a valid answer
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                done = services.series_end(series=series, by=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"Series “{series.title}” ended: no more meetings are generated; "
+                    f"{done['cancelled']} cancelled, {done['kept']} published kept.",
+                )
+                url = f"{reverse('meetings:index')}?group={series.group.slug}"
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = url
+                    return response
+                return redirect(url)
+        status = 400
+    upcoming = series.meetings.filter(starts_at__gt=timezone.now()).exclude(status=Meeting.Status.CANCELLED)
+    ctx = {
+        "form": form,
+        "series": series,
+        "heading": f"End the series “{series.title}”",
+        "published_count": upcoming.filter(status=Meeting.Status.PUBLISHED).count(),
+        "draft_count": upcoming.exclude(status=Meeting.Status.PUBLISHED).count(),
+    }
+    return _form_page(request, "meetings/series_end.html", ctx, status)
 
 
 @login_required
