@@ -147,6 +147,7 @@ class NotesForm(forms.Form):
     extra_handles = forms.CharField(
         label="Others who attended (GitHub handles)",
         required=False,
+        max_length=5000,
         help_text="Separated by spaces or commas, e.g. @octocat, hubot.",
     )
 

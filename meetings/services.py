@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from groups.models import Group, Membership, Participation
@@ -334,11 +334,18 @@ def resolve_github_handles(text: str) -> tuple[list[User], list[str]]:
     from portal.models import normalize_github
 
     handles = [normalize_github(h) for h in text.replace(",", " ").split()]
-    handles = [h for h in dict.fromkeys(handles) if h]
-    users, unknown = [], []
+    seen = set()
+    handles = [h for h in handles if h and not (h.lower() in seen or seen.add(h.lower()))]  # once each, any case
+    if not handles:
+        return [], []
+    match = Q()
     for handle in handles:
-        user = User.objects.by_github(handle).first()
-        (users.append(user) if user else unknown.append(handle))
+        match |= Q(github__iexact=handle)
+    found = {}  # one query however many handles
+    for user in User.objects.filter(match).order_by("pk"):
+        found.setdefault(normalize_github(user.github).lower(), user)
+    users = [found[h.lower()] for h in handles if h.lower() in found]
+    unknown = [h for h in handles if h.lower() not in found]
     return users, unknown
 
 
