@@ -513,3 +513,14 @@ def test_m4_compliance_chart_full_names_axis_and_text_alternative(client_for, co
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S).group(1)
     assert f"{long_name}: published on time 100% (1 of 1), notes on time 0% (0 of 1)" in desc
     assert 'aria-labelledby="chart-title chart-desc"' in svg
+
+
+@pytest.mark.django_db
+def test_m6_cancelled_meeting_offers_no_google_add_but_keeps_ics(client, group, lead):
+    from meetings import services
+
+    m = MeetingFactory(group=group)
+    services.meeting_cancel(meeting=m, by=lead, reason="Holiday")
+    body = client.get(f"/meetings/{m.pk}/").content.decode()
+    assert "calendar.google.com" not in body  # adding a cancelled meeting would create a live event
+    assert f"/meetings/{m.pk}.ics" in body and "marks it cancelled" in body
