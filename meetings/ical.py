@@ -25,6 +25,7 @@ FEED_UPCOMING_LIMIT = 400  # a feed holds the next meetings first, then the most
 FEED_PAST_LIMIT = 100
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 VTIMEZONE_YEARS = 5
+FEED_FORMAT = 2  # part of every ETag: bump when the feed's shape changes, so clients and the cache refetch
 
 
 def uid_for(meeting) -> str:
@@ -75,9 +76,7 @@ def version_of(meetings, groups, now) -> tuple[str, object]:
     agg = meetings.order_by().aggregate(last=Max("updated_at"), top=Max("pk"))
     gagg = groups.order_by().aggregate(gv=Max("version"), gn=Count("pk"), gs=Sum("pk"))
     today = now.astimezone(ZoneInfo("UTC")).replace(hour=0, minute=0, second=0, microsecond=0)
-    raw = (
-        f"{agg['top']}:{agg['last'] and agg['last'].isoformat()}:{gagg['gv']}:{gagg['gn']}:{gagg['gs']}:{today.date()}"
-    )
+    raw = f"{FEED_FORMAT}:{agg['top']}:{agg['last'] and agg['last'].isoformat()}:{gagg['gv']}:{gagg['gn']}:{gagg['gs']}:{today.date()}"
     last = max(agg["last"], today) if agg["last"] else today
     return hashlib.sha256(raw.encode()).hexdigest()[:32], last
 

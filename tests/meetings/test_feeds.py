@@ -188,3 +188,15 @@ def test_m6_vtimezone_read_right_in_both_parsers_summer_and_winter(client, group
     assert with_vobject == expected
     assert with_icalendar == expected
     assert "RDATE" not in body
+
+
+@pytest.mark.django_db
+def test_m6_etag_changes_with_feed_format(client, group, monkeypatch):
+    """A new feed shape (like the VTIMEZONE fix) must reach clients that hold the old one."""
+    from meetings import ical
+
+    MeetingFactory(group=group)
+    etag = client.get("/meetings/feed.ics")["ETag"]
+    monkeypatch.setattr(ical, "FEED_FORMAT", ical.FEED_FORMAT + 1)
+    again = client.get("/meetings/feed.ics", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200 and again["ETag"] != etag
