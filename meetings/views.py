@@ -35,6 +35,7 @@ from .rules import lead_group_ids
 from .selectors import compliance_chart, compliance_rows
 
 PAGE_SIZE = 20
+QUEUE_SIZE = 50  # compliance queues list this many, oldest problems first, and say how many there are
 
 
 def _manageable_groups(user):
@@ -408,8 +409,12 @@ def compliance(request):
     now = timezone.now()
     rows = compliance_rows(now)
     ctx = {
-        "missed": list(Meeting.objects.missed_publication().select_related("group").order_by("-starts_at")[:50]),
-        "overdue": list(Meeting.objects.notes_overdue().select_related("group").order_by("ends_at")[:50]),
+        "missed": list(
+            Meeting.objects.missed_publication().select_related("group").order_by("-starts_at")[:QUEUE_SIZE]
+        ),
+        "overdue": list(Meeting.objects.notes_overdue().select_related("group").order_by("ends_at")[:QUEUE_SIZE]),
+        "missed_count": Meeting.objects.missed_publication().count(),
+        "overdue_count": Meeting.objects.notes_overdue().count(),
         "rows": rows,
         "chart": compliance_chart(rows),
         **governance_labels(),

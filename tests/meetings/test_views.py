@@ -417,7 +417,21 @@ def test_compliance_query_budget_does_not_grow(client_for, core_maintainer):
     few, _ = count_queries(c, "/meetings/compliance/")
     batch(30)
     many, _ = count_queries(c, "/meetings/compliance/")
-    assert many == few <= 5
+    assert many == few <= 7
+
+
+@pytest.mark.django_db
+def test_m2_m4_compliance_queues_say_how_many_beyond_the_list(client_for, core_maintainer, monkeypatch):
+    from meetings import views
+
+    monkeypatch.setattr(views, "QUEUE_SIZE", 2)
+    now = timezone.now()
+    for _ in range(3):
+        MeetingFactory(starts_at=now - timedelta(days=5), notes_overdue_at=now)
+        MeetingFactory(status=Meeting.Status.MISSED_PUBLICATION, published_at=None, starts_at=now + timedelta(days=2))
+    body = client_for(core_maintainer).get("/meetings/compliance/").content.decode()
+    assert "Missed publications (3)" in body and "The 2 most recent are listed." in body
+    assert "Overdue notes (3)" in body and "The 2 longest overdue are listed." in body
 
 
 @pytest.mark.django_db
