@@ -130,6 +130,7 @@ class PublishForm(forms.Form):
     late_reason = forms.CharField(
         label="Reason for publishing late (core maintainers)",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Recorded and shown on the meeting.",
     )

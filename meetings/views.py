@@ -147,8 +147,9 @@ def publish(request, pk):
     if not rules.test_rule("meetings.manage_meeting", request.user, meeting):
         raise PermissionDenied
     form = PublishForm(request.POST)
-    form.is_valid()
-    reason = form.cleaned_data.get("late_reason", "")
+    if not form.is_valid():
+        return _render_detail(request, meeting, status=400, error="The reason for publishing late is too long.")
+    reason = form.cleaned_data["late_reason"]
     return _act(
         request,
         meeting,

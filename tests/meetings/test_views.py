@@ -538,3 +538,12 @@ def test_m6_cancelled_meeting_offers_no_google_add_but_keeps_ics(client, group, 
     body = client.get(f"/meetings/{m.pk}/").content.decode()
     assert "calendar.google.com" not in body  # adding a cancelled meeting would create a live event
     assert f"/meetings/{m.pk}.ics" in body and "marks it cancelled" in body
+
+
+@pytest.mark.django_db
+def test_m2_late_publish_reason_too_long_refused_nothing_changes(client_for, group, core_maintainer):
+    m = MeetingFactory(group=group, status=Meeting.Status.DRAFT, starts_at=timezone.now() + timedelta(days=3))
+    resp = client_for(core_maintainer).post(f"/meetings/{m.pk}/publish/", {"late_reason": "x" * 5000})
+    assert resp.status_code == 400 and "too long" in resp.content.decode()
+    m.refresh_from_db()
+    assert m.status == Meeting.Status.DRAFT and m.late_publication_reason == ""
