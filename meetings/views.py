@@ -20,6 +20,7 @@ from portal.models import User, timezone_names
 
 from . import ical, links, services
 from .forms import (
+    MARKDOWN_MAX,
     AgendaItemForm,
     CancelForm,
     DecideForm,
@@ -398,7 +399,7 @@ def notes(request, pk):
 def preview(request):
     """Live markdown preview (htmx): the same renderer the save uses."""
     source = request.POST.get("agenda_md", request.POST.get("notes_md", ""))
-    return render(request, "meetings/_preview.html", {"html": render_section(source[:50000])})
+    return render(request, "meetings/_preview.html", {"html": render_section(source[:MARKDOWN_MAX])})
 
 
 # --- compliance (core maintainers) -----------------------------------------------------------

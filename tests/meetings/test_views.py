@@ -547,3 +547,25 @@ def test_m2_late_publish_reason_too_long_refused_nothing_changes(client_for, gro
     assert resp.status_code == 400 and "too long" in resp.content.decode()
     m.refresh_from_db()
     assert m.status == Meeting.Status.DRAFT and m.late_publication_reason == ""
+
+
+@pytest.mark.django_db
+def test_m1_m3_m4_oversized_markdown_refused_nothing_changes(client_for, group, lead, participant):
+    from meetings.forms import MARKDOWN_MAX
+
+    huge = "x" * (MARKDOWN_MAX + 1)
+    c = client_for(lead)
+    data = {
+        "group": group.pk, "title": "Big", "starts_at": (timezone.now() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+        "timezone_name": "UTC", "duration_minutes": 60, "join_url": "https://meet.example.test/b", "agenda_md": huge,
+    }  # fmt: skip
+    assert c.post("/meetings/schedule/", data).status_code == 400
+    assert not Meeting.objects.filter(title="Big").exists()
+    assert c.post("/meetings/schedule/", {**data, "agenda_md": "ok"}).status_code == 302  # only the size was wrong
+    m = MeetingFactory(group=group)
+    resp = client_for(participant).post(f"/meetings/{m.pk}/agenda/", {"title": "T", "details": "d" * 2001})
+    assert resp.status_code == 400 and not m.agenda_items.exists()
+    held = MeetingFactory(group=group, starts_at=timezone.now() - timedelta(hours=3))
+    assert c.post(f"/meetings/{held.pk}/notes/", {"notes_md": huge}).status_code == 400
+    held.refresh_from_db()
+    assert held.notes_md == "" and held.notes_published_at is None
