@@ -555,10 +555,7 @@ def test_m1_m3_m4_oversized_markdown_refused_nothing_changes(client_for, group, 
 
     huge = "x" * (MARKDOWN_MAX + 1)
     c = client_for(lead)
-    data = {
-        "group": group.pk, "title": "Big", "starts_at": (timezone.now() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
-        "timezone_name": "UTC", "duration_minutes": 60, "join_url": "https://meet.example.test/b", "agenda_md": huge,
-    }  # fmt: skip
+    data = schedule_data(group, title="Big", agenda_md=huge)
     assert c.post("/meetings/schedule/", data).status_code == 400
     assert not Meeting.objects.filter(title="Big").exists()
     assert c.post("/meetings/schedule/", {**data, "agenda_md": "ok"}).status_code == 302  # only the size was wrong
