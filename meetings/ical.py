@@ -5,7 +5,7 @@ the feed holds (count, latest `updated_at`, latest group version), so any write 
 """
 
 import hashlib
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
-from icalendar import Calendar, Event, Timezone, vText
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from .models import Meeting
 
@@ -33,29 +33,60 @@ def uid_for(meeting) -> str:
     return f"meeting-{meeting.pk}@{host}"
 
 
+def _state(zone, moment):
+    local = moment.astimezone(zone)
+    return local.utcoffset(), local.dst(), local.tzname()
+
+
+def _transitions(zone, start, end):
+    """(instant, state before, state after) of every change of offset or name between two UTC
+    instants, read from zoneinfo itself: day by day, then to the minute."""
+    day, minute = timedelta(days=1), timedelta(minutes=1)
+    moment, before = start, _state(zone, start)
+    while moment < end:
+        nxt = moment + day
+        after = _state(zone, nxt)
+        if after != before:
+            lo, hi = moment, nxt  # the change happens in (lo, hi]
+            while hi - lo > minute:
+                mid = lo + (hi - lo) // 2
+                mid -= timedelta(seconds=mid.second, microseconds=mid.microsecond)
+                mid = mid if mid > lo else lo + minute
+                lo, hi = (mid, hi) if _state(zone, mid) == before else (lo, mid)
+            yield hi, before, _state(zone, hi)
+        moment, before = nxt, after
+
+
+def _observance(kind, local_start, offset_from, offset_to, name):
+    part = TimezoneDaylight() if kind else TimezoneStandard()
+    part.add("dtstart", local_start.replace(tzinfo=None))
+    part.add("tzoffsetfrom", offset_from)
+    part.add("tzoffsetto", offset_to)
+    if name:
+        part.add("tzname", name)
+    return part
+
+
 @cache
 def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
-    """VTIMEZONE of `name` covering the given years, one STANDARD/DAYLIGHT observance per transition.
+    """VTIMEZONE of `name` over the given years: one STANDARD/DAYLIGHT observance per transition,
+    each with its own DTSTART, computed from zoneinfo.
 
-    icalendar lists the transitions as RDATE values, which dateutil-based readers (vobject) and some
-    clients misread (every summer meeting an hour off). One DTSTART per observance, without RDATE,
-    is read the same way by all of them.
+    icalendar's `Timezone.from_tzid` lists transitions as RDATE values, which dateutil-based readers
+    (vobject) and some clients misread (every summer meeting an hour off), and it leaves out some
+    years of irregular zones (Africa/Casablanca). Single DTSTARTs are read the same way everywhere.
     """
-    tz = Timezone.from_tzid(name, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
+    zone = ZoneInfo(name)
+    utc = ZoneInfo("UTC")
+    start = datetime(first_year, 1, 1, tzinfo=utc)
     out = Timezone()
     out.add("tzid", name)
-    for sub in tz.subcomponents:
-        starts = [sub.decoded("dtstart")]
-        rdates = sub.get("rdate", [])
-        for rdate in rdates if isinstance(rdates, list) else [rdates]:
-            starts += [p.dt for p in rdate.dts]
-        for start in starts:
-            observance = type(sub)()
-            observance.add("dtstart", start)
-            for key in ("tzoffsetfrom", "tzoffsetto", "tzname"):
-                if key in sub:
-                    observance.add(key, sub.decoded(key))
-            out.add_component(observance)
+    offset, dst, tzname = _state(zone, start)
+    out.add_component(_observance(bool(dst), start.astimezone(zone), offset, offset, tzname))
+    for moment, before, after in _transitions(zone, start, datetime(last_year + 1, 1, 1, tzinfo=utc)):
+        # DTSTART is the local time of the change in the offset in force before it (RFC 5545 3.6.5)
+        local_before = (moment + before[0]).replace(tzinfo=None)
+        out.add_component(_observance(bool(after[1]), local_before, before[0], after[0], after[2]))
     return out.to_ical()
 
 
