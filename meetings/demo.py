@@ -18,19 +18,15 @@ from . import services
 from .models import Attendance, Meeting, MeetingSeries, render_section
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo"]
-AGENDA = """## Agenda
-
-1. Welcome and notes taker
+AGENDA = """1. Welcome and notes taker
 2. Review of open proposals
 3. Implementation status across SDKs
 4. Any other business
 """
-NOTES = """## Notes
-
-- Reviewed the open proposals; two move to review next week.
+NOTES = """- Reviewed the open proposals; two move to review next week.
 - SDK status: TypeScript done, Python in progress.
 
-### Action items
+# Action items
 - Draft the error-handling section (owner: the lead)
 """
 

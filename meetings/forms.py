@@ -9,6 +9,8 @@ from portal.models import User, timezone_names, validate_timezone
 from .models import MeetingSeries
 from .services import resolve_github_handles
 
+MARKDOWN_MAX = 50_000  # characters of agenda or notes; the live preview renders the same amount
+
 
 class TimezoneField(forms.CharField):
     default_validators = [validate_timezone]
@@ -47,6 +49,7 @@ class MeetingForm(forms.Form):
     agenda_md = forms.CharField(
         label="Agenda (markdown)",
         required=False,
+        max_length=MARKDOWN_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Public. Accepted agenda items are listed below it.",
     )
@@ -105,7 +108,10 @@ class SeriesForm(forms.Form):
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=12 * 60, initial=60)
     join_url = forms.URLField(label="Join link", max_length=500, assume_scheme="https")
     agenda_md = forms.CharField(
-        label="Standing agenda (markdown)", required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label="Standing agenda (markdown)",
+        required=False,
+        max_length=MARKDOWN_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     until = forms.DateField(
         label="Last date (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -130,6 +136,7 @@ class PublishForm(forms.Form):
     late_reason = forms.CharField(
         label="Reason for publishing late (core maintainers)",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Recorded and shown on the meeting.",
     )
@@ -140,13 +147,16 @@ class CancelForm(forms.Form):
 
 
 class NotesForm(forms.Form):
-    notes_md = forms.CharField(label="Notes (markdown)", widget=forms.Textarea(attrs={"rows": 14}))
+    notes_md = forms.CharField(
+        label="Notes (markdown)", max_length=MARKDOWN_MAX, widget=forms.Textarea(attrs={"rows": 14})
+    )
     attendees = forms.ModelMultipleChoiceField(
         label="Who attended", queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     extra_handles = forms.CharField(
         label="Others who attended (GitHub handles)",
         required=False,
+        max_length=5000,
         help_text="Separated by spaces or commas, e.g. @octocat, hubot.",
     )
 
@@ -177,7 +187,9 @@ class NotesForm(forms.Form):
 
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label="Agenda item", max_length=200)
-    details = forms.CharField(label="Details (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    details = forms.CharField(
+        label="Details (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class DecideForm(forms.Form):
@@ -193,3 +205,23 @@ class FilterForm(forms.Form):
 
 def all_timezones():
     return timezone_names()
+
+
+class SeriesEndForm(forms.Form):
+    cancel_published = forms.BooleanField(
+        label="Also cancel the meetings already published",
+        required=False,
+        help_text="Otherwise they take place as planned.",
+    )
+    reason = forms.CharField(
+        label="Reason (shown on each cancelled published meeting)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("cancel_published") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the published meetings are cancelled; the reason is shown to everyone.")
+        return data

@@ -5,7 +5,7 @@ the feed holds (count, latest `updated_at`, latest group version), so any write 
 """
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
-from icalendar import Calendar, Event, Timezone, vText
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from .models import Meeting
 
@@ -24,6 +24,8 @@ FEED_PAST = timedelta(days=90)
 FEED_UPCOMING_LIMIT = 400  # a feed holds the next meetings first, then the most recent past ones
 FEED_PAST_LIMIT = 100
 CONTENT_TYPE = "text/calendar; charset=utf-8"
+VTIMEZONE_YEARS = 5
+FEED_FORMAT = 2  # part of every ETag: bump when the feed's shape changes, so clients and the cache refetch
 
 
 def uid_for(meeting) -> str:
@@ -31,9 +33,61 @@ def uid_for(meeting) -> str:
     return f"meeting-{meeting.pk}@{host}"
 
 
+def _state(zone, moment):
+    local = moment.astimezone(zone)
+    return local.utcoffset(), local.dst(), local.tzname()
+
+
+def _transitions(zone, start, end):
+    """(instant, state before, state after) of every change of offset or name between two UTC
+    instants, read from zoneinfo itself: day by day, then to the minute."""
+    day, minute = timedelta(days=1), timedelta(minutes=1)
+    moment, before = start, _state(zone, start)
+    while moment < end:
+        nxt = moment + day
+        after = _state(zone, nxt)
+        if after != before:
+            lo, hi = moment, nxt  # the change happens in (lo, hi]
+            while hi - lo > minute:
+                mid = lo + (hi - lo) // 2
+                mid -= timedelta(seconds=mid.second, microseconds=mid.microsecond)
+                mid = mid if mid > lo else lo + minute
+                lo, hi = (mid, hi) if _state(zone, mid) == before else (lo, mid)
+            yield hi, before, _state(zone, hi)
+        moment, before = nxt, after
+
+
+def _observance(kind, local_start, offset_from, offset_to, name):
+    part = TimezoneDaylight() if kind else TimezoneStandard()
+    part.add("dtstart", local_start.replace(tzinfo=None))
+    part.add("tzoffsetfrom", offset_from)
+    part.add("tzoffsetto", offset_to)
+    if name:
+        part.add("tzname", name)
+    return part
+
+
 @cache
-def _vtimezone(name: str) -> bytes:
-    return Timezone.from_tzid(name, first_date=timezone.now().date().replace(year=2020, month=1, day=1)).to_ical()
+def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
+    """VTIMEZONE of `name` over the given years: one STANDARD/DAYLIGHT observance per transition,
+    each with its own DTSTART, computed from zoneinfo.
+
+    icalendar's `Timezone.from_tzid` lists transitions as RDATE values, which dateutil-based readers
+    (vobject) and some clients misread (every summer meeting an hour off), and it leaves out some
+    years of irregular zones (Africa/Casablanca). Single DTSTARTs are read the same way everywhere.
+    """
+    zone = ZoneInfo(name)
+    utc = ZoneInfo("UTC")
+    start = datetime(first_year, 1, 1, tzinfo=utc)
+    out = Timezone()
+    out.add("tzid", name)
+    offset, dst, tzname = _state(zone, start)
+    out.add_component(_observance(bool(dst), start.astimezone(zone), offset, offset, tzname))
+    for moment, before, after in _transitions(zone, start, datetime(last_year + 1, 1, 1, tzinfo=utc)):
+        # DTSTART is the local time of the change in the offset in force before it (RFC 5545 3.6.5)
+        local_before = (moment + before[0]).replace(tzinfo=None)
+        out.add_component(_observance(bool(after[1]), local_before, before[0], after[0], after[2]))
+    return out.to_ical()
 
 
 def feed_queryset(qs, now=None):
@@ -53,9 +107,7 @@ def version_of(meetings, groups, now) -> tuple[str, object]:
     agg = meetings.order_by().aggregate(last=Max("updated_at"), top=Max("pk"))
     gagg = groups.order_by().aggregate(gv=Max("version"), gn=Count("pk"), gs=Sum("pk"))
     today = now.astimezone(ZoneInfo("UTC")).replace(hour=0, minute=0, second=0, microsecond=0)
-    raw = (
-        f"{agg['top']}:{agg['last'] and agg['last'].isoformat()}:{gagg['gv']}:{gagg['gn']}:{gagg['gs']}:{today.date()}"
-    )
+    raw = f"{FEED_FORMAT}:{agg['top']}:{agg['last'] and agg['last'].isoformat()}:{gagg['gv']}:{gagg['gn']}:{gagg['gs']}:{today.date()}"
     last = max(agg["last"], today) if agg["last"] else today
     return hashlib.sha256(raw.encode()).hexdigest()[:32], last
 
@@ -79,10 +131,15 @@ def build_calendar(meetings, name: str) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    zones = set()
+    # zone -> years its VTIMEZONE covers: from the year before its first meeting to at least
+    # VTIMEZONE_YEARS ahead (clients keep a TZID's definition once seen, so it must reach far).
+    this_year = timezone.now().year
+    zones = {}
     events = []
     for m in meetings:
-        zones.add(m.timezone_name)
+        year = m.local_start.year
+        first, last = zones.get(m.timezone_name, (year - 1, this_year + VTIMEZONE_YEARS))
+        zones[m.timezone_name] = (min(first, year - 1), max(last, year))
         ev = Event()
         ev.add("uid", uid_for(m))
         ev.add("dtstamp", m.updated_at.astimezone(ZoneInfo("UTC")).replace(microsecond=0))
@@ -97,8 +154,8 @@ def build_calendar(meetings, name: str) -> bytes:
         ev.add("status", "CANCELLED" if m.status == Meeting.Status.CANCELLED else "CONFIRMED")
         ev.add("transp", "OPAQUE")
         events.append(ev)
-    for zone in sorted(zones):
-        cal.add_component(Timezone.from_ical(_vtimezone(zone)))
+    for zone, (first, last) in sorted(zones.items()):
+        cal.add_component(Timezone.from_ical(_vtimezone(zone, first, last)))
     for ev in events:
         cal.add_component(ev)
     return cal.to_ical()

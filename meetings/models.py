@@ -239,6 +239,12 @@ class Meeting(models.Model):
         return self.starts_at.astimezone(self.zone)
 
     @property
+    def local_start_label(self) -> str:
+        """The start as scheduled, in the meeting's own zone (templates would convert a datetime
+        to the viewer's zone)."""
+        return f"{self.local_start:%a %-d %b %Y, %H:%M} {self.timezone_name}"
+
+    @property
     def is_valid(self) -> bool:
         return self.status == self.Status.PUBLISHED or (
             self.status == self.Status.CANCELLED and self.published_at is not None

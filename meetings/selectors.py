@@ -104,3 +104,43 @@ def due_for_lead(user, now=None, limit=10) -> dict:
             )[:limit]
         ),
     }
+
+
+CHART_BAR_X, CHART_BAR_W, CHART_ROW_H, CHART_TOP = 0, 480, 56, 28
+
+
+def compliance_chart(rows) -> dict:
+    """Geometry of the compliance bar chart (SVG, server-rendered): per group its full name above
+    two bars (published on time, notes on time) on a 0-100 % axis with gridlines; `summary` is the
+    chart's text alternative."""
+
+    def bar(pct):
+        return round(CHART_BAR_W * (pct or 0) / 100)
+
+    def said(pct, ok, total, what):
+        return f"{what} {pct}% ({ok} of {total})" if pct is not None else f"{what}: none due"
+
+    out = []
+    for i, r in enumerate(rows):
+        y = CHART_TOP + i * CHART_ROW_H
+        out.append(
+            {
+                **r,
+                "y": y,
+                "pub_w": bar(r["pub_pct"]),
+                "notes_w": bar(r["notes_pct"]),
+                "text": f"{r['group'].name}: "
+                + said(r["pub_pct"], r["pub_ok"], r["pub_total"], "published on time")
+                + ", "
+                + said(r["notes_pct"], r["notes_ok"], r["notes_total"], "notes on time"),
+            }
+        )
+    bottom = CHART_TOP + len(rows) * CHART_ROW_H
+    return {
+        "rows": out,
+        "ticks": [{"pct": p, "x": CHART_BAR_X + CHART_BAR_W * p // 100} for p in (0, 25, 50, 75, 100)],
+        "bar_x": CHART_BAR_X,
+        "bottom": bottom,
+        "height": bottom + 28,
+        "summary": "; ".join(r["text"] for r in out) + ".",
+    }

@@ -158,3 +158,42 @@ def series_generate(*, series_id, now=None) -> list[Meeting]:
         series.generated_until = window_end
         series.save(update_fields=["generated_until"])
     return created
+
+
+def series_end(*, series, by, cancel_published: bool = False, reason: str = "") -> dict:
+    """End a series (M7): no more meetings are generated. Its future drafts and missed publications
+    are cancelled (nobody relies on them, and they would only draw publication reminders); its future
+    published meetings are kept unless the lead cancels them too, with a reason shown to everyone
+    (they stay in calendars as cancelled, M6). Returns how many meetings were cancelled and kept."""
+    from .services import meeting_cancel
+
+    _check("meetings.manage_meeting", by, series.group, "Only the group's leads and core maintainers end a series.")
+    reason = (reason or "").strip()
+    if cancel_published and not reason:
+        raise DomainError("Say why the published meetings are cancelled; the reason is shown on each of them.")
+    with transaction.atomic():
+        series = MeetingSeries.objects.select_for_update().get(pk=series.pk)
+        if series.ended_at:
+            raise DomainError("This series has already ended.")
+        now = timezone.now()
+        series.ended_at = now
+        series.save(update_fields=["ended_at"])
+        future = (
+            series.meetings.filter(starts_at__gt=now).exclude(status=Meeting.Status.CANCELLED).order_by("starts_at")
+        )
+        cancelled = kept = 0
+        for meeting in future:
+            if meeting.status == Meeting.Status.PUBLISHED and not cancel_published:
+                kept += 1
+                continue
+            why = reason if meeting.status == Meeting.Status.PUBLISHED else f"The series “{series.title}” ended."
+            meeting_cancel(meeting=meeting, by=by, reason=why or f"The series “{series.title}” ended.")
+            cancelled += 1
+        record(
+            actor=by,
+            verb="meeting.series_ended",
+            target=series,
+            group=series.group,
+            data={"cancelled": cancelled, "kept": kept, "reason": reason},
+        )
+    return {"cancelled": cancelled, "kept": kept}

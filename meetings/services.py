@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from groups.models import Group, Membership, Participation
@@ -134,11 +134,17 @@ def meeting_schedule(
 
 
 def publication_refusal(meeting, now) -> str:
+    """The M2 refusal, naming the earliest allowed start in the viewer's zone (the active one in a
+    request) and, when it differs, in the zone the meeting was scheduled in."""
     earliest = earliest_publishable_start(now)
     days = publish_ahead().days
+    viewer_zone = timezone.get_current_timezone_name()
+    when = format_moment(earliest, viewer_zone)
+    if viewer_zone != meeting.timezone_name:
+        when += f", that is {earliest.astimezone(meeting.zone):%a %-d %b %Y, %H:%M} {meeting.timezone_name} (the meeting's zone)"
     return (
         f"Too late to publish: a meeting must be published at least {days} days before it starts (M2). "
-        f"The earliest start that can still be published now is {format_moment(earliest, meeting.timezone_name)}. "
+        f"The earliest start that can still be published now is {when}. "
         "Move the meeting to that time or later, or ask a core maintainer to publish it late with a written reason."
     )
 
@@ -328,11 +334,18 @@ def resolve_github_handles(text: str) -> tuple[list[User], list[str]]:
     from portal.models import normalize_github
 
     handles = [normalize_github(h) for h in text.replace(",", " ").split()]
-    handles = [h for h in dict.fromkeys(handles) if h]
-    users, unknown = [], []
+    seen = set()
+    handles = [h for h in handles if h and not (h.lower() in seen or seen.add(h.lower()))]  # once each, any case
+    if not handles:
+        return [], []
+    match = Q()
     for handle in handles:
-        user = User.objects.by_github(handle).first()
-        (users.append(user) if user else unknown.append(handle))
+        match |= Q(github__iexact=handle)
+    found = {}  # one query however many handles
+    for user in User.objects.filter(match).order_by("pk"):
+        found.setdefault(normalize_github(user.github).lower(), user)
+    users = [found[h.lower()] for h in handles if h.lower() in found]
+    unknown = [h for h in handles if h.lower() not in found]
     return users, unknown
 
 
@@ -544,4 +557,4 @@ def meeting_mark_notes_overdue(*, meeting_id, now) -> bool:
 
 
 # Series (M7) live in meetings/series.py; re-exported so callers and tests use one module.
-from .series import series_create, series_dates, series_generate, series_local_start  # noqa: E402, F401
+from .series import series_create, series_dates, series_end, series_generate, series_local_start  # noqa: E402, F401

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("schedule/", views.schedule, name="schedule"),
     path("series/new/", views.series_new, name="series_new"),
+    path("series/<int:pk>/end/", views.series_end, name="series_end"),
     path("preview/", views.preview, name="preview"),
     path("compliance/", views.compliance, name="compliance"),
     path("feed.ics", views.feed_all, name="feed_all"),

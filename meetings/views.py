@@ -20,6 +20,7 @@ from portal.models import User, timezone_names
 
 from . import ical, links, services
 from .forms import (
+    MARKDOWN_MAX,
     AgendaItemForm,
     CancelForm,
     DecideForm,
@@ -27,13 +28,15 @@ from .forms import (
     MeetingForm,
     NotesForm,
     PublishForm,
+    SeriesEndForm,
     SeriesForm,
 )
-from .models import AgendaItem, Meeting, governance_labels, render_section
+from .models import AgendaItem, Meeting, MeetingSeries, governance_labels, render_section
 from .rules import lead_group_ids
-from .selectors import compliance_rows
+from .selectors import compliance_chart, compliance_rows
 
 PAGE_SIZE = 20
+QUEUE_SIZE = 50  # compliance queues list this many, oldest problems first, and say how many there are
 
 
 def _manageable_groups(user):
@@ -145,8 +148,9 @@ def publish(request, pk):
     if not rules.test_rule("meetings.manage_meeting", request.user, meeting):
         raise PermissionDenied
     form = PublishForm(request.POST)
-    form.is_valid()
-    reason = form.cleaned_data.get("late_reason", "")
+    if not form.is_valid():
+        return _render_detail(request, meeting, status=400, error="The reason for publishing late is too long.")
+    reason = form.cleaned_data["late_reason"]
     return _act(
         request,
         meeting,
@@ -215,6 +219,30 @@ def _form_page(request, template, ctx, status=200):
     return render(request, template + ("#form" if request.htmx else ""), ctx, status=200 if request.htmx else status)
 
 
+def _submit(request, form, action, *, success, url):
+    """The POST of a form page: valid -> run `action(cleaned_data)` (a service), flash `success`,
+    redirect to `url` (HX-Redirect for htmx). Invalid or refused -> None, and the page is shown
+    again with the errors (status 400). `success` and `url` may be callables of the result."""
+    if not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    target = url(result) if callable(url) else url
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _group_meetings_url(group) -> str:
+    return f"{reverse('meetings:index')}?group={group.slug}"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def schedule(request):
@@ -229,23 +257,15 @@ def schedule(request):
     form = MeetingForm(request.POST or None, groups=groups, initial=initial)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                meeting = services.meeting_schedule(
-                    group=form.cleaned_data["group"], by=request.user, **form.meeting_fields()
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    f"Draft saved. Publish it at least {governance_labels()['ahead_days']} days before it starts.",
-                )
-                if request.htmx:
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = meeting.get_absolute_url()
-                    return response
-                return redirect(meeting)
+        done = _submit(
+            request,
+            form,
+            lambda d: services.meeting_schedule(group=d["group"], by=request.user, **form.meeting_fields()),
+            success=f"Draft saved. Publish it at least {governance_labels()['ahead_days']} days before it starts.",
+            url=lambda meeting: meeting.get_absolute_url(),
+        )
+        if done:
+            return done
         status = 400
     ctx = {"form": form, "heading": "Schedule a meeting", "timezones": timezone_names()}
     return _form_page(request, "meetings/form.html", ctx, status)
@@ -260,18 +280,15 @@ def edit(request, pk):
     form = MeetingForm(request.POST or None, fixed_group=meeting.group, initial=MeetingForm.initial_for(meeting))
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.meeting_edit(meeting=meeting, by=request.user, **form.meeting_fields())
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, "Saved. Calendars pick up the change.")
-                if request.htmx:
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = meeting.get_absolute_url()
-                    return response
-                return redirect(meeting)
+        done = _submit(
+            request,
+            form,
+            lambda d: services.meeting_edit(meeting=meeting, by=request.user, **form.meeting_fields()),
+            success="Saved. Calendars pick up the change.",
+            url=meeting.get_absolute_url(),
+        )
+        if done:
+            return done
         status = 400
     ctx = {"form": form, "meeting": meeting, "heading": f"Edit “{meeting.title}”", "timezones": timezone_names()}
     return _form_page(request, "meetings/form.html", ctx, status)
@@ -284,38 +301,71 @@ def series_new(request):
     if not request.user.is_core_maintainer and not groups.exists():
         raise PermissionDenied("Only leads of a group and core maintainers create series.")
     form = SeriesForm(request.POST or None, groups=groups, initial={"timezone_name": request.timezone_name})
+
+    def create(d):
+        return services.series_create(
+            group=d["group"],
+            by=request.user,
+            title=d["title"],
+            frequency=d["frequency"],
+            first_date=d["first_date"],
+            local_time=d["local_time"],
+            timezone_name=d["timezone_name"],
+            duration=timedelta(minutes=d["duration_minutes"]),
+            join_url=d["join_url"],
+            agenda_md=d["agenda_md"],
+            until=d["until"],
+            auto_publish=d["auto_publish"],
+        )
+
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                series = services.series_create(
-                    group=d["group"],
-                    by=request.user,
-                    title=d["title"],
-                    frequency=d["frequency"],
-                    first_date=d["first_date"],
-                    local_time=d["local_time"],
-                    timezone_name=d["timezone_name"],
-                    duration=timedelta(minutes=d["duration_minutes"]),
-                    join_url=d["join_url"],
-                    agenda_md=d["agenda_md"],
-                    until=d["until"],
-                    auto_publish=d["auto_publish"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, f"Series “{series.title}” created; its meetings are generated ahead.")
-                url = f"{reverse('meetings:index')}?group={series.group.slug}"
-                if request.htmx:
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = url
-                    return response
-                return redirect(url)
+        done = _submit(
+            request,
+            form,
+            create,
+            success=lambda series: f"Series “{series.title}” created; its meetings are generated ahead.",
+            url=lambda series: _group_meetings_url(series.group),
+        )
+        if done:
+            return done
         status = 400
     ctx = {"form": form, "heading": "Create a recurring series", "timezones": timezone_names(), "series": True}
     return _form_page(request, "meetings/form.html", ctx, status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_end(request, pk):
+    """End a series: generation stops; future drafts are cancelled; published ones kept or cancelled."""
+    series = get_object_or_404(MeetingSeries.objects.select_related("group"), pk=pk)
+    if not rules.test_rule("meetings.manage_meeting", request.user, series.group):
+        raise PermissionDenied("Only the group's leads and core maintainers end a series.")
+    form = SeriesEndForm(request.POST if request.method == "POST" else None)  # an empty POST is a valid answer
+    status = 200
+    if request.method == "POST":
+        done = _submit(
+            request,
+            form,
+            lambda d: services.series_end(series=series, by=request.user, **d),
+            success=lambda n: (
+                f"Series “{series.title}” ended: no more meetings are generated; "
+                f"{n['cancelled']} cancelled, {n['kept']} published kept."
+            ),
+            url=_group_meetings_url(series.group),
+        )
+        if done:
+            return done
+        status = 400
+    upcoming = series.meetings.filter(starts_at__gt=timezone.now()).exclude(status=Meeting.Status.CANCELLED)
+    ctx = {
+        "form": form,
+        "series": series,
+        "heading": f"End the series “{series.title}”",
+        "published_count": upcoming.filter(status=Meeting.Status.PUBLISHED).count(),
+        "draft_count": upcoming.exclude(status=Meeting.Status.PUBLISHED).count(),
+    }
+    return _form_page(request, "meetings/series_end.html", ctx, status)
 
 
 @login_required
@@ -326,24 +376,19 @@ def notes(request, pk):
         raise PermissionDenied
     initial = {"notes_md": meeting.notes_md, "attendees": list(meeting.attendances.values_list("user_id", flat=True))}
     form = NotesForm(request.POST or None, meeting=meeting, initial=initial)
+
+    @transaction.atomic
+    def publish(d):
+        services.meeting_publish_notes(meeting=meeting, by=request.user, notes_md=d["notes_md"])
+        services.meeting_set_attendance(meeting=meeting, by=request.user, users=form.attendee_users())
+
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    services.meeting_publish_notes(
-                        meeting=meeting, by=request.user, notes_md=form.cleaned_data["notes_md"]
-                    )
-                    services.meeting_set_attendance(meeting=meeting, by=request.user, users=form.attendee_users())
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, "Notes and attendance published.")
-                if request.htmx:
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = meeting.get_absolute_url()
-                    return response
-                return redirect(meeting)
+        done = _submit(
+            request, form, publish, success="Notes and attendance published.", url=meeting.get_absolute_url()
+        )
+        if done:
+            return done
         status = 400
     ctx = {"form": form, "meeting": meeting, "heading": f"Notes of “{meeting.title}”"}
     return _form_page(request, "meetings/notes_form.html", ctx, status)
@@ -354,7 +399,7 @@ def notes(request, pk):
 def preview(request):
     """Live markdown preview (htmx): the same renderer the save uses."""
     source = request.POST.get("agenda_md", request.POST.get("notes_md", ""))
-    return render(request, "meetings/_preview.html", {"html": render_section(source[:50000])})
+    return render(request, "meetings/_preview.html", {"html": render_section(source[:MARKDOWN_MAX])})
 
 
 # --- compliance (core maintainers) -----------------------------------------------------------
@@ -366,10 +411,14 @@ def compliance(request):
     now = timezone.now()
     rows = compliance_rows(now)
     ctx = {
-        "missed": list(Meeting.objects.missed_publication().select_related("group").order_by("-starts_at")[:50]),
-        "overdue": list(Meeting.objects.notes_overdue().select_related("group").order_by("ends_at")[:50]),
+        "missed": list(
+            Meeting.objects.missed_publication().select_related("group").order_by("-starts_at")[:QUEUE_SIZE]
+        ),
+        "overdue": list(Meeting.objects.notes_overdue().select_related("group").order_by("ends_at")[:QUEUE_SIZE]),
+        "missed_count": Meeting.objects.missed_publication().count(),
+        "overdue_count": Meeting.objects.notes_overdue().count(),
         "rows": rows,
-        "chart_height": 30 + 34 * len(rows),
+        "chart": compliance_chart(rows),
         **governance_labels(),
         "now": now,
     }

@@ -1,6 +1,6 @@
 """M6: iCalendar feeds, parsed back with vobject (an independent parser)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -164,3 +164,41 @@ def test_m6_etag_changes_on_group_rename_new_meeting_and_next_day(client, group)
     etag = client.get(url)["ETag"]
     with time_machine.travel(timezone.now() + timedelta(days=1)):
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200  # the window moved
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "zone", ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Tokyo", "Africa/Casablanca"]
+)
+def test_m6_vtimezone_read_right_in_both_parsers_summer_and_winter(client, group, zone):
+    """VTIMEZONE must give the same instant in vobject (dateutil) and icalendar in every season:
+    RDATE-listed observances were read by vobject as standard time all year (summer an hour off)."""
+    import icalendar
+
+    from meetings.models import Meeting as M
+
+    local = ZoneInfo(zone)
+    starts = [datetime(2027, month, 14, 17, 0, tzinfo=local) for month in (1, 2, 4, 7, 10)]  # Feb: Ramadan in Morocco
+    made = [MeetingFactory(group=group, timezone_name=zone, starts_at=s) for s in starts]
+    M.objects.filter(pk__in=[m.pk for m in made]).update(published_at=datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")))
+    body = client.get("/meetings/group/transports-wg.ics").content.decode()
+    with_vobject = sorted(e.dtstart.value.astimezone(ZoneInfo("UTC")) for e in events(vobject.readOne(body)))
+    with_icalendar = sorted(
+        e.decoded("dtstart").astimezone(ZoneInfo("UTC")) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")
+    )
+    expected = sorted(s.astimezone(ZoneInfo("UTC")) for s in starts)
+    assert with_vobject == expected
+    assert with_icalendar == expected
+    assert "RDATE" not in body
+
+
+@pytest.mark.django_db
+def test_m6_etag_changes_with_feed_format(client, group, monkeypatch):
+    """A new feed shape (like the VTIMEZONE fix) must reach clients that hold the old one."""
+    from meetings import ical
+
+    MeetingFactory(group=group)
+    etag = client.get("/meetings/feed.ics")["ETag"]
+    monkeypatch.setattr(ical, "FEED_FORMAT", ical.FEED_FORMAT + 1)
+    again = client.get("/meetings/feed.ics", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200 and again["ETag"] != etag

@@ -33,7 +33,8 @@ def test_m4_group_panel_next_meetings_recent_notes_overdue(group):
     MeetingFactory(group=group, title="No notes", starts_at=now - timedelta(days=5), notes_overdue_at=now)
     html, _ = render_panel(group)
     assert "Next up" in html and "With notes" in html and "Hidden draft" not in html
-    assert "Notes overdue: No notes" in html
+    assert "Notes overdue: No notes, " in html  # with its date: a series repeats its title
+    assert "No upcoming meeting published." in render_panel(GroupFactory())[0]
     assert "/groups/transports-wg/meetings.ics" in html  # mounted at its public address (M6)
 
 

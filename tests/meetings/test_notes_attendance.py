@@ -184,3 +184,14 @@ def test_m3_no_proposals_on_drafts(group, participant):
     m = MeetingFactory(group=group, status=Meeting.Status.DRAFT)
     with pytest.raises(DomainError):
         services.agenda_item_propose(meeting=m, by=participant, title="x")
+
+
+@pytest.mark.django_db
+def test_m5_github_handles_resolved_in_one_query(django_assert_max_num_queries):
+    people = [UserFactory(github=f"Guest-{i}") for i in range(40)]
+    text = ", ".join(f"@guest-{i}" for i in range(40)) + " https://github.com/Guest-3/ ghost-1 ghost-2"
+    with django_assert_max_num_queries(1):
+        users, unknown = services.resolve_github_handles(text)
+    assert users == people  # in the order given, each once
+    assert unknown == ["ghost-1", "ghost-2"]
+    assert services.resolve_github_handles("  , ") == ([], [])

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from meetings import services, tasks
 from meetings.models import Meeting
@@ -278,7 +279,7 @@ def test_m2_refusal_earliest_start_across_dst(group, lead):
     now = datetime(2026, 10, 20, 10, 0, tzinfo=ZoneInfo("UTC"))  # 12:00 CEST
     with time_machine.travel(now, tick=False):
         m = schedule(group, lead, now + timedelta(days=6))
-        with pytest.raises(DomainError) as exc:
+        with pytest.raises(DomainError) as exc, timezone.override(ZoneInfo("Europe/Berlin")):  # a Berlin viewer
             services.meeting_publish(meeting=m, by=lead)
     # 7 x 24 h later is 27 Oct 10:00 UTC = 11:00 CET (not 12:00)
     assert "Tue 27 Oct 2026, 11:00 Europe/Berlin (10:00 UTC)" in exc.value.message

@@ -138,3 +138,89 @@ def test_m7_generation_fails_half_way_then_finishes(group, lead):
         assert a.meetings.count() == 8 and b.meetings.count() == 0
         assert tasks.generate_series() == 8
     assert b.meetings.count() == 8 and a.meetings.count() == 8
+
+
+# --- ending a series (lead-facing) ----------------------------------------------------------------
+def _ended_setup(group, lead, django_capture_on_commit_callbacks):
+    """A weekly series generated at NOW: first meetings are drafts (< 7 days), the rest published."""
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        series = make_series(group, lead, first_date=date(2026, 11, 5))
+    by_status = {s: series.meetings.filter(status=s).count() for s in (Meeting.Status.DRAFT, Meeting.Status.PUBLISHED)}
+    assert by_status[Meeting.Status.DRAFT] >= 1 and by_status[Meeting.Status.PUBLISHED] >= 5
+    return series
+
+
+@pytest.mark.django_db
+def test_m7_end_series_stops_generation_cancels_drafts_keeps_published(group, lead, django_capture_on_commit_callbacks):
+    series = _ended_setup(group, lead, django_capture_on_commit_callbacks)
+    published = set(series.meetings.filter(status=Meeting.Status.PUBLISHED).values_list("pk", flat=True))
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        done = services.series_end(series=series, by=lead)
+    assert done == {"cancelled": 1, "kept": len(published)}
+    series.refresh_from_db()
+    assert series.ended_at is not None
+    assert set(series.meetings.filter(status=Meeting.Status.PUBLISHED).values_list("pk", flat=True)) == published
+    draft = series.meetings.get(status=Meeting.Status.CANCELLED)
+    assert draft.published_at is None  # never public: stays out of pages and feeds
+    count = series.meetings.count()
+    with time_machine.travel(NOW + timedelta(days=30), tick=False):
+        tasks.generate_series()  # a month later the window would have added meetings
+    assert series.meetings.count() == count
+    assert Event.objects.filter(verb="meeting.series_ended").count() == 1
+    with pytest.raises(services.DomainError):
+        services.series_end(series=series, by=lead)
+
+
+@pytest.mark.django_db
+def test_m7_end_series_can_cancel_published_with_reason(group, lead, django_capture_on_commit_callbacks):
+    series = _ended_setup(group, lead, django_capture_on_commit_callbacks)
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        with pytest.raises(services.DomainError):
+            services.series_end(series=series, by=lead, cancel_published=True, reason="  ")
+        series.refresh_from_db()
+        assert series.ended_at is None  # refused: nothing changed
+        services.series_end(series=series, by=lead, cancel_published=True, reason="The group meets monthly now")
+    future = series.meetings.filter(starts_at__gt=NOW + timedelta(hours=1))
+    assert set(future.values_list("status", flat=True)) == {Meeting.Status.CANCELLED}
+    published_then_cancelled = future.filter(published_at__isnull=False)
+    assert published_then_cancelled.count() >= 5
+    assert all(
+        m.cancelled_reason == "The group meets monthly now" and m.sequence == 2 for m in published_then_cancelled
+    )
+
+
+@pytest.mark.django_db
+def test_m7_end_series_view_ladder(
+    client, client_for, htmx_headers, group, lead, participant, django_capture_on_commit_callbacks
+):
+    series = _ended_setup(group, lead, django_capture_on_commit_callbacks)
+    url = f"/meetings/series/{series.pk}/end/"
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert "/accounts/login/" in client.get(url)["Location"]
+        assert "/accounts/login/" in client.post(url)["Location"]
+        assert client_for(participant).post(url).status_code == 403
+        assert client_for(lead).get("/meetings/series/999999/end/").status_code == 404
+        c = client_for(lead)
+        page = c.get(url)
+        assert page.status_code == 200 and "End the series" in page.content.decode()
+        # bad input: cancelling published meetings without a reason -> 400, nothing changed
+        bad = c.post(url, {"cancel_published": "on", "reason": ""})
+        assert bad.status_code == 400 and "Say why" in bad.content.decode()
+        partial = c.post(url, {"cancel_published": "on", "reason": ""}, **htmx_headers)
+        assert (
+            partial.status_code == 200
+            and "<html" not in partial.content.decode()
+            and "Say why" in partial.content.decode()
+        )
+        series.refresh_from_db()
+        assert series.ended_at is None
+        # the meeting page offers the way to end it
+        m = series.meetings.filter(status=Meeting.Status.PUBLISHED).first()
+        assert url in c.get(f"/meetings/{m.pk}/").content.decode()
+        resp = c.post(url, {}, **htmx_headers)
+        assert resp.status_code == 204 and resp["HX-Redirect"].endswith(f"?group={group.slug}")
+        series.refresh_from_db()
+        assert series.ended_at is not None
+        assert url not in c.get(f"/meetings/{m.pk}/").content.decode()
+        again = c.post(url, {})
+        assert again.status_code == 400 and "already ended" in again.content.decode()
