@@ -28,22 +28,27 @@ class FilterForm(forms.Form):
         self.fields["sponsor"].choices = [("", "Anyone"), *[(u.github or f"id-{u.pk}", u.name) for u in sponsors]]
 
     def apply(self, qs):
-        if not self.is_valid():
-            return qs
-        d = self.cleaned_data
-        if d["status"]:
+        """Apply every valid filter; an invalid one (a stale or hand-edited URL) is ignored and
+        named in `ignored`, never a reason to drop the others."""
+        self.is_valid()
+        d = self.cleaned_data  # holds only the fields that passed
+        if d.get("status"):
             qs = qs.filter(status=d["status"])
-        if d["type"]:
+        if d.get("type"):
             qs = qs.filter(type=d["type"])
-        if d["group"]:
+        if d.get("group"):
             qs = qs.filter(group__slug=d["group"])
-        if d["sponsor"]:
+        if d.get("sponsor"):
             key = d["sponsor"]
             if key.startswith("id-") and key[3:].isdigit():
                 qs = qs.filter(sponsor__pk=int(key[3:]))
             else:
                 qs = qs.filter(sponsor__github__iexact=key)
-        return qs.search(d["q"])
+        return qs.search(d.get("q", ""))
+
+    @property
+    def ignored(self) -> list[str]:
+        return [self.fields[name].label for name in self.errors if name in self.fields]
 
 
 class TransitionForm(forms.Form):

@@ -68,6 +68,18 @@ def _plain(text: str) -> str:
     return re.sub(r"[`*]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", "", text).strip()
 
 
+# A link from one SEP file to another in the same folder (`./2260-some-title.md#part`).
+SIBLING_LINK_RE = re.compile(r'href="(?:\./|(?:\.\./)?seps/)?0*([1-9][0-9]{0,8})-[^"/#?]*\.md(#[^"]*)?"')
+
+
+def link_sibling_seps(html: str) -> str:
+    """Point links to sibling SEP files at their pages here (they would 404 as relative links)."""
+    return SIBLING_LINK_RE.sub(
+        lambda m: f'href="{reverse("seps:detail", args=[int(m[1])])}{m[2] or ""}"',
+        html,
+    )
+
+
 def lifecycle_order():
     return Case(
         *[When(status=value, then=Value(i)) for i, value in enumerate(Status.values)],
@@ -123,6 +135,11 @@ class SEP(models.Model):
     sponsor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sponsored_seps"
     )
+    sponsor_named = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The sponsor as the imported file names them, when they have no portal account (shown, not a sponsor).",
+    )
     pr_url = models.URLField("pull request", blank=True)
     discussion_url = models.URLField("discussion", blank=True)
     body = models.TextField(blank=True)
@@ -162,7 +179,7 @@ class SEP(models.Model):
     def render_body(self):
         """DESIGN 8: render once on write; call before saving `body`."""
         html, headings = render_markdown_with_outline(self.body)
-        self.body_html = html
+        self.body_html = link_sibling_seps(html)
         self.outline = [{"level": h.level, "text": _plain(h.text), "anchor": h.anchor} for h in headings]
 
     @property
@@ -171,7 +188,8 @@ class SEP(models.Model):
 
     @property
     def pr_display(self) -> str:
-        return f"#{self.number}"
+        m = re.search(r"/pull/(\d+)", self.pr_url or "")
+        return f"#{m[1]}" if m else f"#{self.number}"
 
     def is_author(self, user) -> bool:
         """An author is matched by account or by GitHub handle (uses prefetched authors)."""

@@ -90,7 +90,7 @@ SEP_PAGE_BUDGET = 10  # session, user, SEP, authors, supersedes, group leads, ti
 QUEUE_BUDGET = 9  # session, user, two counts, page count, page, authors (+ slack)
 
 
-@pytest.mark.parametrize("url", ["/seps/", "/seps/?status=draft&type=process&q=Bulk&sponsor=x&group=y"])
+@pytest.mark.parametrize("url", ["/seps/", "/seps/?status=draft&type=extensions-track&q=Bulk&sponsor=x&group=y"])
 def test_s1_index_query_budget_does_not_grow(client, db, django_assert_max_num_queries, url):
     many_seps(3)
     with django_assert_max_num_queries(INDEX_BUDGET):
@@ -404,3 +404,41 @@ def test_s1_outline_text_is_plain_and_body_rendered_once_on_save(db):
         {"level": 3, "text": "Sub_part", "anchor": "sub_part"},
     ]
     assert "<code>tasks/get</code>" in SEP.objects.get(pk=sep.pk).body_html
+
+
+def test_s1_index_bad_filter_value_keeps_the_good_ones_and_says_so(client, db, htmx_headers):
+    SEPFactory(title="Process one", type=SEPType.PROCESS)
+    SEPFactory(title="Standards one", type=SEPType.STANDARDS)
+    for headers in ({}, htmx_headers):
+        r = client.get("/seps/?status=bogus&type=process&group=%00&sponsor=" + "z" * 5000, **headers)
+        html = r.content.decode()
+        assert r.status_code == 200 and "Process one" in html and "Standards one" not in html
+        assert "Ignored a filter value" in html and "Status" in html and "Group" in html
+
+
+def test_s6_atom_feeds_parse_as_atom_with_one_entry_per_status_change(client, make_sep, sponsor, core_maintainer):
+    import xml.etree.ElementTree as ET
+
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    g = GroupFactory(slug="feed-g")
+    a = make_sep(group=g, title="Feed <&> one")
+    b = make_sep(title="Feed two")
+    services.sep_sponsor(sep=a, by=sponsor, reason="Taking it on")
+    services.sep_submit_for_review(sep=a, by=sponsor, reason="Ready for review")
+    services.sep_sponsor(sep=b, by=sponsor, reason="Also this")
+    feeds = {}
+    for url, want in (("/seps/feed/", 3), ("/seps/feed/group/feed-g/", 2)):
+        root = ET.fromstring(client.get(url).content)
+        assert root.tag == "{http://www.w3.org/2005/Atom}feed"
+        assert root.find("a:title", ns).text and root.find("a:updated", ns).text
+        entries = root.findall("a:entry", ns)
+        assert len(entries) == want
+        for e in entries:  # RFC 4287: every entry has id, title, updated and a link
+            assert e.find("a:id", ns).text and e.find("a:updated", ns).text
+            assert e.find("a:link", ns).get("href").startswith("http")
+        feeds[url] = [e.find("a:title", ns).text for e in entries]
+    assert feeds["/seps/feed/"][0] == f"SEP-{b.number}: Feed two — proposal → draft"
+    assert feeds["/seps/feed/group/feed-g/"] == [
+        f"SEP-{a.number}: Feed <&> one — draft → in review",  # escaped in XML, parsed back intact
+        f"SEP-{a.number}: Feed <&> one — proposal → draft",
+    ]
