@@ -8,17 +8,10 @@ from django.utils.feedgenerator import Atom1Feed
 from groups.models import Group
 from portal.models import Event
 
-from .models import Status
+from .models import status_label
 from .services import STATUS_CHANGED
 
 FEED_SIZE = 50
-
-
-def _label(value):
-    try:
-        return Status(value).label.lower()
-    except ValueError:
-        return str(value)
 
 
 class StatusChangesFeed(Feed):
@@ -36,7 +29,9 @@ class StatusChangesFeed(Feed):
 
     def item_title(self, item):
         d = item.data
-        return f"SEP-{d.get('number')}: {d.get('title', '')} — {_label(d.get('from'))} → {_label(d.get('to'))}"
+        return (
+            f"SEP-{d.get('number')}: {d.get('title', '')} — {status_label(d.get('from'))} → {status_label(d.get('to'))}"
+        )
 
     def item_description(self, item):
         who = item.actor.name if item.actor_id else "The portal"

@@ -49,6 +49,14 @@ class RoadmapArea(models.TextChoices):
     ENTERPRISE = "enterprise", "Enterprise readiness"
 
 
+def status_label(value) -> str:
+    """ "in-review" -> "in review" for timelines and feeds; an unknown value is shown as it is."""
+    try:
+        return Status(value).label.lower()
+    except ValueError:
+        return str(value)
+
+
 STATUS_BADGE = {
     Status.PROPOSAL: "muted",
     Status.DRAFT: "",

@@ -131,7 +131,7 @@ def test_s6_sep_page_timeline_shows_who_when_why(client, make_sep, sponsor, core
     services.sep_submit_for_review(sep=sep, by=sponsor, reason="Ready for review now.")
     html = client.get(sep.get_absolute_url()).content.decode()
     assert html.index("I will shepherd this one.") < html.index("Ready for review now.")
-    assert "proposal → draft" in html and "draft → in-review" in html and sponsor.name in html
+    assert "Proposal → draft" in html and "Draft → in review" in html and sponsor.name in html
 
 
 def test_s1_sep_page_query_budget_does_not_grow(client, db, sponsor, core_maintainer, client_for):
@@ -442,3 +442,25 @@ def test_s6_atom_feeds_parse_as_atom_with_one_entry_per_status_change(client, ma
         f"SEP-{a.number}: Feed <&> one — draft → in review",  # escaped in XML, parsed back intact
         f"SEP-{a.number}: Feed <&> one — proposal → draft",
     ]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_s3_refused_step_shows_its_error_inside_its_own_form(client_for, make_sep, core_maintainer, htmx_headers, htmx):
+    sep = make_sep(status=Status.ACCEPTED)
+    headers = htmx_headers if htmx else {}
+    r = post(client_for(core_maintainer), sep, "supersede", {"reason": "Replaced", "successor": "999999"}, **headers)
+    html = r.content.decode()
+    assert r.status_code == (200 if htmx else 400)
+    form = html[html.index(f'action="/seps/{sep.number}/supersede/"') :]
+    form = form[: form.index("</form>")]
+    assert "There is no SEP-999999" in form and 'value="999999"' in form and "Replaced" in form
+    state = html[html.index('id="sep-state"') :]
+    assert state.count("There is no SEP-999999") == 1  # once, beside the form, not also on top
+    sep.refresh_from_db()
+    assert sep.status == Status.ACCEPTED and sep.superseded_by is None
+
+
+def test_s3_step_no_longer_offered_shows_its_error_on_top(client_for, make_sep, core_maintainer, htmx_headers):
+    sep = make_sep(status=Status.DRAFT)  # e.g. someone returned it to draft meanwhile
+    html = post(client_for(core_maintainer), sep, "accept", {"reason": "go"}, **htmx_headers).content.decode()
+    assert 'role="alert">SEP-' in html and "needs it to be in review" in html
