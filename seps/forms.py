@@ -56,7 +56,7 @@ class TransitionForm(forms.Form):
         label="Rationale", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, strip=True,
         error_messages={"required": "Give a rationale: every status change records why (S6)."},
     )  # fmt: skip
-    successor = forms.CharField(label="Superseded by SEP number", required=False, max_length=12)
+    successor = forms.CharField(label="Superseded by SEP number", required=False, max_length=20)
     reference_implementation = forms.URLField(label="Reference implementation link", required=False)
 
 

@@ -199,6 +199,11 @@ class SEP(models.Model):
         m = re.search(r"/pull/(\d+)", self.pr_url or "")
         return f"#{m[1]}" if m else f"#{self.number}"
 
+    @property
+    def discussion_display(self) -> str:
+        m = re.search(r"/(issues|discussions|pull)/(\d+)", self.discussion_url or "")
+        return f"{'Issue' if m[1] == 'issues' else m[1].rstrip('s').capitalize()} #{m[2]}" if m else "Discussion"
+
     def is_author(self, user) -> bool:
         """An author is matched by account or by GitHub handle (uses prefetched authors)."""
         if not (user and user.is_authenticated):

@@ -80,10 +80,10 @@ def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_
 
 
 def _successor(sep, number) -> SEP:
-    try:
-        number = int(str(number or "").strip().removeprefix("SEP-").removeprefix("#"))
-    except ValueError:
-        raise DomainError("Name the successor by its SEP number (S3).") from None
+    text = str(number or "").strip().upper().removeprefix("SEP-").removeprefix("SEP").removeprefix("#").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise DomainError("Name the successor by its SEP number, e.g. 1234 (S3).")
+    number = int(text)
     if number == sep.number:
         raise DomainError("A SEP cannot supersede itself.")
     successor = SEP.objects.filter(number=number).first()

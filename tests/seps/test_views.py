@@ -464,3 +464,43 @@ def test_s3_step_no_longer_offered_shows_its_error_on_top(client_for, make_sep, 
     sep = make_sep(status=Status.DRAFT)  # e.g. someone returned it to draft meanwhile
     html = post(client_for(core_maintainer), sep, "accept", {"reason": "go"}, **htmx_headers).content.decode()
     assert 'role="alert">SEP-' in html and "needs it to be in review" in html
+
+
+@pytest.mark.parametrize(
+    "pr,discussion,pr_text,discussion_text",
+    [
+        ("https://github.com/x/y/pull/1796", "https://github.com/x/y/issues/12", "#1796", "Issue #12"),
+        ("", "https://github.com/x/y/discussions/7", "#4242", "Discussion #7"),
+        ("https://example.test/review", "https://example.test/thread", "#4242", "Discussion"),
+    ],
+)
+def test_s1_link_labels_name_the_linked_number(pr, discussion, pr_text, discussion_text):
+    sep = SEP(number=4242, pr_url=pr, discussion_url=discussion)
+    assert (sep.pr_display, sep.discussion_display) == (pr_text, discussion_text)
+
+
+@pytest.mark.parametrize("successor", ["abc", "-1", "0", "1.5", "", "٣"])
+def test_s3_supersede_with_garbage_successor_is_a_clear_error(client_for, make_sep, core_maintainer, successor):
+    sep = make_sep(status=Status.FINAL)
+    r = post(client_for(core_maintainer), sep, "supersede", {"reason": "Replaced", "successor": successor})
+    assert r.status_code == 400 and "Name the successor by its SEP number" in r.content.decode()
+    sep.refresh_from_db()
+    assert sep.status == Status.FINAL and not Event.objects.exists()
+
+
+@pytest.mark.parametrize("successor", ["999999999999", "SEP-999999999999"])
+def test_s3_supersede_with_out_of_range_successor_is_unknown_not_500(client_for, make_sep, core_maintainer, successor):
+    sep = make_sep(status=Status.FINAL)
+    r = post(client_for(core_maintainer), sep, "supersede", {"reason": "Replaced", "successor": successor})
+    assert r.status_code == 400 and "There is no SEP-999999999999" in r.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/seps/abc/", "/seps/999999/", "/seps/99999999999999999999/", "/seps/99999999999/edit/"]
+)
+def test_s1_unknown_or_huge_sep_numbers_are_404(client_for, core_maintainer, url):
+    assert client_for(core_maintainer).get(url).status_code == 404
+    assert (
+        client_for(core_maintainer).post("/seps/99999999999999999999/accept/", {"accept-reason": "x"}).status_code
+        == 404
+    )
