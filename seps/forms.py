@@ -17,7 +17,8 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = Group.objects.filter(seps__isnull=False).distinct().order_by("name").values_list("slug", "name")
+        # Every group, so a group page's "Browse" link to a group without SEPs shows its empty state.
+        groups = Group.objects.order_by("name").values_list("slug", "name")
         self.fields["group"].choices = [("", "Any group"), *groups]
         sponsors = (
             User.objects.filter(sponsored_seps__isnull=False)

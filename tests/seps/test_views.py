@@ -504,3 +504,10 @@ def test_s1_unknown_or_huge_sep_numbers_are_404(client_for, core_maintainer, url
         client_for(core_maintainer).post("/seps/99999999999999999999/accept/", {"accept-reason": "x"}).status_code
         == 404
     )
+
+
+def test_s1_group_without_seps_filters_to_the_empty_state(client, db):
+    SEPFactory(title="Belongs elsewhere", group=GroupFactory())
+    quiet = GroupFactory(slug="quiet-group")
+    html = client.get(f"/seps/?group={quiet.slug}").content.decode()
+    assert "No SEP matches these filters." in html and "Belongs elsewhere" not in html and "Ignored" not in html
