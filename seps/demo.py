@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from groups.models import Group
+from portal.events import record
 
 from .models import SEP, RoadmapArea, SEPAuthor, SEPType
 from .services import (
@@ -101,6 +102,9 @@ def seed(people, stdout=None):
                 SEPAuthor(sep=sep, position=i, name=people[u].name, github=people[u].github, user=people[u])
                 for i, u in enumerate(authors)
             ]  # fmt: skip
+        )
+        record(
+            actor=people[authors[0]], verb="sep.created", target=sep, at=start, data={"number": number, "via": "demo"}
         )
         made[number] = sep
         spons = sponsor if number % 2 else sponsor2

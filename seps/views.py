@@ -20,13 +20,19 @@ from .services import STATUS_CHANGED, sep_edit_metadata, sep_transition
 PAGE_SIZE = 50
 
 
+def _wants_partial(request) -> bool:
+    """htmx swapping a region in place; a boosted link or a history restore (back button after
+    htmx's cache is gone, on a pushed URL) needs the whole page."""
+    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+
+
 @require_GET
 def index(request):
     form = FilterForm(request.GET)
     qs = form.apply(SEP.objects.for_lists().in_lifecycle_order())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "filtered": any(request.GET.get(k) for k in form.fields)}
-    template = "seps/index.html#results" if request.htmx and not request.htmx.boosted else "seps/index.html"
+    template = "seps/index.html#results" if _wants_partial(request) else "seps/index.html"
     return render(request, template, ctx)
 
 
@@ -152,5 +158,5 @@ def review_queue(request):
         "in_review": SEP.objects.filter(status=Status.IN_REVIEW).count(),
         "draft": SEP.objects.filter(status=Status.DRAFT).count(),
     }
-    template = "seps/review.html#queue" if request.htmx else "seps/review.html"
+    template = "seps/review.html#queue" if _wants_partial(request) else "seps/review.html"
     return render(request, template, {"page": page, "counts": counts})

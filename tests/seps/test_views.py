@@ -511,3 +511,12 @@ def test_s1_group_without_seps_filters_to_the_empty_state(client, db):
     quiet = GroupFactory(slug="quiet-group")
     html = client.get(f"/seps/?group={quiet.slug}").content.decode()
     assert "No SEP matches these filters." in html and "Belongs elsewhere" not in html and "Ignored" not in html
+
+
+@pytest.mark.parametrize("url", ["/seps/?status=draft", "/seps/review/?page=1"])
+def test_s1_history_restore_of_a_pushed_url_gets_the_whole_page(client_for, core_maintainer, htmx_headers, url):
+    SEPFactory(status=Status.DRAFT, title="Restored")
+    c = client_for(core_maintainer)
+    html = c.get(url, **htmx_headers, HTTP_HX_HISTORY_RESTORE_REQUEST="true").content.decode()
+    assert html.lstrip().lower().startswith("<!doctype html>") and "Restored" in html
+    assert "<!doctype" not in c.get(url, **htmx_headers).content.decode().lower()
