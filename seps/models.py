@@ -195,6 +195,11 @@ class SEP(models.Model):
         return STATUS_BADGE.get(self.status, "")
 
     @property
+    def sponsor_label(self) -> str:
+        """The sponsor's name, else the sponsor the imported file names (no portal account), else ""."""
+        return self.sponsor.name if self.sponsor_id else self.sponsor_named
+
+    @property
     def pr_display(self) -> str:
         m = re.search(r"/pull/(\d+)", self.pr_url or "")
         return f"#{m[1]}" if m else f"#{self.number}"

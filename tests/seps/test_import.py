@@ -343,7 +343,7 @@ def test_s7_pathological_near_limit_file_parses_quickly(tmp_path):
     assert p.number == 5 and p.status == "draft"
 
 
-def test_s7_sponsor_without_account_is_kept_as_named_and_shown(people, folder, client):
+def test_s7_sponsor_without_account_is_kept_as_named_and_shown(people, folder, client, client_for, core_maintainer):
     run(folder)
     sep = SEP.objects.get(number=1207)
     assert sep.sponsor is None and sep.sponsor_named == "@outside-helper"
@@ -356,6 +356,7 @@ def test_s7_sponsor_without_account_is_kept_as_named_and_shown(people, folder, c
     assert SEP.objects.get(number=1201).sponsor_named == ""
     # Taking it in the portal replaces the file's name (S3, S4).
     SEP.objects.filter(pk=sep.pk).update(status=Status.DRAFT)
+    assert "@outside-helper" in client_for(core_maintainer).get("/seps/review/").content.decode()
     sep.refresh_from_db()
     sep = services.sep_sponsor(sep=sep, by=people["sam"], reason="I will shepherd it.")
     sep.refresh_from_db()
