@@ -1,5 +1,6 @@
 """Atom feeds of SEP status changes, for the whole portal and per group (Django syndication)."""
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -14,13 +15,22 @@ from .services import STATUS_CHANGED
 FEED_SIZE = 50
 
 
+def _absolute(path: str) -> str:
+    """Links in the feed use the site's own address (settings.SITE_URL, as the calendars do), not the
+    sites framework's placeholder domain."""
+    return settings.SITE_URL + path
+
+
 class StatusChangesFeed(Feed):
     feed_type = Atom1Feed
     title = "SEP status changes"
     subtitle = "Every status change of a Specification Enhancement Proposal, with who and why."
 
     def link(self):
-        return reverse("seps:index")
+        return _absolute(reverse("seps:index"))
+
+    def feed_url(self):
+        return _absolute(reverse("seps:feed"))
 
     def items(self):
         return (
@@ -38,12 +48,8 @@ class StatusChangesFeed(Feed):
         return f"{who}: {item.data.get('reason', '')}"
 
     def item_link(self, item):
-        return reverse("seps:detail", args=[item.data.get("number")]) + f"#event-{item.pk}"
-
-    def item_guid(self, item):
-        return f"sep-event-{item.pk}"
-
-    item_guid_is_permalink = False
+        # Also the entry's id (an absolute IRI, as RFC 4287 requires): unique per status change.
+        return _absolute(reverse("seps:detail", args=[item.data.get("number")]) + f"#event-{item.pk}")
 
     def item_pubdate(self, item):
         return item.created_at
@@ -63,7 +69,10 @@ class GroupStatusChangesFeed(StatusChangesFeed):
         return f"SEP status changes — {obj.name}"
 
     def link(self, obj):
-        return reverse("seps:index") + f"?group={obj.slug}"
+        return _absolute(reverse("seps:index") + f"?group={obj.slug}")
+
+    def feed_url(self, obj):
+        return _absolute(reverse("seps:group_feed", args=[obj.slug]))
 
     def items(self, obj):
         events = Event.objects.filter(verb=STATUS_CHANGED, group=obj).select_related("actor")

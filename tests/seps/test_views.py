@@ -419,6 +419,8 @@ def test_s1_index_bad_filter_value_keeps_the_good_ones_and_says_so(client, db, h
 def test_s6_atom_feeds_parse_as_atom_with_one_entry_per_status_change(client, make_sep, sponsor, core_maintainer):
     import xml.etree.ElementTree as ET
 
+    from django.conf import settings
+
     ns = {"a": "http://www.w3.org/2005/Atom"}
     g = GroupFactory(slug="feed-g")
     a = make_sep(group=g, title="Feed <&> one")
@@ -433,9 +435,16 @@ def test_s6_atom_feeds_parse_as_atom_with_one_entry_per_status_change(client, ma
         assert root.find("a:title", ns).text and root.find("a:updated", ns).text
         entries = root.findall("a:entry", ns)
         assert len(entries) == want
-        for e in entries:  # RFC 4287: every entry has id, title, updated and a link
-            assert e.find("a:id", ns).text and e.find("a:updated", ns).text
-            assert e.find("a:link", ns).get("href").startswith("http")
+        self_link = [link.get("href") for link in root.findall("a:link", ns) if link.get("rel") == "self"]
+        assert self_link == [settings.SITE_URL + url]  # the site's address, not the placeholder example.com
+        assert root.find("a:id", ns).text.startswith(settings.SITE_URL)
+        ids = []
+        for e in entries:  # RFC 4287: every entry has an absolute IRI id, a title, updated and a link
+            ids.append(e.find("a:id", ns).text)
+            assert ids[-1].startswith(settings.SITE_URL + "/seps/") and "#event-" in ids[-1]
+            assert e.find("a:updated", ns).text and e.find("a:author/a:name", ns).text
+            assert e.find("a:link", ns).get("href") == ids[-1]
+        assert len(set(ids)) == len(ids)
         feeds[url] = [e.find("a:title", ns).text for e in entries]
     assert feeds["/seps/feed/"][0] == f"SEP-{b.number}: Feed two — proposal → draft"
     assert feeds["/seps/feed/group/feed-g/"] == [
