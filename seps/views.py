@@ -14,7 +14,7 @@ from portal.models import Event
 
 from . import transitions as T
 from .forms import EditForm, FilterForm, TransitionForm
-from .models import SEP, RoadmapArea, Status, status_label
+from .models import SEP, SEP_REPOSITORY, RoadmapArea, Status, status_label
 from .services import STATUS_CHANGED, sep_edit_metadata, sep_transition
 
 PAGE_SIZE = 50
@@ -75,7 +75,11 @@ def _state_context(request, sep, *, failed=None, form=None, error=None):
 
 @require_GET
 def detail(request, number):
-    sep = _sep_for_page(number)
+    try:
+        sep = _sep_for_page(number)
+    except Http404:
+        # Links between SEP files point here too: say which SEP is missing and where to look.
+        return render(request, "seps/missing.html", {"number": number, "repository": SEP_REPOSITORY}, status=404)
     return render(request, "seps/detail.html", _state_context(request, sep))
 
 

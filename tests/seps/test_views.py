@@ -529,3 +529,9 @@ def test_s1_history_restore_of_a_pushed_url_gets_the_whole_page(client_for, core
     html = c.get(url, **htmx_headers, HTTP_HX_HISTORY_RESTORE_REQUEST="true").content.decode()
     assert html.lstrip().lower().startswith("<!doctype html>") and "Restored" in html
     assert "<!doctype" not in c.get(url, **htmx_headers).content.decode().lower()
+
+
+def test_s1_missing_sep_page_is_a_clear_404(client, db):
+    r = client.get("/seps/2133/")
+    html = r.content.decode()
+    assert r.status_code == 404 and "No SEP-2133 here" in html and "/pull/2133" in html
