@@ -110,7 +110,11 @@ class SEPQuerySet(models.QuerySet):
         text = (text or "").strip()
         if not text:
             return self
-        return self.filter(Q(title__icontains=text) | Q(body__icontains=text))
+        q = Q(title__icontains=text) | Q(body__icontains=text)
+        number = re.fullmatch(r"(?:SEP[-\s]?)?#?(\d{1,9})", text, re.I)
+        if number:  # "2133", "#2133" or "SEP-2133" also finds that SEP itself
+            q |= Q(number=int(number[1]))
+        return self.filter(q)
 
     def authored_by(self, user):
         q = Q(authors__user=user)

@@ -535,3 +535,11 @@ def test_s1_missing_sep_page_is_a_clear_404(client, db):
     r = client.get("/seps/2133/")
     html = r.content.decode()
     assert r.status_code == 404 and "No SEP-2133 here" in html and "/pull/2133" in html
+
+
+@pytest.mark.parametrize("q", ["7123", "#7123", "SEP-7123", "sep 7123"])
+def test_s1_search_by_number_finds_that_sep(client, db, q):
+    SEPFactory(number=7123, title="Numbered", body="Nothing to see.")
+    SEPFactory(number=7124, title="Other", body="Nothing to see.")
+    html = client.get("/seps/", {"q": q}).content.decode()
+    assert "Numbered" in html and "Other" not in html
