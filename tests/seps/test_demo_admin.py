@@ -97,3 +97,14 @@ def test_s6_admin_edit_and_create_are_recorded(client_for, core_maintainer):
     assert created.status == Status.PROPOSAL and created.body_html
     assert Event.objects.filter(verb="sep.created", target_id=str(created.pk)).count() == 1
     assert "Created" in c.get("/seps/6060/").content.decode()
+
+
+def test_s4_admin_refuses_a_sponsor_outside_the_steering_group(client_for, core_maintainer, maintainer, org_member):
+    sep = SEPFactory(status=Status.DRAFT, sponsor=maintainer)
+    c = client_for(core_maintainer)
+    url = f"/admin/seps/sep/{sep.pk}/change/"
+    r = c.post(url, _admin_form(sep, sponsor=org_member.pk))
+    assert r.status_code == 200 and "must be in the steering group" in r.content.decode()
+    sep.refresh_from_db()
+    assert sep.sponsor == maintainer
+    assert c.post(url, _admin_form(sep, title="Same sponsor kept")).status_code == 302  # unchanged sponsor is fine
