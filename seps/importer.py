@@ -46,6 +46,7 @@ FIELD_NAMES = {
 }
 CORE_KEYS = {"status", "type", "created", "authors", "sponsor"}
 FILLABLE = {"sponsor", "pr", "discussion", "group", "reference_implementation", "superseded_by"}
+LABELS = {"pr": "PR", "reference_implementation": "reference implementation", "superseded_by": "superseded-by"}
 
 STATUS_WORDS = {
     "proposal": Status.PROPOSAL,
@@ -486,7 +487,8 @@ def parse_sep(filename: str, data: bytes, size: int | None = None) -> Parsed:
                 # later table): take it, and say so.
                 fields[key] = value
                 p.warnings.append(
-                    f"The first preamble has no {key}; taken from a second preamble (line {other.start + 1}): "
+                    f"The first preamble has no {LABELS.get(key, key)}; taken from a second preamble "
+                    f"(line {other.start + 1}): "
                     f"“{_clean(value)[:80]}”."
                 )
     if not p.title and fields.get("title"):

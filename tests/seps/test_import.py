@@ -109,7 +109,7 @@ def test_s7_second_preamble_fills_what_the_first_leaves_out_with_a_warning():
     assert p.sponsor == {"name": "outside-helper", "github": "outside-helper", "email": ""}
     assert p.pr == "https://github.com/example/spec/pull/77"
     assert any("no sponsor; taken from a second preamble (line 8)" in w for w in p.warnings)
-    assert any("no pr; taken from a second preamble" in w for w in p.warnings)
+    assert any("no PR; taken from a second preamble" in w for w in p.warnings)
     assert len(p.warnings) == 4
 
 
