@@ -39,6 +39,12 @@ class SEPAdminForm(forms.ModelForm):
         options = T.available(user, sep) if sep.pk else []
         self.fields["transition"].choices = [("", "— no status change —"), *[(t.name, t.label) for t in options]]
 
+    def clean_sponsor(self):
+        sponsor = self.cleaned_data.get("sponsor")
+        if sponsor is not None and sponsor.pk != self.instance.sponsor_id and not sponsor.is_steering_group:
+            raise forms.ValidationError("A sponsor must be in the steering group: a maintainer or above (S4).")
+        return sponsor
+
     def clean(self):
         data = super().clean()
         name = data.get("transition")
@@ -58,7 +64,7 @@ class SEPAdmin(admin.ModelAdmin):
     list_display = ["number", "title", "status", "type", "group", "sponsor", "roadmap_area", "last_activity_at"]
     list_filter = ["status", "type", "roadmap_area", "group"]
     search_fields = ["number", "title"]
-    readonly_fields = ["status", "status_changed_at", "last_activity_at", "last_ping_at", "version"]
+    readonly_fields = ["status", "sponsor_named", "status_changed_at", "last_activity_at", "last_ping_at", "version"]
     raw_id_fields = ["sponsor", "superseded_by"]
     inlines = [SEPAuthorInline]
 

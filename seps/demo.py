@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from groups.models import Group
+from portal.events import record
 
 from .models import SEP, RoadmapArea, SEPAuthor, SEPType
 from .services import (
@@ -50,19 +51,19 @@ Links to pull requests in the SDKs.
 New attack surfaces and how they are mitigated.
 """
 
-# number, title, type, group index, authors, target status, roadmap area
+# number, title, type, group index, authors, target status, roadmap area, days since created, days since last step
 DEMO = [
-    (4101, "Stateless sessions for Streamable HTTP", SEPType.STANDARDS, 0, ["ana", "omar"], "in-review", RoadmapArea.TRANSPORT),
-    (4102, "Server metadata at a well-known address", SEPType.STANDARDS, 0, ["ingrid"], "draft", RoadmapArea.TRANSPORT),
-    (4103, "Retry semantics for tasks", SEPType.EXTENSIONS, 1, ["diego", "mei"], "accepted", RoadmapArea.AGENTS),
-    (4104, "Task result expiry", SEPType.EXTENSIONS, 1, ["tom"], "final", RoadmapArea.AGENTS),
-    (4105, "Delegated SEP review for Working Groups", SEPType.PROCESS, None, ["grace"], "in-review", RoadmapArea.GOVERNANCE),
-    (4106, "Resource subscriptions with filters", SEPType.STANDARDS, 0, ["noah"], "proposal", RoadmapArea.NONE),
-    (4107, "Progress notifications with ETA", SEPType.STANDARDS, 1, ["aisha"], "rejected", RoadmapArea.NONE),
-    (4108, "Prompt templates with includes", SEPType.INFORMATIONAL, None, ["kai"], "withdrawn", RoadmapArea.NONE),
-    (4109, "Legacy task polling", SEPType.STANDARDS, 1, ["sofia"], "superseded", RoadmapArea.NONE),
-    (4110, "Binary resource streaming", SEPType.STANDARDS, 0, ["mei"], "dormant", RoadmapArea.NONE),
-    (4111, "Audit log extension", SEPType.EXTENSIONS, None, ["omar", "grace"], "draft", RoadmapArea.ENTERPRISE),
+    (4101, "Stateless sessions for Streamable HTTP", SEPType.STANDARDS, 0, ["ana", "omar"], "in-review", RoadmapArea.TRANSPORT, 75, 18),
+    (4102, "Server metadata at a well-known address", SEPType.STANDARDS, 0, ["ingrid"], "draft", RoadmapArea.TRANSPORT, 70, 45),
+    (4103, "Retry semantics for tasks", SEPType.EXTENSIONS, 1, ["diego", "mei"], "accepted", RoadmapArea.AGENTS, 120, 10),
+    (4104, "Task result expiry", SEPType.EXTENSIONS, 1, ["tom"], "final", RoadmapArea.AGENTS, 200, 40),
+    (4105, "Delegated SEP review for Working Groups", SEPType.PROCESS, None, ["grace"], "in-review", RoadmapArea.GOVERNANCE, 30, 4),
+    (4106, "Resource subscriptions with filters", SEPType.STANDARDS, 0, ["noah"], "proposal", RoadmapArea.NONE, 12, 12),
+    (4107, "Progress notifications with ETA", SEPType.STANDARDS, 1, ["aisha"], "rejected", RoadmapArea.NONE, 100, 30),
+    (4108, "Prompt templates with includes", SEPType.INFORMATIONAL, None, ["kai"], "withdrawn", RoadmapArea.NONE, 60, 20),
+    (4109, "Legacy task polling", SEPType.STANDARDS, 1, ["sofia"], "superseded", RoadmapArea.NONE, 300, 8),
+    (4110, "Binary resource streaming", SEPType.STANDARDS, 0, ["mei"], "dormant", RoadmapArea.NONE, 200, 25),
+    (4111, "Audit log extension", SEPType.EXTENSIONS, None, ["omar", "grace"], "draft", RoadmapArea.ENTERPRISE, 25, 9),
 ]  # fmt: skip
 
 
@@ -85,14 +86,15 @@ def seed(people, stdout=None):
         return
     groups = _groups(stdout)
     core, core2, sponsor, sponsor2 = people["marco"], people["priya"], people["sam"], people["yuki"]
-    long_ago = timezone.now() - timedelta(days=120)
+    today = timezone.now()
     made = {}
-    for number, title, typ, gi, authors, target, area in DEMO:
+    # Backdated, so the index, the timelines and the review queue's waits look like a real history.
+    for number, title, typ, gi, authors, target, area, age, wait in DEMO:
+        start = today - timedelta(days=age)
         sep = SEP(number=number, title=title, slug=slugify(title), type=typ, roadmap_area=area,
                   group=groups[gi] if gi is not None else None, body=BODY.format(title=title),
-                  pr_url=f"https://github.com/modelcontextprotocol/modelcontextprotocol/pull/{number}")  # fmt: skip
-        if target == "dormant":
-            sep.last_activity_at = sep.status_changed_at = long_ago
+                  pr_url=f"https://github.com/modelcontextprotocol/modelcontextprotocol/pull/{number}",
+                  created=start.date(), created_at=start, last_activity_at=start, status_changed_at=start)  # fmt: skip
         sep.render_body()
         sep.save()
         SEPAuthor.objects.bulk_create(
@@ -100,6 +102,9 @@ def seed(people, stdout=None):
                 SEPAuthor(sep=sep, position=i, name=people[u].name, github=people[u].github, user=people[u])
                 for i, u in enumerate(authors)
             ]  # fmt: skip
+        )
+        record(
+            actor=people[authors[0]], verb="sep.created", target=sep, at=start, data={"number": number, "via": "demo"}
         )
         made[number] = sep
         spons = sponsor if number % 2 else sponsor2
@@ -113,23 +118,27 @@ def seed(people, stdout=None):
             "withdrawn": ["withdraw"],
             "dormant": ["dormant"],
         }.get(target, [])
-        for step in path:
+        last = today - timedelta(days=wait)
+        for j, step in enumerate(path):
+            now = start + (last - start) * (j + 1) / len(path)
             if step == "sponsor":
-                sep_sponsor(sep=sep, by=spons, reason="This fits the roadmap; I will shepherd it.")
+                sep_sponsor(sep=sep, by=spons, now=now, reason="This fits the roadmap; I will shepherd it.")
             elif step == "submit":
-                sep_submit_for_review(sep=sep, by=spons, reason="Ready for the core maintainers' review.")
+                sep_submit_for_review(sep=sep, by=spons, now=now, reason="Ready for the core maintainers' review.")
             elif step == "accept":
-                sep_accept(sep=sep, by=core, reason="Consensus in the review meeting.")
+                sep_accept(sep=sep, by=core, now=now, reason="Consensus in the review meeting.")
             elif step == "reject":
-                sep_reject(sep=sep, by=core2, reason="Solved better by existing notifications.")
+                sep_reject(sep=sep, by=core2, now=now, reason="Solved better by existing notifications.")
             elif step == "final":
-                sep_finalize(sep=sep, by=core, reason="Reference implementation merged.",
+                sep_finalize(sep=sep, by=core, now=now, reason="Reference implementation merged.",
                              reference_implementation=f"https://github.com/modelcontextprotocol/typescript-sdk/pull/{number}")  # fmt: skip
             elif step == "supersede":
-                sep_supersede(sep=sep, by=core, reason="Replaced by the task retry design.", successor_number=4103)
+                sep_supersede(
+                    sep=sep, by=core, now=now, reason="Replaced by the task retry design.", successor_number=4103
+                )
             elif step == "withdraw":
-                sep_withdraw(sep=sep, by=people[authors[0]], reason="Folded into another proposal.")
+                sep_withdraw(sep=sep, by=people[authors[0]], now=now, reason="Folded into another proposal.")
             elif step == "dormant":
-                sep_mark_dormant(sep=sep, by=core2, reason="No sponsor after four months.")
+                sep_mark_dormant(sep=sep, by=core2, now=now, reason="No sponsor after four months.")
     if stdout:
         stdout.write(f"  {len(made)} demo SEPs in every status")

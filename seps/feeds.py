@@ -1,5 +1,6 @@
 """Atom feeds of SEP status changes, for the whole portal and per group (Django syndication)."""
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -8,17 +9,16 @@ from django.utils.feedgenerator import Atom1Feed
 from groups.models import Group
 from portal.models import Event
 
-from .models import Status
+from .models import status_label
 from .services import STATUS_CHANGED
 
 FEED_SIZE = 50
 
 
-def _label(value):
-    try:
-        return Status(value).label.lower()
-    except ValueError:
-        return str(value)
+def _absolute(path: str) -> str:
+    """Links in the feed use the site's own address (settings.SITE_URL, as the calendars do), not the
+    sites framework's placeholder domain."""
+    return settings.SITE_URL + path
 
 
 class StatusChangesFeed(Feed):
@@ -27,7 +27,10 @@ class StatusChangesFeed(Feed):
     subtitle = "Every status change of a Specification Enhancement Proposal, with who and why."
 
     def link(self):
-        return reverse("seps:index")
+        return _absolute(reverse("seps:index"))
+
+    def feed_url(self):
+        return _absolute(reverse("seps:feed"))
 
     def items(self):
         return (
@@ -36,19 +39,17 @@ class StatusChangesFeed(Feed):
 
     def item_title(self, item):
         d = item.data
-        return f"SEP-{d.get('number')}: {d.get('title', '')} — {_label(d.get('from'))} → {_label(d.get('to'))}"
+        return (
+            f"SEP-{d.get('number')}: {d.get('title', '')} — {status_label(d.get('from'))} → {status_label(d.get('to'))}"
+        )
 
     def item_description(self, item):
         who = item.actor.name if item.actor_id else "The portal"
         return f"{who}: {item.data.get('reason', '')}"
 
     def item_link(self, item):
-        return reverse("seps:detail", args=[item.data.get("number")]) + f"#event-{item.pk}"
-
-    def item_guid(self, item):
-        return f"sep-event-{item.pk}"
-
-    item_guid_is_permalink = False
+        # Also the entry's id (an absolute IRI, as RFC 4287 requires): unique per status change.
+        return _absolute(reverse("seps:detail", args=[item.data.get("number")]) + f"#event-{item.pk}")
 
     def item_pubdate(self, item):
         return item.created_at
@@ -68,7 +69,10 @@ class GroupStatusChangesFeed(StatusChangesFeed):
         return f"SEP status changes — {obj.name}"
 
     def link(self, obj):
-        return reverse("seps:index") + f"?group={obj.slug}"
+        return _absolute(reverse("seps:index") + f"?group={obj.slug}")
+
+    def feed_url(self, obj):
+        return _absolute(reverse("seps:group_feed", args=[obj.slug]))
 
     def items(self, obj):
         events = Event.objects.filter(verb=STATUS_CHANGED, group=obj).select_related("actor")

@@ -17,7 +17,8 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = Group.objects.filter(seps__isnull=False).distinct().order_by("name").values_list("slug", "name")
+        # Every group, so a group page's "Browse" link to a group without SEPs shows its empty state.
+        groups = Group.objects.order_by("name").values_list("slug", "name")
         self.fields["group"].choices = [("", "Any group"), *groups]
         sponsors = (
             User.objects.filter(sponsored_seps__isnull=False)
@@ -28,22 +29,27 @@ class FilterForm(forms.Form):
         self.fields["sponsor"].choices = [("", "Anyone"), *[(u.github or f"id-{u.pk}", u.name) for u in sponsors]]
 
     def apply(self, qs):
-        if not self.is_valid():
-            return qs
-        d = self.cleaned_data
-        if d["status"]:
+        """Apply every valid filter; an invalid one (a stale or hand-edited URL) is ignored and
+        named in `ignored`, never a reason to drop the others."""
+        self.is_valid()
+        d = self.cleaned_data  # holds only the fields that passed
+        if d.get("status"):
             qs = qs.filter(status=d["status"])
-        if d["type"]:
+        if d.get("type"):
             qs = qs.filter(type=d["type"])
-        if d["group"]:
+        if d.get("group"):
             qs = qs.filter(group__slug=d["group"])
-        if d["sponsor"]:
+        if d.get("sponsor"):
             key = d["sponsor"]
             if key.startswith("id-") and key[3:].isdigit():
                 qs = qs.filter(sponsor__pk=int(key[3:]))
             else:
                 qs = qs.filter(sponsor__github__iexact=key)
-        return qs.search(d["q"])
+        return qs.search(d.get("q", ""))
+
+    @property
+    def ignored(self) -> list[str]:
+        return [self.fields[name].label for name in self.errors if name in self.fields]
 
 
 class TransitionForm(forms.Form):
@@ -51,7 +57,7 @@ class TransitionForm(forms.Form):
         label="Rationale", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, strip=True,
         error_messages={"required": "Give a rationale: every status change records why (S6)."},
     )  # fmt: skip
-    successor = forms.CharField(label="Superseded by SEP number", required=False, max_length=12)
+    successor = forms.CharField(label="Superseded by SEP number", required=False, max_length=20)
     reference_implementation = forms.URLField(label="Reference implementation link", required=False)
 
 

@@ -45,6 +45,8 @@ FIELD_NAMES = {
     "superseded-by": "superseded_by",
 }
 CORE_KEYS = {"status", "type", "created", "authors", "sponsor"}
+FILLABLE = {"sponsor", "pr", "discussion", "group", "reference_implementation", "superseded_by"}
+LABELS = {"pr": "PR", "reference_implementation": "reference implementation", "superseded_by": "superseded-by"}
 
 STATUS_WORDS = {
     "proposal": Status.PROPOSAL,
@@ -455,7 +457,7 @@ def parse_sep(filename: str, data: bytes, size: int | None = None) -> Parsed:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
     blocks = _blocks(lines)
-    title_idx, title_num = None, None
+    title_idx, title_num, title_placeholder = None, None, ""
     for idx, line in enumerate(lines):
         if line.startswith("# "):
             m = TITLE_RE.match(line)
@@ -464,17 +466,30 @@ def parse_sep(filename: str, data: bytes, size: int | None = None) -> Parsed:
                 p.title = _clean(m["title"])[:300]
                 if m["num"] and m["num"].isdigit() and int(m["num"]) > 0:
                     title_num = int(m["num"])
+                elif m["num"] and not m["num"].isdigit():
+                    title_placeholder = f"SEP-{m['num']}"[:40]
             break
     first = blocks[0] if blocks else None
     if first is None:
         p.error = "No preamble found (expected Status, Type, Created, Author(s) and Sponsor fields)."
     fields = dict(first.fields) if first else {}
+    own = set(fields)  # what the first preamble says itself
     for other in blocks[1:]:
         for key, value in other.fields.items():
-            if key in fields and _norm_cmp(key, fields[key]) != _norm_cmp(key, value):
+            if key in own:
+                if _norm_cmp(key, fields[key]) != _norm_cmp(key, value):
+                    p.warnings.append(
+                        f"A second preamble (line {other.start + 1}) says {key} is “{_clean(value)[:80]}”; "
+                        f"the first one (“{_clean(fields[key])[:80]}”) wins."
+                    )
+            elif key not in fields and key in FILLABLE and _clean(value):
+                # The first preamble is silent on it (real files name the sponsor or PR only in the
+                # later table): take it, and say so.
+                fields[key] = value
                 p.warnings.append(
-                    f"A second preamble (line {other.start + 1}) says {key} is “{_clean(value)[:80]}”; "
-                    f"the first one (“{_clean(fields[key])[:80]}”) wins."
+                    f"The first preamble has no {LABELS.get(key, key)}; taken from a second preamble "
+                    f"(line {other.start + 1}): "
+                    f"“{_clean(value)[:80]}”."
                 )
     if not p.title and fields.get("title"):
         p.title = _clean(fields["title"])[:300]
@@ -493,11 +508,15 @@ def parse_sep(filename: str, data: bytes, size: int | None = None) -> Parsed:
         head = filename.split("-")[0].upper()
         why = {"0000": "0000-", "XXXX": "XXXX-", "DRAFT": "DRAFT-"}.get(head)
         p.skipped = True
-        p.error = (
-            f"Skipped: no SEP number (file name starts with {why} and the title has none)."
-            if why
-            else "Skipped: no SEP number in the title or the file name."
-        )
+        if why:
+            p.error = f"Skipped: no SEP number (file name starts with {why} and the title has none)."
+        elif title_placeholder:
+            p.error = (
+                f"Skipped: a template, not a SEP (the title's number is the placeholder “{title_placeholder}” "
+                "and the file name has no number)."
+            )
+        else:
+            p.error = "Skipped: no SEP number in the title or the file name."
         return p
     if p.error:
         return p

@@ -49,6 +49,14 @@ class RoadmapArea(models.TextChoices):
     ENTERPRISE = "enterprise", "Enterprise readiness"
 
 
+def status_label(value) -> str:
+    """ "in-review" -> "in review" for timelines and feeds; an unknown value is shown as it is."""
+    try:
+        return Status(value).label.lower()
+    except ValueError:
+        return str(value)
+
+
 STATUS_BADGE = {
     Status.PROPOSAL: "muted",
     Status.DRAFT: "",
@@ -66,6 +74,18 @@ def _plain(text: str) -> str:
     """Heading text for the outline without inline markdown (`code`, **bold**, _em_, [links](…))."""
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     return re.sub(r"[`*]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", "", text).strip()
+
+
+# A link from one SEP file to another in the same folder (`./2260-some-title.md#part`).
+SIBLING_LINK_RE = re.compile(r'href="(?:\./|(?:\.\./)?seps/)?0*([1-9][0-9]{0,8})-[^"/#?]*\.md(#[^"]*)?"')
+
+
+def link_sibling_seps(html: str) -> str:
+    """Point links to sibling SEP files at their pages here (they would 404 as relative links)."""
+    return SIBLING_LINK_RE.sub(
+        lambda m: f'href="{reverse("seps:detail", args=[int(m[1])])}{m[2] or ""}"',
+        html,
+    )
 
 
 def lifecycle_order():
@@ -90,7 +110,11 @@ class SEPQuerySet(models.QuerySet):
         text = (text or "").strip()
         if not text:
             return self
-        return self.filter(Q(title__icontains=text) | Q(body__icontains=text))
+        q = Q(title__icontains=text) | Q(body__icontains=text)
+        number = re.fullmatch(r"(?:SEP[-\s]?)?#?(\d{1,9})", text, re.I)
+        if number:  # "2133", "#2133" or "SEP-2133" also finds that SEP itself
+            q |= Q(number=int(number[1]))
+        return self.filter(q)
 
     def authored_by(self, user):
         q = Q(authors__user=user)
@@ -122,6 +146,11 @@ class SEP(models.Model):
     group = models.ForeignKey("groups.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="seps")
     sponsor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sponsored_seps"
+    )
+    sponsor_named = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The sponsor as the imported file names them, when they have no portal account (shown, not a sponsor).",
     )
     pr_url = models.URLField("pull request", blank=True)
     discussion_url = models.URLField("discussion", blank=True)
@@ -162,7 +191,7 @@ class SEP(models.Model):
     def render_body(self):
         """DESIGN 8: render once on write; call before saving `body`."""
         html, headings = render_markdown_with_outline(self.body)
-        self.body_html = html
+        self.body_html = link_sibling_seps(html)
         self.outline = [{"level": h.level, "text": _plain(h.text), "anchor": h.anchor} for h in headings]
 
     @property
@@ -170,8 +199,19 @@ class SEP(models.Model):
         return STATUS_BADGE.get(self.status, "")
 
     @property
+    def sponsor_label(self) -> str:
+        """The sponsor's name, else the sponsor the imported file names (no portal account), else ""."""
+        return self.sponsor.name if self.sponsor_id else self.sponsor_named
+
+    @property
     def pr_display(self) -> str:
-        return f"#{self.number}"
+        m = re.search(r"/pull/(\d+)", self.pr_url or "")
+        return f"#{m[1]}" if m else f"#{self.number}"
+
+    @property
+    def discussion_display(self) -> str:
+        m = re.search(r"/(issues|discussions|pull)/(\d+)", self.discussion_url or "")
+        return f"{'Issue' if m[1] == 'issues' else m[1].rstrip('s').capitalize()} #{m[2]}" if m else "Discussion"
 
     def is_author(self, user) -> bool:
         """An author is matched by account or by GitHub handle (uses prefetched authors)."""

@@ -51,6 +51,9 @@ def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_
         if name == "revive" and sep.sponsor_id:
             sep.sponsor = None  # a proposal has no sponsor (S2)
             fields.append("sponsor")
+        if name in ("sponsor", "revive_sponsored", "revive") and sep.sponsor_named:
+            sep.sponsor_named = ""  # the file's sponsor without an account no longer applies
+            fields.append("sponsor_named")
         if t.needs_reference_implementation:
             link = (reference_implementation or "").strip() or sep.reference_implementation
             if not link:
@@ -77,10 +80,10 @@ def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_
 
 
 def _successor(sep, number) -> SEP:
-    try:
-        number = int(str(number or "").strip().removeprefix("SEP-").removeprefix("#"))
-    except ValueError:
-        raise DomainError("Name the successor by its SEP number (S3).") from None
+    text = str(number or "").strip().upper().removeprefix("SEP-").removeprefix("SEP").removeprefix("#").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise DomainError("Name the successor by its SEP number, e.g. 1234 (S3).")
+    number = int(text)
     if number == sep.number:
         raise DomainError("A SEP cannot supersede itself.")
     successor = SEP.objects.filter(number=number).first()
@@ -328,7 +331,7 @@ def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
         for u in User.objects.filter(github__iregex=r"^(" + "|".join(re.escape(h) for h in handles) + r")$"):
             users_by_handle[u.github.lower()] = u
 
-    sponsor = None
+    sponsor, sponsor_named = None, ""
     if parsed.sponsor:
         handle = (parsed.sponsor.get("github") or "").lower()
         sponsor = users_by_handle.get(handle) if handle else None
@@ -338,6 +341,8 @@ def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
         elif not sponsor.is_steering_group:
             parsed.warnings.append(f"Sponsor {sponsor.name} is not in the steering group (S4); not set as sponsor.")
             sponsor = None
+        if sponsor is None:  # keep the name as the file gives it, for the record (not a sponsor here)
+            sponsor_named = SEPAuthor(name=parsed.sponsor["name"], github=parsed.sponsor["github"]).display[:200]
 
     group = None
     names = [parsed.group] if parsed.group else []
@@ -361,6 +366,7 @@ def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
         "slug": parsed.slug,
         "body": parsed.body,
         "source_file": parsed.file[:200],
+        "sponsor_named": sponsor_named,
     }
     optional = {
         "type": parsed.type,

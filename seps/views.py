@@ -14,10 +14,16 @@ from portal.models import Event
 
 from . import transitions as T
 from .forms import EditForm, FilterForm, TransitionForm
-from .models import SEP, RoadmapArea, Status
-from .services import sep_edit_metadata, sep_transition
+from .models import SEP, SEP_REPOSITORY, RoadmapArea, Status, status_label
+from .services import STATUS_CHANGED, sep_edit_metadata, sep_transition
 
 PAGE_SIZE = 50
+
+
+def _wants_partial(request) -> bool:
+    """htmx swapping a region in place; a boosted link or a history restore (back button after
+    htmx's cache is gone, on a pushed URL) needs the whole page."""
+    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
 
 
 @require_GET
@@ -26,7 +32,7 @@ def index(request):
     qs = form.apply(SEP.objects.for_lists().in_lifecycle_order())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "filtered": any(request.GET.get(k) for k in form.fields)}
-    template = "seps/index.html#results" if request.htmx and not request.htmx.boosted else "seps/index.html"
+    template = "seps/index.html#results" if _wants_partial(request) else "seps/index.html"
     return render(request, template, ctx)
 
 
@@ -37,23 +43,30 @@ def _sep_for_page(number):
     )
 
 
-def _state_context(request, sep, *, failed=None, form=None):
+def _state_context(request, sep, *, failed=None, form=None, error=None):
+    """`error` is shown inside the form of the step that `failed`, or above all when that step
+    is no longer offered (the SEP moved on meanwhile)."""
     user = request.user
     now = timezone.now()
     leads = T.group_leads_with_authority(sep) if sep.group_id and sep.group.delegated_sep_authority else set()
     actions = []
     for t in T.available(user, sep, now=now, leads=leads):
-        bound = form if (failed == t.name and form is not None) else TransitionForm(prefix=t.name)
-        actions.append({"t": t, "form": bound})
-    timeline = (
+        mine = failed == t.name
+        bound = form if (mine and form is not None) else TransitionForm(prefix=t.name)
+        actions.append({"t": t, "form": bound, "error": error if mine else None})
+    timeline = list(
         Event.objects.for_object(sep)
         .filter(verb__startswith="sep.")
         .select_related("actor")
         .order_by("created_at", "id")
     )
+    for e in timeline:
+        if e.verb == STATUS_CHANGED:
+            e.from_label, e.to_label = status_label(e.data.get("from")), status_label(e.data.get("to"))
     return {
         "sep": sep,
         "actions": actions,
+        "error": error if error and not any(a["error"] for a in actions) else None,
         "timeline": timeline,
         "may_edit": T.may_edit(user, sep),
         "roadmap_label": RoadmapArea(sep.roadmap_area).label if sep.roadmap_area else "",
@@ -62,7 +75,11 @@ def _state_context(request, sep, *, failed=None, form=None):
 
 @require_GET
 def detail(request, number):
-    sep = _sep_for_page(number)
+    try:
+        sep = _sep_for_page(number)
+    except Http404:
+        # Links between SEP files point here too: say which SEP is missing and where to look.
+        return render(request, "seps/missing.html", {"number": number, "repository": SEP_REPOSITORY}, status=404)
     return render(request, "seps/detail.html", _state_context(request, sep))
 
 
@@ -101,8 +118,7 @@ def transition(request, number, action):
         messages.success(request, done)
         return redirect(sep)
     sep = _sep_for_page(number)
-    ctx = _state_context(request, sep, failed=action, form=form)
-    ctx["error"] = error
+    ctx = _state_context(request, sep, failed=action, form=form, error=error)
     if request.htmx:  # htmx swaps 2xx only: the partial carries the error in place
         return render(request, "seps/detail.html#state", ctx)
     messages.error(request, error)
@@ -146,5 +162,5 @@ def review_queue(request):
         "in_review": SEP.objects.filter(status=Status.IN_REVIEW).count(),
         "draft": SEP.objects.filter(status=Status.DRAFT).count(),
     }
-    template = "seps/review.html#queue" if request.htmx else "seps/review.html"
+    template = "seps/review.html#queue" if _wants_partial(request) else "seps/review.html"
     return render(request, template, {"page": page, "counts": counts})

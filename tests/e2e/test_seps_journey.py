@@ -50,7 +50,7 @@ def test_s3_s6_sep_journey_filter_open_review_accept(page, browser, live_server,
     form.get_by_label("Rationale").fill("Reviewed with the WG; ready for core review.")
     form.get_by_role("button", name="Move to review").click()
     expect(sponsor_page.locator("[data-status]")).to_have_text("In review")
-    expect(sponsor_page.locator(".sep-timeline")).to_contain_text("draft → in-review")
+    expect(sponsor_page.locator(".sep-timeline")).to_contain_text("Draft → in review")
 
     # A core maintainer accepts it; the timeline shows both steps with who and why.
     sponsor_ctx.close()
@@ -65,8 +65,8 @@ def test_s3_s6_sep_journey_filter_open_review_accept(page, browser, live_server,
     form.get_by_role("button", name="Accept").click()
     expect(core_page.locator("[data-status]")).to_have_text("Accepted")
     timeline = core_page.locator(".sep-timeline")
-    expect(timeline).to_contain_text("draft → in-review")
-    expect(timeline).to_contain_text("in-review → accepted")
+    expect(timeline).to_contain_text("Draft → in review")
+    expect(timeline).to_contain_text("In review → accepted")
     expect(timeline).to_contain_text("Sam Sponsor")
     expect(timeline).to_contain_text("Cora Core")
     expect(timeline).to_contain_text("Accepted at the bi-weekly review.")

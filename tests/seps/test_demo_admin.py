@@ -24,6 +24,24 @@ def test_s2_seed_demo_has_seps_in_every_status_across_groups(db):
     assert SEP.objects.count() == count
 
 
+def test_s9_seed_demo_history_is_backdated_so_the_review_queue_shows_real_waits(db):
+    from django.utils import timezone
+
+    call_command("seed_demo", stdout=StringIO())
+    now = timezone.now()
+    queue = list(SEP.objects.review_queue())
+    waits = [(now - s.status_changed_at).days for s in queue]
+    assert len(set(waits)) == len(waits) and min(waits) >= 1  # distinct, all in the past
+    assert [s.status for s in queue[:2]] == [Status.IN_REVIEW, Status.IN_REVIEW]
+    for sep in SEP.objects.all():
+        events = list(Event.objects.for_object(sep).order_by("created_at", "id"))
+        assert events[0].verb == "sep.created" and events[0].created_at.date() == sep.created
+        assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+        changes = [e for e in events if e.verb == "sep.status_changed"]
+        if changes:
+            assert changes[-1].created_at == sep.status_changed_at
+
+
 def _admin_form(sep, **extra):
     data = {
         "number": sep.number, "title": sep.title, "slug": sep.slug, "type": sep.type,
@@ -79,3 +97,14 @@ def test_s6_admin_edit_and_create_are_recorded(client_for, core_maintainer):
     assert created.status == Status.PROPOSAL and created.body_html
     assert Event.objects.filter(verb="sep.created", target_id=str(created.pk)).count() == 1
     assert "Created" in c.get("/seps/6060/").content.decode()
+
+
+def test_s4_admin_refuses_a_sponsor_outside_the_steering_group(client_for, core_maintainer, maintainer, org_member):
+    sep = SEPFactory(status=Status.DRAFT, sponsor=maintainer)
+    c = client_for(core_maintainer)
+    url = f"/admin/seps/sep/{sep.pk}/change/"
+    r = c.post(url, _admin_form(sep, sponsor=org_member.pk))
+    assert r.status_code == 200 and "must be in the steering group" in r.content.decode()
+    sep.refresh_from_db()
+    assert sep.sponsor == maintainer
+    assert c.post(url, _admin_form(sep, title="Same sponsor kept")).status_code == 302  # unchanged sponsor is fine

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from portal.models import Event, LadderRole
+from seps import services
 from seps.importer import parse_authors, parse_sep, parse_sponsor
 from seps.models import SEP, SEPType, Status
 from tests.factories import GroupFactory, UserFactory
@@ -97,9 +98,26 @@ def test_s7_html_preamble_with_handles():
 def test_s7_second_preamble_disagreeing_first_wins_with_warnings():
     p = parse("1207-two-preambles.md")
     assert p.status == "final" and p.created.isoformat() == "2025-10-01"
-    assert len(p.warnings) == 2
     assert any("status" in w and "Draft" in w for w in p.warnings)
     assert any("created" in w for w in p.warnings)
+    assert not any("authors" in w for w in p.warnings)  # same person, the table just omits the handle
+
+
+def test_s7_second_preamble_fills_what_the_first_leaves_out_with_a_warning():
+    # Real files name the sponsor and the PR only in the later table; they must not be lost.
+    p = parse("1207-two-preambles.md")
+    assert p.sponsor == {"name": "outside-helper", "github": "outside-helper", "email": ""}
+    assert p.pr == "https://github.com/example/spec/pull/77"
+    assert any("no sponsor; taken from a second preamble (line 8)" in w for w in p.warnings)
+    assert any("no PR; taken from a second preamble" in w for w in p.warnings)
+    assert len(p.warnings) == 4
+
+
+def test_s7_template_with_placeholder_number_is_skipped_as_a_template():
+    text = b"# SEP-{NUMBER}: {Title}\n\n- **Status**: Draft | Final\n- **Type**: Process\n- **Author(s)**: N (@n)\n"
+    p = parse_sep("TEMPLATE.md", text)
+    assert p.skipped and p.number is None
+    assert p.error.startswith("Skipped: a template, not a SEP") and "SEP-{NUMBER}" in p.error
 
 
 def test_s7_number_from_title_wins_over_file_name_with_warning():
@@ -323,3 +341,30 @@ def test_s7_pathological_near_limit_file_parses_quickly(tmp_path):
     p = parse_sep("5-slow.md", text.encode())
     assert time.monotonic() - start < 3
     assert p.number == 5 and p.status == "draft"
+
+
+def test_s7_sponsor_without_account_is_kept_as_named_and_shown(people, folder, client, client_for, core_maintainer):
+    run(folder)
+    sep = SEP.objects.get(number=1207)
+    assert sep.sponsor is None and sep.sponsor_named == "@outside-helper"
+    assert sep.pr_url == "https://github.com/example/spec/pull/77"
+    html = client.get("/seps/1207/").content.decode()
+    assert "@outside-helper" in html and "no portal account" in html and "none yet" not in html
+    assert ">#77<" in html  # the pull request's own number, not the SEP's
+    assert "@outside-helper" in client.get("/seps/").content.decode()
+    # A sponsor with an account is a real sponsor and nothing is kept "as named".
+    assert SEP.objects.get(number=1201).sponsor_named == ""
+    # Taking it in the portal replaces the file's name (S3, S4).
+    SEP.objects.filter(pk=sep.pk).update(status=Status.DRAFT)
+    assert "@outside-helper" in client_for(core_maintainer).get("/seps/review/").content.decode()
+    sep.refresh_from_db()
+    sep = services.sep_sponsor(sep=sep, by=people["sam"], reason="I will shepherd it.")
+    sep.refresh_from_db()
+    assert sep.sponsor == people["sam"] and sep.sponsor_named == ""
+
+
+def test_s7_links_to_sibling_sep_files_point_at_their_pages(people, folder):
+    run(folder)
+    html = SEP.objects.get(number=1207).body_html
+    assert 'href="/seps/1201/#abstract"' in html and 'href="/seps/1202/"' in html
+    assert ".md" not in html

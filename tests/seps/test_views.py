@@ -90,7 +90,7 @@ SEP_PAGE_BUDGET = 10  # session, user, SEP, authors, supersedes, group leads, ti
 QUEUE_BUDGET = 9  # session, user, two counts, page count, page, authors (+ slack)
 
 
-@pytest.mark.parametrize("url", ["/seps/", "/seps/?status=draft&type=process&q=Bulk&sponsor=x&group=y"])
+@pytest.mark.parametrize("url", ["/seps/", "/seps/?status=draft&type=extensions-track&q=Bulk&sponsor=x&group=y"])
 def test_s1_index_query_budget_does_not_grow(client, db, django_assert_max_num_queries, url):
     many_seps(3)
     with django_assert_max_num_queries(INDEX_BUDGET):
@@ -131,7 +131,7 @@ def test_s6_sep_page_timeline_shows_who_when_why(client, make_sep, sponsor, core
     services.sep_submit_for_review(sep=sep, by=sponsor, reason="Ready for review now.")
     html = client.get(sep.get_absolute_url()).content.decode()
     assert html.index("I will shepherd this one.") < html.index("Ready for review now.")
-    assert "proposal → draft" in html and "draft → in-review" in html and sponsor.name in html
+    assert "Proposal → draft" in html and "Draft → in review" in html and sponsor.name in html
 
 
 def test_s1_sep_page_query_budget_does_not_grow(client, db, sponsor, core_maintainer, client_for):
@@ -404,3 +404,142 @@ def test_s1_outline_text_is_plain_and_body_rendered_once_on_save(db):
         {"level": 3, "text": "Sub_part", "anchor": "sub_part"},
     ]
     assert "<code>tasks/get</code>" in SEP.objects.get(pk=sep.pk).body_html
+
+
+def test_s1_index_bad_filter_value_keeps_the_good_ones_and_says_so(client, db, htmx_headers):
+    SEPFactory(title="Process one", type=SEPType.PROCESS)
+    SEPFactory(title="Standards one", type=SEPType.STANDARDS)
+    for headers in ({}, htmx_headers):
+        r = client.get("/seps/?status=bogus&type=process&group=%00&sponsor=" + "z" * 5000, **headers)
+        html = r.content.decode()
+        assert r.status_code == 200 and "Process one" in html and "Standards one" not in html
+        assert "Ignored a filter value" in html and "Status" in html and "Group" in html
+
+
+def test_s6_atom_feeds_parse_as_atom_with_one_entry_per_status_change(client, make_sep, sponsor, core_maintainer):
+    import xml.etree.ElementTree as ET
+
+    from django.conf import settings
+
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    g = GroupFactory(slug="feed-g")
+    a = make_sep(group=g, title="Feed <&> one")
+    b = make_sep(title="Feed two")
+    services.sep_sponsor(sep=a, by=sponsor, reason="Taking it on")
+    services.sep_submit_for_review(sep=a, by=sponsor, reason="Ready for review")
+    services.sep_sponsor(sep=b, by=sponsor, reason="Also this")
+    feeds = {}
+    for url, want in (("/seps/feed/", 3), ("/seps/feed/group/feed-g/", 2)):
+        root = ET.fromstring(client.get(url).content)
+        assert root.tag == "{http://www.w3.org/2005/Atom}feed"
+        assert root.find("a:title", ns).text and root.find("a:updated", ns).text
+        entries = root.findall("a:entry", ns)
+        assert len(entries) == want
+        self_link = [link.get("href") for link in root.findall("a:link", ns) if link.get("rel") == "self"]
+        assert self_link == [settings.SITE_URL + url]  # the site's address, not the placeholder example.com
+        assert root.find("a:id", ns).text.startswith(settings.SITE_URL)
+        ids = []
+        for e in entries:  # RFC 4287: every entry has an absolute IRI id, a title, updated and a link
+            ids.append(e.find("a:id", ns).text)
+            assert ids[-1].startswith(settings.SITE_URL + "/seps/") and "#event-" in ids[-1]
+            assert e.find("a:updated", ns).text and e.find("a:author/a:name", ns).text
+            assert e.find("a:link", ns).get("href") == ids[-1]
+        assert len(set(ids)) == len(ids)
+        feeds[url] = [e.find("a:title", ns).text for e in entries]
+    assert feeds["/seps/feed/"][0] == f"SEP-{b.number}: Feed two — proposal → draft"
+    assert feeds["/seps/feed/group/feed-g/"] == [
+        f"SEP-{a.number}: Feed <&> one — draft → in review",  # escaped in XML, parsed back intact
+        f"SEP-{a.number}: Feed <&> one — proposal → draft",
+    ]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_s3_refused_step_shows_its_error_inside_its_own_form(client_for, make_sep, core_maintainer, htmx_headers, htmx):
+    sep = make_sep(status=Status.ACCEPTED)
+    headers = htmx_headers if htmx else {}
+    r = post(client_for(core_maintainer), sep, "supersede", {"reason": "Replaced", "successor": "999999"}, **headers)
+    html = r.content.decode()
+    assert r.status_code == (200 if htmx else 400)
+    form = html[html.index(f'action="/seps/{sep.number}/supersede/"') :]
+    form = form[: form.index("</form>")]
+    assert "There is no SEP-999999" in form and 'value="999999"' in form and "Replaced" in form
+    state = html[html.index('id="sep-state"') :]
+    assert state.count("There is no SEP-999999") == 1  # once, beside the form, not also on top
+    sep.refresh_from_db()
+    assert sep.status == Status.ACCEPTED and sep.superseded_by is None
+
+
+def test_s3_step_no_longer_offered_shows_its_error_on_top(client_for, make_sep, core_maintainer, htmx_headers):
+    sep = make_sep(status=Status.DRAFT)  # e.g. someone returned it to draft meanwhile
+    html = post(client_for(core_maintainer), sep, "accept", {"reason": "go"}, **htmx_headers).content.decode()
+    assert 'role="alert">SEP-' in html and "needs it to be in review" in html
+
+
+@pytest.mark.parametrize(
+    "pr,discussion,pr_text,discussion_text",
+    [
+        ("https://github.com/x/y/pull/1796", "https://github.com/x/y/issues/12", "#1796", "Issue #12"),
+        ("", "https://github.com/x/y/discussions/7", "#4242", "Discussion #7"),
+        ("https://example.test/review", "https://example.test/thread", "#4242", "Discussion"),
+    ],
+)
+def test_s1_link_labels_name_the_linked_number(pr, discussion, pr_text, discussion_text):
+    sep = SEP(number=4242, pr_url=pr, discussion_url=discussion)
+    assert (sep.pr_display, sep.discussion_display) == (pr_text, discussion_text)
+
+
+@pytest.mark.parametrize("successor", ["abc", "-1", "0", "1.5", "", "٣"])
+def test_s3_supersede_with_garbage_successor_is_a_clear_error(client_for, make_sep, core_maintainer, successor):
+    sep = make_sep(status=Status.FINAL)
+    r = post(client_for(core_maintainer), sep, "supersede", {"reason": "Replaced", "successor": successor})
+    assert r.status_code == 400 and "Name the successor by its SEP number" in r.content.decode()
+    sep.refresh_from_db()
+    assert sep.status == Status.FINAL and not Event.objects.exists()
+
+
+@pytest.mark.parametrize("successor", ["999999999999", "SEP-999999999999"])
+def test_s3_supersede_with_out_of_range_successor_is_unknown_not_500(client_for, make_sep, core_maintainer, successor):
+    sep = make_sep(status=Status.FINAL)
+    r = post(client_for(core_maintainer), sep, "supersede", {"reason": "Replaced", "successor": successor})
+    assert r.status_code == 400 and "There is no SEP-999999999999" in r.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/seps/abc/", "/seps/999999/", "/seps/99999999999999999999/", "/seps/99999999999/edit/"]
+)
+def test_s1_unknown_or_huge_sep_numbers_are_404(client_for, core_maintainer, url):
+    assert client_for(core_maintainer).get(url).status_code == 404
+    assert (
+        client_for(core_maintainer).post("/seps/99999999999999999999/accept/", {"accept-reason": "x"}).status_code
+        == 404
+    )
+
+
+def test_s1_group_without_seps_filters_to_the_empty_state(client, db):
+    SEPFactory(title="Belongs elsewhere", group=GroupFactory())
+    quiet = GroupFactory(slug="quiet-group")
+    html = client.get(f"/seps/?group={quiet.slug}").content.decode()
+    assert "No SEP matches these filters." in html and "Belongs elsewhere" not in html and "Ignored" not in html
+
+
+@pytest.mark.parametrize("url", ["/seps/?status=draft", "/seps/review/?page=1"])
+def test_s1_history_restore_of_a_pushed_url_gets_the_whole_page(client_for, core_maintainer, htmx_headers, url):
+    SEPFactory(status=Status.DRAFT, title="Restored")
+    c = client_for(core_maintainer)
+    html = c.get(url, **htmx_headers, HTTP_HX_HISTORY_RESTORE_REQUEST="true").content.decode()
+    assert html.lstrip().lower().startswith("<!doctype html>") and "Restored" in html
+    assert "<!doctype" not in c.get(url, **htmx_headers).content.decode().lower()
+
+
+def test_s1_missing_sep_page_is_a_clear_404(client, db):
+    r = client.get("/seps/2133/")
+    html = r.content.decode()
+    assert r.status_code == 404 and "No SEP-2133 here" in html and "/pull/2133" in html
+
+
+@pytest.mark.parametrize("q", ["7123", "#7123", "SEP-7123", "sep 7123"])
+def test_s1_search_by_number_finds_that_sep(client, db, q):
+    SEPFactory(number=7123, title="Numbered", body="Nothing to see.")
+    SEPFactory(number=7124, title="Other", body="Nothing to see.")
+    html = client.get("/seps/", {"q": q}).content.decode()
+    assert "Numbered" in html and "Other" not in html
