@@ -86,8 +86,6 @@ def run(cmd, env, timeout):
 
 
 def seed_and_collect() -> None:
-    import importlib
-
     import django
 
     sys.path.insert(0, str(ROOT))
@@ -98,13 +96,10 @@ def seed_and_collect() -> None:
     from portal.models import User
 
     targets = []
-    for app in APPS:
-        try:
-            module = importlib.import_module(f"{app}.bench")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.bench":
-                raise
-            continue
+    from portal.hooks import app_modules
+
+    for module in app_modules("bench", apps=APPS):
+        app = module.__name__.split(".")[0]
         started = time.monotonic()
         module.seed()
         print(f"== seeded {app} in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)

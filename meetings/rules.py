@@ -49,3 +49,11 @@ rules.add_rule("meetings.decide_agenda_item", can_manage)
 rules.add_rule("meetings.propose_agenda_item", is_participant_or_above | can_manage)
 rules.add_rule("meetings.publish_late", is_core_maintainer)
 rules.add_rule("meetings.view_compliance", is_core_maintainer)
+
+
+# Django admin for core maintainers (staff without model permissions): they see meetings, agenda items
+# and attendance (changes go through the pages' services, which record them) and may correct a series.
+for _model in ("meeting", "meetingseries", "agendaitem", "attendance"):
+    rules.add_perm(f"meetings.view_{_model}", is_core_maintainer)
+rules.add_perm("meetings.change_meetingseries", is_core_maintainer)
+rules.add_perm("meetings", is_core_maintainer)

@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from .models import timezone_names
 
@@ -28,3 +29,17 @@ class TimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class HtmxVaryMiddleware:
+    """Every page may answer htmx with a fragment and a plain request with the whole page at the
+    same URL (filters push their URL), so every response varies on HX-Request: otherwise the
+    browser's back button or a cache can hand out a bare fragment as if it were the page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response

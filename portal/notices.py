@@ -16,8 +16,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .models import Notice
@@ -34,9 +34,14 @@ def _addresses(recipients) -> list[str]:
     return out
 
 
+def render_text(name: str, context: dict) -> str:
+    """Render a plain-text template without HTML escaping (a name like O'Neil stays O'Neil)."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def render_notice(template: str, context: dict) -> tuple[str, str, str]:
     ctx = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    text = render_to_string(f"{template}.txt", ctx).strip()
+    text = render_text(f"{template}.txt", ctx).strip()
     subject, _, body = text.partition("\n")
     subject = subject.removeprefix("Subject:").strip()
     try:

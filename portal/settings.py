@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.HtmxVaryMiddleware",
     "portal.middleware.TimezoneMiddleware",
 ]
 

@@ -1,5 +1,5 @@
 from django.urls import path
-from django.views.decorators.http import condition
+from django.views.decorators.http import condition, require_safe
 
 from . import feeds, views
 
@@ -8,10 +8,10 @@ app_name = "seps"
 urlpatterns = [
     path("", views.index, name="index"),
     path("review/", views.review_queue, name="review"),
-    path("feed/", condition(etag_func=feeds.feed_etag)(feeds.StatusChangesFeed()), name="feed"),
+    path("feed/", require_safe(condition(etag_func=feeds.feed_etag)(feeds.StatusChangesFeed())), name="feed"),
     path(
         "feed/group/<slug:slug>/",
-        condition(etag_func=feeds.feed_etag)(feeds.GroupStatusChangesFeed()),
+        require_safe(condition(etag_func=feeds.feed_etag)(feeds.GroupStatusChangesFeed())),
         name="group_feed",
     ),
     path("<int:number>/", views.detail, name="detail"),

@@ -94,3 +94,16 @@ def test_deliver_notices_task_sends_pending(contributor):
     _queue(contributor, [contributor])
     assert deliver_notices.delay().get() == 1
     assert len(mail.outbox) == 1
+
+
+def test_plain_text_notices_are_not_html_escaped(db, tmp_path, settings):
+    """Every app's .txt notice reads like text: `O'Neil & Co <x>` stays as written."""
+    from portal.notices import render_notice
+
+    (tmp_path / "email").mkdir()
+    (tmp_path / "email" / "probe.txt").write_text("Subject: Hello {{ name }}\n\nDear {{ name }},\n")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    subject, body, html = render_notice("email/probe", {"name": "O'Neil & Co <x>"})
+    assert subject == "Hello O'Neil & Co <x>"
+    assert "Dear O'Neil & Co <x>," in body
+    assert html == ""

@@ -343,3 +343,11 @@ def test_home_timeline_hides_meetings_the_public_cannot_open(client, db):
 def test_home_invites_visitors_to_sign_up_but_not_members(client, client_for, contributor):
     assert 'class="hero-cta"' in client.get("/").content.decode()
     assert 'class="hero-cta"' not in client_for(contributor).get("/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/groups/", "/meetings/", "/seps/"])
+def test_every_page_varies_on_hx_request(client, db, path):
+    """A fragment and the whole page share a URL; caches and the back button must tell them apart."""
+    resp = client.get(path)
+    assert resp.status_code == 200
+    assert "HX-Request" in resp["Vary"]

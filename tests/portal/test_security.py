@@ -16,9 +16,6 @@ from tests.seps.factories import SEPFactory
 SKIP_PREFIXES = ("admin/", "accounts/")  # Django admin and allauth have their own tested guards
 PUBLIC_POSTS = {
     "timezone/",  # an anonymous visitor may pick a zone
-    # Atom feeds (django.contrib.syndication) answer any method with the same read-only feed; nothing changes.
-    "seps/feed/",
-    "seps/feed/group/<slug:slug>/",
 }
 
 
