@@ -16,7 +16,6 @@ QUIET_VERBS = (
     "meeting.publication_reminder_sent",
     "meeting.notes_reminder_sent",
     "sep.pinged",
-    "bench.something_happened",
 )
 
 # verb -> phrase after the actor's name. `{target}` or `{group}` marks the one linked part; other

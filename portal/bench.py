@@ -44,7 +44,7 @@ def seed():
             Event(
                 created_at=now - timezone.timedelta(minutes=i),
                 actor_id=actors[i % len(actors)],
-                verb="bench.something_happened",
+                verb="bench.activity",  # a visible verb: the home timeline renders these rows
                 target_repr=f"Bench object {i}",
                 data={"i": i},
             )

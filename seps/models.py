@@ -96,11 +96,19 @@ def lifecycle_order():
     )
 
 
+LIST_DEFERRED = ("body", "body_html", "outline")
+
+
 class SEPQuerySet(models.QuerySet):
     def for_lists(self):
-        """Rows for lists: sponsor and group joined, authors as a plain list in `author_list`."""
-        return self.select_related("sponsor", "group").prefetch_related(
-            models.Prefetch("authors", queryset=SEPAuthor.objects.order_by("position", "id"), to_attr="author_list")
+        """Rows for lists: sponsor and group joined, authors as a plain list in `author_list`; the
+        (large) body columns are left in the database."""
+        return (
+            self.defer(*LIST_DEFERRED)
+            .select_related("sponsor", "group")
+            .prefetch_related(
+                models.Prefetch("authors", queryset=SEPAuthor.objects.order_by("position", "id"), to_attr="author_list")
+            )
         )
 
     def in_lifecycle_order(self):

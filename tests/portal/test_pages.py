@@ -42,8 +42,9 @@ def _busy_site(rows):
     return actors
 
 
-# groups by kind 1, upcoming meetings 1, recent SEPs 1, events (actor, group, target type joined) 1
-HOME_BUDGET = 4
+# groups by kind 1, upcoming meetings 1, recent SEPs 1, events (actor, group, target type joined) 1,
+# which of the meetings those events name are public 1
+HOME_BUDGET = 5
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -351,3 +352,24 @@ def test_every_page_varies_on_hx_request(client, db, path):
     resp = client.get(path)
     assert resp.status_code == 200
     assert "HX-Request" in resp["Vary"]
+
+
+def test_home_timeline_fills_from_older_events_when_the_newest_are_hidden(client, db):
+    """Hidden draft-meeting events do not push the public ones off the page (bounded over-fetch)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from meetings.models import Meeting
+    from portal.views import HOME_EVENTS
+    from tests.meetings.factories import MeetingFactory
+
+    lead = UserFactory(display_name="Lena Test")
+    now = timezone.now()
+    public = MeetingFactory(title="Open sync")
+    record(actor=lead, verb="meeting.published", target=public, at=now - timedelta(hours=1))
+    draft = MeetingFactory(title="Secret draft", status=Meeting.Status.DRAFT)
+    for i in range(HOME_EVENTS):  # the newest events all name the draft
+        record(actor=lead, verb="meeting.edited", target=draft, at=now - timedelta(minutes=i))
+    body = client.get("/").content.decode()
+    assert "Open sync" in body and "Secret draft" not in body
