@@ -2,6 +2,7 @@ from django import forms
 
 from groups.models import Group
 from portal.models import User
+from portal.widgets import FastSelect
 
 from .models import SEP, SEPType, Status
 
@@ -12,8 +13,8 @@ class FilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Status.choices])
     type = forms.ChoiceField(label="Type", required=False, choices=[("", "Any type"), *SEPType.choices])
-    group = forms.ChoiceField(label="Group", required=False)
-    sponsor = forms.ChoiceField(label="Sponsor", required=False)
+    group = forms.ChoiceField(label="Group", required=False, widget=FastSelect)
+    sponsor = forms.ChoiceField(label="Sponsor", required=False, widget=FastSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
