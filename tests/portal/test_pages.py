@@ -373,3 +373,19 @@ def test_home_timeline_fills_from_older_events_when_the_newest_are_hidden(client
         record(actor=lead, verb="meeting.edited", target=draft, at=now - timedelta(minutes=i))
     body = client.get("/").content.decode()
     assert "Open sync" in body and "Secret draft" not in body
+
+
+def test_pagination_keeps_filters_and_targets_the_list(rf, db):
+    """The shared pager: plain links keep the other filters; htmx swaps only the list."""
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    page = Paginator(list(range(30)), 10).get_page(2)
+    request = rf.get("/seps/", {"status": "draft", "page": "2"})
+    html = render_to_string(
+        "portal/_pagination.html", {"page": page, "target": "#sep-results", "swap": "outerHTML", "request": request}
+    )
+    assert "Page 2 of 3" in html
+    assert 'href="?status=draft&amp;page=1"' in html and 'href="?status=draft&amp;page=3"' in html
+    assert 'hx-target="#sep-results" hx-swap="outerHTML"' in html
+    assert render_to_string("portal/_pagination.html", {"page": Paginator([1], 10).get_page(1)}).strip() == ""
