@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.models import RankedChoices
+
 
 class GroupQuerySet(models.QuerySet):
     def active(self):
@@ -104,17 +106,13 @@ class Group(models.Model):
         return self.kind == self.Kind.WORKING or self.adopts_member_tier
 
 
-class Tier(models.TextChoices):
+class Tier(RankedChoices):
     """RULES T1, lowest first."""
 
     OBSERVER = "observer", "Observer"
     PARTICIPANT = "participant", "Participant"
     MEMBER = "member", "Member"
     LEAD = "lead", "Lead"
-
-    @classmethod
-    def rank(cls, value: str) -> int:
-        return list(cls.values).index(value)
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -43,7 +43,15 @@ def normalize_github(value: str) -> str:
     return value
 
 
-class LadderRole(models.TextChoices):
+class RankedChoices(models.TextChoices):
+    """Choices listed lowest first; `rank(value)` compares them (ladder roles, tiers, SEP lifecycle)."""
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return list(cls.values).index(value)
+
+
+class LadderRole(RankedChoices):
     """RULES P1: the org-wide contributor ladder, lowest first."""
 
     CONTRIBUTOR = "contributor", "Contributor"
@@ -51,10 +59,6 @@ class LadderRole(models.TextChoices):
     MAINTAINER = "maintainer", "Maintainer"
     CORE_MAINTAINER = "core_maintainer", "Core maintainer"
     LEAD_MAINTAINER = "lead_maintainer", "Lead maintainer"
-
-    @classmethod
-    def rank(cls, value: str) -> int:
-        return list(cls.values).index(value)
 
 
 class UserQuerySet(models.QuerySet):

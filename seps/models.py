@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.markdown import render_markdown_with_outline
-from portal.models import normalize_github
+from portal.models import RankedChoices, normalize_github
 
 SEP_REPOSITORY = "https://github.com/modelcontextprotocol/modelcontextprotocol"
 
 
-class Status(models.TextChoices):
+class Status(RankedChoices):
     """RULES S2, in lifecycle order (the index lists them in this order)."""
 
     PROPOSAL = "proposal", "Proposal"
@@ -26,10 +26,6 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     SUPERSEDED = "superseded", "Superseded"
     DORMANT = "dormant", "Dormant"
-
-    @classmethod
-    def rank(cls, value: str) -> int:
-        return list(cls.values).index(value)
 
 
 class SEPType(models.TextChoices):
