@@ -248,3 +248,25 @@ def test_g1_pages_with_same_url_partials_vary_on_hx_request(client, group, htmx_
         for headers in ({}, htmx_headers):
             r = client.get(url, **headers)
             assert r.status_code == 200 and "HX-Request" in r.get("Vary", ""), url
+
+
+def test_g5_g3_queue_admin_links_lead_to_the_decision_actions(client_for, core_maintainer):
+    """The queue's "decide in admin" link used to open the charter's change page, which has only
+    Save: the approve/reject actions live on the list. Each link must land where the action is."""
+    import re
+
+    group = GroupFactory(name="Pending Charter WG")
+    CharterVersionFactory(group=group, number=1)
+    pending = CharterVersionFactory(group=group, number=2, status="submitted", submitted_at=timezone.now())
+    GroupFactory(name="Fresh Proposed WG", state=Group.State.PROPOSED)
+    c = client_for(core_maintainer)
+    body = c.get(reverse("groups:queue")).content.decode()
+    for label, action, shown in (
+        ("decide in admin", "approve_versions", f"/admin/groups/charterversion/{pending.pk}/change/"),
+        ("activate in admin", "activate_groups", "Fresh Proposed WG"),
+    ):
+        href = re.search(rf'<a href="([^"]+)">{label}</a>', body).group(1).replace("&amp;", "&")
+        page = c.get(href)
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert f'value="{action}"' in text and shown in text

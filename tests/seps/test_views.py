@@ -543,3 +543,13 @@ def test_s1_search_by_number_finds_that_sep(client, db, q):
     SEPFactory(number=7124, title="Other", body="Nothing to see.")
     html = client.get("/seps/", {"q": q}).content.decode()
     assert "Numbered" in html and "Other" not in html
+
+
+@pytest.mark.django_db
+def test_s1_sep_page_and_list_link_back_to_the_group(client):
+    """Group page -> SEP worked, but the SEP page and list named the group without a link back."""
+    group = GroupFactory(name="Linked Group WG")
+    sep = SEPFactory(group=group)
+    link = f'<a href="{group.get_absolute_url()}">Linked Group WG</a>'
+    assert link in client.get(sep.get_absolute_url()).content.decode()
+    assert link in client.get("/seps/").content.decode()
