@@ -400,6 +400,8 @@ def test_m4_compliance_ladder_and_shares(client, client_for, group, lead, core_m
     assert "2 of 3 (67%)" in body
     # notes: on_time ok; late and overdue not -> 1 of 3
     assert "1 of 3 (33%)" in body
+    # every queue row and share row links to the group page, where the leads and meetings are
+    assert body.count(f'<a href="{group.get_absolute_url()}">{group.name}</a>') == 3
 
 
 @pytest.mark.django_db

@@ -546,10 +546,11 @@ def test_s1_search_by_number_finds_that_sep(client, db, q):
 
 
 @pytest.mark.django_db
-def test_s1_sep_page_and_list_link_back_to_the_group(client):
-    """Group page -> SEP worked, but the SEP page and list named the group without a link back."""
+def test_s1_s9_sep_page_list_and_review_queue_link_back_to_the_group(client, client_for, core_maintainer):
+    """Group page -> SEP worked, but the SEP page, list and review queue named the group without a link back."""
     group = GroupFactory(name="Linked Group WG")
-    sep = SEPFactory(group=group)
+    sep = SEPFactory(group=group, status=Status.IN_REVIEW, sponsor=core_maintainer)
     link = f'<a href="{group.get_absolute_url()}">Linked Group WG</a>'
     assert link in client.get(sep.get_absolute_url()).content.decode()
     assert link in client.get("/seps/").content.decode()
+    assert link in client_for(core_maintainer).get("/seps/review/").content.decode()
