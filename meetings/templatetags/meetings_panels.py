@@ -21,6 +21,9 @@ def group_meetings_panel(group, upcoming=3, recent=3):
 @register.inclusion_tag("meetings/_lead_due.html")
 def lead_meetings_due(user):
     """Dashboard panel: `{% lead_meetings_due request.user %}` (two queries; empty for non-leads)."""
+    from django.utils import timezone
+
     from meetings.selectors import due_for_lead
 
-    return due_for_lead(user) if user.is_authenticated else {"to_publish": [], "notes_due": []}
+    ctx = due_for_lead(user) if user.is_authenticated else {"to_publish": [], "notes_due": []}
+    return {**ctx, "now": timezone.now()}  # a draft past its cutoff waits for the sweep: no "publish by <past>"

@@ -79,3 +79,16 @@ def test_m2_m4_lead_dashboard_panel(group, lead, participant):
     assert len(ctx) == 2
     assert "Draft to publish" in html and "Needs notes" in html and "Notes overdue" in html and "Not mine" not in html
     assert tpl.render(Context({"who": participant})).strip() == ""
+
+
+@pytest.mark.django_db
+def test_m2_lead_panel_never_asks_to_publish_by_a_past_cutoff(group, lead):
+    """Between the cutoff and the next sweep a draft is still "draft": the panel said "publish by"
+    a moment already past, which the lead can no longer do (M2)."""
+    now = timezone.now()
+    MeetingFactory(group=group, title="Too close", status=Meeting.Status.DRAFT, starts_at=now + timedelta(days=3))
+    MeetingFactory(group=group, title="In time", status=Meeting.Status.DRAFT, starts_at=now + timedelta(days=9))
+    html = Template("{% load meetings_panels %}{% lead_meetings_due who %}").render(Context({"who": lead}))
+    too_close, in_time = html.split("In time")[0].split("Too close")[1], html.split("In time")[1]
+    assert "Cutoff passed" in too_close and "publish by" not in too_close
+    assert "publish by" in in_time and "Cutoff passed" not in in_time
