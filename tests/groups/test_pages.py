@@ -270,3 +270,19 @@ def test_g5_g3_queue_admin_links_lead_to_the_decision_actions(client_for, core_m
         assert page.status_code == 200
         text = page.content.decode()
         assert f'value="{action}"' in text and shown in text
+
+
+def test_g2_dashboard_marks_groups_that_are_not_active(client_for):
+    """A lead of a retired group saw it in "Your groups" exactly like a working one."""
+    person = UserFactory()
+    for name, state in (
+        ("Old Docs WG", Group.State.RETIRED),
+        ("Future WG", Group.State.PROPOSED),
+        ("Live WG", "active"),
+    ):
+        MembershipFactory(group=GroupFactory(name=name, state=state), user=person, tier=Tier.PARTICIPANT)
+    body = client_for(person).get("/dashboard/").content.decode()
+    rows = {li.split("</a>")[0].rsplit(">", 1)[1]: li for li in body.split('<li><a href="/groups/')[1:]}
+    assert '<span class="badge muted">Retired</span>' in rows["Old Docs WG"]
+    assert '<span class="badge muted">Proposed</span>' in rows["Future WG"]
+    assert "badge" not in rows["Live WG"].split("</li>")[0]

@@ -568,3 +568,14 @@ def test_m1_m3_m4_oversized_markdown_refused_nothing_changes(client_for, group, 
     assert c.post(f"/meetings/{held.pk}/notes/", {"notes_md": huge}).status_code == 400
     held.refresh_from_db()
     assert held.notes_md == "" and held.notes_published_at is None
+
+
+@pytest.mark.django_db
+def test_m1_meeting_list_and_page_link_to_the_group_page(client, group):
+    """A visitor told "participants may propose agenda items" had no link from the meeting to the
+    group page where one joins: the breadcrumb goes to the filtered meeting list only."""
+    meeting = MeetingFactory(group=group, title="Linked sync", starts_at=timezone.now() + timedelta(days=10))
+    link = f'<a href="{group.get_absolute_url()}">{group.name}</a>'
+    assert link in client.get("/meetings/").content.decode()
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert page.count(link) == 2  # the "Group" line and the "Participants of ... may propose" hint
