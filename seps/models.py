@@ -178,7 +178,13 @@ class SEP(models.Model):
     class Meta:
         verbose_name = "SEP"
         ordering = ["-number"]
-        indexes = [models.Index(fields=["status", "last_activity_at"], name="sep_status_activity")]
+        indexes = [
+            models.Index(fields=["status", "last_activity_at"], name="sep_status_activity"),
+            # The index lists SEPs in lifecycle order, the home page the latest status changes:
+            # both read the first rows of an index instead of sorting the whole table.
+            models.Index(lifecycle_order(), models.F("number").desc(), name="sep_lifecycle_number"),
+            models.Index(models.F("status_changed_at").desc(), models.F("number").desc(), name="sep_recent_change"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
