@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -245,7 +246,11 @@ class SEPAuthor(models.Model):
 
     class Meta:
         ordering = ["sep", "position", "id"]
-        indexes = [models.Index(fields=["github"], name="sepauthor_github")]
+        indexes = [
+            models.Index(fields=["github"], name="sepauthor_github"),
+            # handles are matched case-insensitively (`github__iexact`: UPPER(github) = UPPER(%s))
+            models.Index(Upper("github"), name="sepauthor_github_upper"),
+        ]
 
     def __str__(self):
         return self.display
