@@ -42,7 +42,7 @@ def user_seps_panel(user):
     )
     queue = None
     if user.is_core_maintainer:
-        queue = SEP.objects.aggregate(
+        queue = SEP.objects.filter(status__in=[Status.IN_REVIEW, Status.DRAFT]).aggregate(  # status index
             in_review=Count("pk", filter=Q(status=Status.IN_REVIEW)), draft=Count("pk", filter=Q(status=Status.DRAFT))
         )
     return {"seps": seps, "queue": queue, "viewer": user}
