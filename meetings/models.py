@@ -197,6 +197,12 @@ class Meeting(models.Model):
             models.Index(fields=["starts_at", "ends_at", "group"], condition=VALID, name="meeting_valid_start"),
             models.Index(fields=["updated_at"], name="meeting_updated"),
             models.Index(fields=["group", "updated_at"], name="meeting_group_updated"),
+            # a lead's dashboard: held meetings still without notes (few rows among many)
+            models.Index(
+                fields=["group", "starts_at"],
+                condition=Q(status="published", notes_published_at__isnull=True),
+                name="meeting_notes_due",
+            ),
         ]
 
     def __str__(self):

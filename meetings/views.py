@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from groups.models import Group, Membership
 from portal.errors import DomainError
 from portal.models import User, timezone_names
+from portal.widgets import FastSelect
 
 from . import ical, links, services
 from .forms import (
@@ -47,6 +48,17 @@ def _manageable_groups(user):
 
 
 # --- lists -----------------------------------------------------------------------------------
+# the list shows none of the Markdown sources or their HTML
+LIST_DEFERRED = ("agenda_md", "agenda_html", "notes_md", "notes_html", "group__mission_summary")
+
+
+def _group_select(selected):
+    """The group filter lists every group (hundreds): built in Python, not one template loop per option."""
+    choices = Group.objects.exclude(state=Group.State.PROPOSED).order_by("name").values_list("slug", "name")
+    widget = FastSelect(attrs={"id": "f-group"}, choices=[("", "All groups"), *choices])
+    return widget.render("group", selected or None)
+
+
 @require_GET
 def index(request):
     form = FilterForm(request.GET)
@@ -58,12 +70,14 @@ def index(request):
         qs = qs.filter(group__slug=f["group"])
     if f.get("kind"):
         qs = qs.filter(group__kind=f["kind"])
-    page = Paginator(qs.select_related("group"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = qs.select_related("group").defer(*LIST_DEFERRED)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    partial = request.htmx and not request.htmx.boosted
     ctx = {
         "page": page,
         "when": when,
         "filters": f,
-        "groups": Group.objects.exclude(state=Group.State.PROPOSED).only("name", "slug"),
+        "group_select": "" if partial else _group_select(f.get("group")),
         "kinds": Group.Kind.choices,
         "feed_all_url": links.feed_all_url(),
         "private_feed_url": links.feed_private_url(request.user.calendar_token)
@@ -73,7 +87,7 @@ def index(request):
         and (request.user.is_core_maintainer or bool(lead_group_ids(request.user))),
         "now": now,
     }
-    template = "meetings/index.html#results" if request.htmx and not request.htmx.boosted else "meetings/index.html"
+    template = "meetings/index.html#results" if partial else "meetings/index.html"
     return render(request, template, ctx)
 
 

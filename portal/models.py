@@ -165,6 +165,8 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["target_type", "target_id", "created_at"], name="event_target_time"),
             models.Index(fields=["group", "created_at"], name="event_group_time"),
+            # "Your recent activity" on the dashboard: one person's latest events
+            models.Index(fields=["actor", "-created_at", "-id"], name="event_actor_time"),
         ]
 
     def __str__(self):

@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -178,7 +179,13 @@ class SEP(models.Model):
     class Meta:
         verbose_name = "SEP"
         ordering = ["-number"]
-        indexes = [models.Index(fields=["status", "last_activity_at"], name="sep_status_activity")]
+        indexes = [
+            models.Index(fields=["status", "last_activity_at"], name="sep_status_activity"),
+            # The index lists SEPs in lifecycle order, the home page the latest status changes:
+            # both read the first rows of an index instead of sorting the whole table.
+            models.Index(lifecycle_order(), models.F("number").desc(), name="sep_lifecycle_number"),
+            models.Index(models.F("status_changed_at").desc(), models.F("number").desc(), name="sep_recent_change"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
@@ -239,7 +246,11 @@ class SEPAuthor(models.Model):
 
     class Meta:
         ordering = ["sep", "position", "id"]
-        indexes = [models.Index(fields=["github"], name="sepauthor_github")]
+        indexes = [
+            models.Index(fields=["github"], name="sepauthor_github"),
+            # handles are matched case-insensitively (`github__iexact`: UPPER(github) = UPPER(%s))
+            models.Index(Upper("github"), name="sepauthor_github_upper"),
+        ]
 
     def __str__(self):
         return self.display

@@ -21,3 +21,12 @@ def test_fast_select_renders_like_django_select():
 def test_fast_select_keeps_optgroups_working():
     w = FastSelect(choices=[("Fruit", [("a", "Apple")]), ("c", "C")])
     assert "<optgroup" in w.render("x", "a")
+
+
+def test_fast_select_escapes_values_and_labels_and_keeps_safe_labels():
+    from django.utils.safestring import mark_safe
+
+    w = FastSelect(choices=[('x"y', "<b>'q'</b>"), ("s", mark_safe("<em>safe</em>"))])
+    out = w.render("x", "s")
+    assert '<option value="x&quot;y">&lt;b&gt;&#x27;q&#x27;&lt;/b&gt;</option>' in out
+    assert '<option value="s" selected><em>safe</em></option>' in out

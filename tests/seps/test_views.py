@@ -397,6 +397,25 @@ def test_s9_user_panel_lists_own_open_seps_and_queue_with_fixed_queries(make_sep
     assert mine.pk
 
 
+def test_s9_user_panel_finds_seps_by_sponsor_account_and_handle_once_each(db):
+    person = UserFactory(github="Pat-Dev")
+    sponsored = SEPFactory(status=Status.DRAFT, sponsor=person, title="Sponsored only")
+    by_account = SEPFactory(status=Status.PROPOSAL, title="Authored by account")
+    SEPAuthorFactory(sep=by_account, name="Pat", github="", user=person)
+    by_handle = SEPFactory(status=Status.IN_REVIEW, title="Authored by handle")
+    SEPAuthorFactory(sep=by_handle, name="Pat", github="pat-dev")  # another spelling of the handle
+    both = SEPFactory(status=Status.ACCEPTED, sponsor=person, title="Sponsored and authored")
+    SEPAuthorFactory(sep=both, name="Pat", github="PAT-DEV", user=person)
+    closed = SEPFactory(status=Status.FINAL, sponsor=person, title="Closed sponsored")
+    SEPFactory(status=Status.DRAFT, title="Not theirs")
+    tpl = Template("{% load seps_panels %}{% user_seps_panel user %}")
+    html = tpl.render(Context({"user": person}))
+    for sep in (sponsored, by_account, by_handle, both):
+        assert f"SEP-{sep.number}: {sep.title}" in html
+    assert html.count(both.title) == 1  # listed once though it matches three ways
+    assert closed.title not in html and "Not theirs" not in html
+
+
 def test_s1_outline_text_is_plain_and_body_rendered_once_on_save(db):
     sep = SEPFactory(body="## Using `tasks/get` with **care**\n\ntext\n\n### Sub_part\n")
     assert sep.outline == [
