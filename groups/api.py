@@ -20,7 +20,6 @@ from portal.api_common import (
     PersonOut,
     Slug,
     absolute,
-    github_verified,
     page,
     person,
     responses,
@@ -108,10 +107,7 @@ class MemberPage(PageMeta):
 def _leads_prefetch():
     return Prefetch(
         "memberships",
-        queryset=Membership.objects.leads()
-        .select_related("user")
-        .annotate(gh_verified=github_verified("user"))
-        .order_by("started_at", "pk"),
+        queryset=Membership.objects.leads().select_related("user").order_by("started_at", "pk"),
         to_attr="lead_rows",
     )
 
@@ -179,7 +175,7 @@ def serialize_groups(groups) -> list[dict]:
                 "inactive_since": g.inactive_since,
                 "leads": [
                     {
-                        **person(m.user, m.gh_verified),
+                        **person(m.user),
                         "title": g.lead_title,
                         "term": m.term,
                         "since": m.started_at,
@@ -238,7 +234,6 @@ def member_rows(group):
         .filter(group=group)
         .select_related("user")
         .annotate(
-            gh_verified=github_verified("user"),
             tier_order=Case(*[When(tier=t, then=Value(n)) for t, n in TIER_ORDER.items()], output_field=IntegerField()),
         )
         .order_by("tier_order", "status", "user__display_name", "user__username", "pk")
@@ -246,9 +241,7 @@ def member_rows(group):
 
 
 def serialize_members(rows) -> list[dict]:
-    return [
-        {**person(m.user, m.gh_verified), "discord": m.user.discord, "tier": m.tier, "status": m.status} for m in rows
-    ]
+    return [{**person(m.user), "discord": m.user.discord, "tier": m.tier, "status": m.status} for m in rows]
 
 
 # --- endpoints -----------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from portal.api_common import (
     PersonOut,
     Slug,
     absolute,
-    github_verified,
     page,
     person,
     responses,
@@ -134,7 +133,7 @@ def get_public_meeting(meeting_id: int) -> Meeting:
             Prefetch("agenda_items", queryset=items.select_related("proposed_by"), to_attr="public_items"),
             Prefetch(
                 "attendances",
-                queryset=Attendance.objects.select_related("user").annotate(gh_verified=github_verified("user")),
+                queryset=Attendance.objects.select_related("user"),
                 to_attr="attendance_rows",
             ),
         )
@@ -166,7 +165,7 @@ def meeting_detail(meeting_id: int) -> dict:
             "due_at": m.notes_due_at,
             "markdown": m.notes_md if notes_public else "",
             "html": m.notes_html if notes_public else "",
-            "attendance": [person(a.user, a.gh_verified) for a in m.attendance_rows],
+            "attendance": [person(a.user) for a in m.attendance_rows],
         },
     }
 

@@ -1,19 +1,17 @@
 """The public read API at /api/ (django-ninja, OpenAPI 3.1 at /api/openapi.json, docs at /api/docs).
 
 Top layer: mounts each app's `api.py` router. Anonymous and read-only: it never reads the
-session, so a signed-in visitor gets exactly what an anonymous one gets. Conditional GET, CORS
-and the per-address rate limit are `portal.api_middleware.ApiMiddleware` and `IPRateThrottle`.
+session, so a signed-in visitor gets exactly what an anonymous one gets. The rate limit, CORS,
+conditional GET and the body cache keyed on the data version are `portal.api_middleware.ApiMiddleware`.
 """
 
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import HttpError, Throttled, ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from groups.api import router as groups_router
 from meetings.api import router as meetings_router
 from seps.api import router as seps_router
-
-from .api_common import IPRateThrottle, parse_rate
 
 DESCRIPTION = """Public facts of the MCP Groups Portal: groups, members, meetings (agendas and notes)
 and SEPs with their timelines. Read-only, no authentication; every field is one the site shows
@@ -31,7 +29,6 @@ api = NinjaAPI(
     version="1.0.0",
     description=DESCRIPTION,
     urls_namespace="api",
-    throttle=[IPRateThrottle()],
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -54,23 +51,6 @@ def validation_error(request, exc):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
-
-
-@api.exception_handler(Throttled)
-def throttled(request, exc):
-    from django.conf import settings
-
-    limit, window = parse_rate(settings.API_RATE_LIMIT)
-    wait = max(int(exc.wait or 1), 1)
-    return api.create_response(
-        request,
-        {
-            "detail": f"Too many requests: at most {limit} every {window} seconds from one address. "
-            f"Try again in {wait} seconds.",
-            "retry_after": wait,
-        },
-        status=429,
-    )
 
 
 @api.exception_handler(HttpError)

@@ -15,7 +15,6 @@ from typing import Annotated
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Exists, OuterRef, Q
 from ninja import Schema
 from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
@@ -56,40 +55,20 @@ Handle = Annotated[str, StringConstraints(max_length=60, pattern=r"^[@/:.a-zA-Z0
 
 
 # --- people --------------------------------------------------------------------------------------
-def github_verified(user_path: str = ""):
-    """An `Exists(...)` expression: the person at `user_path` (e.g. "user", "sponsor", "" for User
-    itself) has signed in with GitHub as the handle in their profile. Only such a handle is shown
-    as theirs (DESIGN 12): a handle typed into a profile is a claim and stays out of the API."""
-    from allauth.socialaccount.models import SocialAccount
-
-    pk = f"{user_path}__pk" if user_path else "pk"
-    handle = f"{user_path}__github" if user_path else "github"
-    return Exists(
-        SocialAccount.objects.filter(
-            user_id=OuterRef(pk), provider="github", extra_data__login__iexact=OuterRef(handle)
-        )
-    )
-
-
-def verified_github_filter(handle: str, user_path: str) -> Q:
-    """Rows whose person at `user_path` has the verified GitHub handle `handle`."""
-    from portal.models import normalize_github
-
-    return Q(**{f"{user_path}__github__iexact": normalize_github(handle), f"{user_path}_gh_verified": True})
-
-
 class PersonOut(Schema):
     name: str
     github: str | None = None  # verified handles only
     affiliation: str = ""
 
 
-def public_github(user, verified: bool | None) -> str | None:
-    return user.github if (verified and user.github) else None
+def public_github(user) -> str | None:
+    """Only a verified handle (GitHub sign-in or a core maintainer's confirmation, DESIGN 12) is shown
+    as someone's: a handle typed into a profile is a claim and stays out of the API."""
+    return user.verified_github or None
 
 
-def person(user, verified: bool | None = None) -> dict:
-    return {"name": user.name, "github": public_github(user, verified), "affiliation": user.affiliation}
+def person(user) -> dict:
+    return {"name": user.name, "github": public_github(user), "affiliation": user.affiliation}
 
 
 # --- pagination ----------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from portal.api_common import (
     SearchText,
     Slug,
     absolute,
-    github_verified,
     page,
     person,
     responses,
@@ -93,12 +92,12 @@ class TimelinePage(PageMeta):
 
 
 def public_seps():
-    return SEP.objects.for_lists().annotate(sponsor_gh_verified=github_verified("sponsor"))
+    return SEP.objects.for_lists()
 
 
 def _sponsor(sep):
     if sep.sponsor_id:
-        return person(sep.sponsor, sep.sponsor_gh_verified)
+        return person(sep.sponsor)
     if sep.sponsor_named:
         return {"name": sep.sponsor_named, "github": None, "affiliation": ""}
     return None
@@ -141,7 +140,7 @@ def filtered(*, query=None, status=None, type=None, group=None, sponsor=None, up
     if sponsor:
         from portal.models import normalize_github
 
-        qs = qs.filter(sponsor__github__iexact=normalize_github(sponsor), sponsor_gh_verified=True)
+        qs = qs.filter(sponsor__github__iexact=normalize_github(sponsor), sponsor__github_verified_at__isnull=False)
     if updated_since:
         qs = qs.filter(Q(last_activity_at__gte=updated_since) | Q(status_changed_at__gte=updated_since))
     if query:

@@ -7,24 +7,21 @@ emails, calendar tokens, typed-in (unverified) GitHub handles, drafts and their 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
 
 from groups.models import CharterVersion, Membership, Tier
 from meetings.models import AgendaItem, Attendance, Meeting
 from portal.models import Event, LadderRole
 from seps.models import SEPType, Status
-from tests.factories import GroupFactory, MembershipFactory, UserFactory
+from tests.factories import GroupFactory, MembershipFactory, UnverifiedUserFactory, UserFactory
 from tests.groups.factories import CharterVersionFactory
 from tests.meetings.factories import AgendaItemFactory, MeetingFactory
 from tests.seps.factories import SEPAuthorFactory, SEPFactory
 
 
 def verify_github(user):
-    """A GitHub sign-in as the handle in the profile: the handle becomes public."""
-    SocialAccount.objects.create(
-        user=user, provider="github", uid=str(10_000 + user.pk), extra_data={"login": user.github}
-    )
+    """Factory people are verified (GitHub sign-in): their handle is public."""
+    assert user.github_verified
     return user
 
 
@@ -51,7 +48,9 @@ def build_world() -> World:
     w.lead = verify_github(
         UserFactory(display_name="Lena Lead", github="lena-verified", affiliation="Northwind Labs", discord="lena#1")
     )
-    w.member = UserFactory(display_name="Uma Unverified", github="uma-claimed-handle", affiliation="Open Harbor")
+    w.member = UnverifiedUserFactory(
+        display_name="Uma Unverified", github="uma-claimed-handle", affiliation="Open Harbor"
+    )
     MembershipFactory(group=w.group, user=w.lead, tier=Tier.LEAD, term="2026-2027")
     MembershipFactory(group=w.group, user=w.member, tier=Tier.MEMBER)
     MembershipFactory(group=w.group, tier=Tier.OBSERVER)

@@ -368,3 +368,23 @@ def test_members_query_budget_does_not_grow(client, db, django_assert_max_num_qu
     with django_assert_max_num_queries(LIST_BUDGET):
         r = client.get(f"/api/groups/{g.slug}/members?limit=100")
     assert len(r.json()["items"]) == 63
+
+
+def test_repeated_read_is_answered_from_the_body_cache_with_one_query(client, world, django_assert_num_queries):
+    client.get("/api/groups")
+    with django_assert_num_queries(1):  # the data version
+        assert client.get("/api/groups").status_code == 200
+
+
+def test_a_write_by_raw_sql_is_seen_at_once(client, world):
+    from django.db import connection
+
+    client.get("/api/groups/transports")
+    with connection.cursor() as cur:
+        cur.execute("UPDATE groups_group SET name = 'Renamed by SQL' WHERE slug = 'transports'")
+    assert client.get("/api/groups/transports").json()["name"] == "Renamed by SQL"
+
+
+def test_rate_limit_headers_say_what_is_left(client, world):
+    r = client.get("/api/seps", REMOTE_ADDR="203.0.113.12")
+    assert int(r["RateLimit-Limit"]) - int(r["RateLimit-Remaining"]) == 1
