@@ -26,6 +26,7 @@ API_PREFIX = "/api/"
 READ_METHODS = ("GET", "HEAD")
 EXPOSED = "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
 BODY_CACHE_SECONDS = 3600  # keys carry the data version: a write changes the key, never a stale body
+UNVERSIONED = ("/api/openapi.json", "/api/docs")  # the schema and its docs page follow the code, not the data
 SHAPE = "api-1"  # bump when a serializer changes, so cached bodies and client ETags are refetched
 
 
@@ -94,7 +95,12 @@ class ApiMiddleware:
         from .api_common import IPRateThrottle
 
         throttle = IPRateThrottle()
-        response = self._read(request) if throttle.allow_request(request) else _throttled(throttle, request)
+        if not throttle.allow_request(request):
+            response = _throttled(throttle, request)
+        elif request.path in UNVERSIONED:
+            response = self.get_response(request)
+        else:
+            response = self._read(request)
         _rate_headers(request, response)
         return _cors(response)
 
