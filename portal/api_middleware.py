@@ -90,8 +90,12 @@ class ApiMiddleware:
             return self.get_response(request)
         if request.method == "OPTIONS":
             return _cors(_preflight())
-        if request.method not in READ_METHODS:
-            return _cors(self.get_response(request))  # 405 from the API
+        if request.method not in READ_METHODS:  # the API is read-only, its schema and docs too
+            response = HttpResponse(
+                json.dumps({"detail": "The API is read-only: use GET."}), status=405, content_type="application/json"
+            )
+            response["Allow"] = "GET, HEAD, OPTIONS"
+            return _cors(response)
         from .api_common import IPRateThrottle
 
         throttle = IPRateThrottle()
