@@ -6,21 +6,20 @@ through the outbox (`portal.notices.queue_notice`, one per kind/meeting/due mome
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import rules
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from groups.models import Group, Membership, Participation
+from groups.models import Group, Participation
 from portal.errors import DomainError
 from portal.events import record
 from portal.models import User
-from portal.notices import queue_notice
+from portal.timefmt import format_moment
 
 from .models import (
     MAX_DURATION,
@@ -38,29 +37,6 @@ EDITABLE_FIELDS = ("title", "starts_at", "timezone_name", "duration", "join_url"
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def leads_of(group_id) -> list[User]:
-    return list(
-        User.objects.filter(
-            pk__in=Membership.objects.leads().filter(group_id=group_id).values("user_id"), is_active=True
-        ).order_by("pk")
-    )
-
-
-def format_moment(moment: datetime, zone_name: str) -> str:
-    """`Mon 30 Nov 2026, 10:05 Europe/Berlin (09:05 UTC)`: unambiguous in messages and mails."""
-    from zoneinfo import ZoneInfo
-
-    local = moment.astimezone(ZoneInfo(zone_name))
-    text = f"{local:%a %-d %b %Y, %H:%M} {zone_name}"
-    if zone_name != "UTC":
-        text += f" ({moment.astimezone(ZoneInfo('UTC')):%H:%M} UTC)"
-    return text
-
-
-def _site_url(meeting) -> str:
-    return settings.SITE_URL + meeting.get_absolute_url()
-
-
 def _check(perm: str, user, obj, message: str):
     if not rules.test_rule(perm, user, obj):
         raise PermissionDenied(message)
@@ -447,114 +423,12 @@ def agenda_item_decide(*, item, by, accept: bool, note: str = "") -> AgendaItem:
     return item
 
 
-# --- sweeps: one row each, locked and re-checked (called by meetings.tasks) ---------------------
-def _notice(kind, meeting, due_at, template, **extra):
-    queue_notice(
-        kind=kind,
-        target=meeting,
-        due_at=due_at,
-        recipients=leads_of(meeting.group_id),
-        template=f"email/meetings/{template}",
-        context={
-            "meeting": meeting,
-            "group": meeting.group,
-            "url": _site_url(meeting),
-            "ahead_days": publish_ahead().days,
-            "due_hours": int(settings.GOVERNANCE["NOTES_DUE_AFTER_END"].total_seconds() // 3600),
-            **extra,
-        },
-    )
-
-
-def meeting_send_publication_reminder(*, meeting_id, now) -> bool:
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
-        if (
-            meeting.status != Meeting.Status.DRAFT
-            or meeting.publication_reminded_at is not None
-            or not (meeting.publication_reminder_at <= now < meeting.publication_cutoff)
-        ):
-            return False
-        meeting.publication_reminded_at = now
-        meeting.save(update_fields=["publication_reminded_at"])
-        record(
-            actor=None,
-            verb="meeting.publication_reminder_sent",
-            target=meeting,
-            data={"cutoff": meeting.publication_cutoff},
-        )
-        _notice(
-            "meeting.publication_reminder",
-            meeting,
-            meeting.publication_reminder_at,
-            "publication_reminder",
-            cutoff=format_moment(meeting.publication_cutoff, meeting.timezone_name),
-        )
-    return True
-
-
-def meeting_mark_missed_publication(*, meeting_id, now) -> bool:
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
-        if meeting.status != Meeting.Status.DRAFT or now < meeting.publication_cutoff:
-            return False
-        meeting.status = Meeting.Status.MISSED_PUBLICATION
-        meeting.missed_publication_at = now
-        meeting.updated_at = now
-        meeting.save(update_fields=["status", "missed_publication_at", "updated_at"])
-        record(
-            actor=None, verb="meeting.publication_missed", target=meeting, data={"cutoff": meeting.publication_cutoff}
-        )
-        _notice(
-            "meeting.publication_missed",
-            meeting,
-            meeting.publication_cutoff,
-            "publication_missed",
-            earliest=format_moment(earliest_publishable_start(now), meeting.timezone_name),
-        )
-    return True
-
-
-def meeting_send_notes_reminder(*, meeting_id, now) -> bool:
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
-        if (
-            meeting.status != Meeting.Status.PUBLISHED
-            or meeting.notes_published_at is not None
-            or meeting.notes_reminded_at is not None
-            or not (meeting.notes_reminder_at <= now < meeting.notes_due_at)
-        ):
-            return False
-        meeting.notes_reminded_at = now
-        meeting.save(update_fields=["notes_reminded_at"])
-        record(actor=None, verb="meeting.notes_reminder_sent", target=meeting, data={"due": meeting.notes_due_at})
-        _notice(
-            "meeting.notes_reminder",
-            meeting,
-            meeting.notes_reminder_at,
-            "notes_reminder",
-            due=format_moment(meeting.notes_due_at, meeting.timezone_name),
-        )
-    return True
-
-
-def meeting_mark_notes_overdue(*, meeting_id, now) -> bool:
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
-        if (
-            meeting.status != Meeting.Status.PUBLISHED
-            or meeting.notes_published_at is not None
-            or meeting.notes_overdue_at is not None
-            or now < meeting.notes_due_at
-        ):
-            return False
-        meeting.notes_overdue_at = now
-        meeting.updated_at = now
-        meeting.save(update_fields=["notes_overdue_at", "updated_at"])
-        record(actor=None, verb="meeting.notes_overdue", target=meeting, data={"due": meeting.notes_due_at})
-        _notice("meeting.notes_overdue", meeting, meeting.notes_due_at, "notes_overdue")
-    return True
-
-
-# Series (M7) live in meetings/series.py; re-exported so callers and tests use one module.
+# Series (M7) live in meetings/series.py, sweep steps (M2, M4) in meetings/sweeps.py. Re-exported for
+# callers written before the split; new code imports them from their own module.
 from .series import series_create, series_dates, series_end, series_generate, series_local_start  # noqa: E402, F401
+from .sweeps import (  # noqa: E402, F401
+    meeting_mark_missed_publication,
+    meeting_mark_notes_overdue,
+    meeting_send_notes_reminder,
+    meeting_send_publication_reminder,
+)
