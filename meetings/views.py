@@ -12,15 +12,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from groups.models import Group, Membership
+from groups.models import Group
 from portal.errors import DomainError
 from portal.htmx import redirect_response, render_fragment, render_page, wants_partial
-from portal.models import User, timezone_names
+from portal.models import timezone_names
 from portal.widgets import FastSelect
 
-from . import ical, links, services
+from . import links, services
 from .forms import (
     MARKDOWN_MAX,
     AgendaItemForm,
@@ -432,48 +432,3 @@ def compliance(request):
         "now": now,
     }
     return render_page(request, "meetings/compliance.html", ctx)
-
-
-# --- calendars (M6) ------------------------------------------------------------------------------
-@require_safe  # calendar clients may probe with HEAD
-def meeting_ics(request, pk):
-    meeting = get_object_or_404(Meeting.objects.valid().select_related("group"), pk=pk)
-    return ical.calendar_response(
-        request,
-        Meeting.objects.filter(pk=meeting.pk),
-        Group.objects.filter(pk=meeting.group_id),
-        meeting.title,
-        f"meeting-{meeting.pk}.ics",
-    )
-
-
-@require_safe  # calendar clients may probe with HEAD
-def feed_group(request, slug):
-    group = get_object_or_404(Group.objects.only("pk", "name", "slug"), slug=slug)
-    return ical.calendar_response(
-        request,
-        Meeting.objects.filter(group=group),
-        Group.objects.filter(pk=group.pk),
-        f"{group.name} meetings",
-        f"{group.slug}-meetings.ics",
-    )
-
-
-@require_safe  # calendar clients may probe with HEAD
-def feed_all(request):
-    return ical.calendar_response(
-        request, Meeting.objects.all(), Group.objects.all(), "MCP group meetings", "meetings.ics"
-    )
-
-
-@require_safe  # calendar clients may probe with HEAD
-def feed_private(request, token):
-    user = User.objects.filter(calendar_token=token, is_active=True).first()
-    if user is None:
-        raise Http404("No such calendar")
-    groups = Group.objects.filter(memberships__in=Membership.objects.current().filter(user=user))
-    response = ical.calendar_response(
-        request, Meeting.objects.for_groups_of(user), groups, f"My MCP groups ({user.name})", "my-meetings.ics"
-    )
-    response["X-Robots-Tag"] = "noindex"
-    return response
