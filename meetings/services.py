@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import rules
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -30,6 +29,7 @@ from .models import (
     publish_ahead,
     render_section,
 )
+from .rules import require
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,6 @@ EDITABLE_FIELDS = ("title", "starts_at", "timezone_name", "duration", "join_url"
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def _check(perm: str, user, obj, message: str):
-    if not rules.test_rule(perm, user, obj):
-        raise PermissionDenied(message)
-
-
 def _lock(meeting_id) -> Meeting:
     return Meeting.objects.select_for_update().get(pk=meeting_id)
 
@@ -76,7 +71,7 @@ def meeting_schedule(
 ) -> Meeting:
     """Create a draft meeting (M1). Publication is a separate step (M2)."""
     if by is not None:
-        _check("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers schedule meetings.")
+        require("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers schedule meetings.")
     if group.state == Group.State.RETIRED:
         raise DomainError("A retired group cannot schedule meetings.")
     fields = dict(title=title, starts_at=starts_at, duration=duration, join_url=join_url)
@@ -127,7 +122,7 @@ def publication_refusal(meeting, now) -> str:
 
 def meeting_publish(*, meeting, by, late_reason: str = "") -> Meeting:
     """M2: publish at least the configured lead time ahead; later only by a core maintainer with a reason."""
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish meetings.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish meetings.")
     late_reason = (late_reason or "").strip()
     with transaction.atomic():
         meeting = _lock(meeting.pk)
@@ -177,7 +172,7 @@ def meeting_edit(*, meeting, by, **changes) -> Meeting:
     cannot slip a meeting under the cutoff. Editing a missed-publication meeting to a publishable
     start turns it back into a draft (the reschedule the sweep asked the leads for).
     """
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers edit meetings.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers edit meetings.")
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
@@ -232,7 +227,7 @@ def meeting_edit(*, meeting, by, **changes) -> Meeting:
 
 def meeting_cancel(*, meeting, by, reason: str) -> Meeting:
     """Cancel with a reason; a published meeting stays listed (and in feeds) as cancelled (M6)."""
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers cancel meetings.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers cancel meetings.")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the meeting is cancelled; the reason is shown to everyone.")
@@ -259,7 +254,7 @@ def meeting_cancel(*, meeting, by, reason: str) -> Meeting:
 # --- notes and attendance (M4, M5) ---------------------------------------------------------------
 def meeting_publish_notes(*, meeting, by, notes_md: str) -> Meeting:
     """M4: notes after the start; publishing after the deadline clears the overdue flag and records lateness."""
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish notes.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish notes.")
     notes_md = (notes_md or "").strip()
     if not notes_md:
         raise DomainError("The notes are empty.")
@@ -328,7 +323,7 @@ def resolve_github_handles(text: str) -> tuple[list[User], list[str]]:
 def meeting_set_attendance(*, meeting, by, users) -> list[Attendance]:
     """M5: set who attended. Each attendee gets one Participation (attendance, source = the meeting,
     at the meeting's start); running it again changes nothing; removing someone removes theirs."""
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers record attendance.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers record attendance.")
     wanted = {u.pk: u for u in users}
     with transaction.atomic():
         meeting = _lock(meeting.pk)
@@ -374,7 +369,7 @@ def meeting_set_attendance(*, meeting, by, users) -> list[Attendance]:
 
 # --- agenda items (M3) ------------------------------------------------------------------------
 def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> AgendaItem:
-    _check(
+    require(
         "meetings.propose_agenda_item",
         by,
         meeting,
@@ -401,7 +396,7 @@ def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> Agenda
 
 
 def agenda_item_decide(*, item, by, accept: bool, note: str = "") -> AgendaItem:
-    _check("meetings.decide_agenda_item", by, item.meeting, "Only the group's leads accept or decline agenda items.")
+    require("meetings.decide_agenda_item", by, item.meeting, "Only the group's leads accept or decline agenda items.")
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
         if item.status != AgendaItem.Status.PROPOSED:
@@ -423,9 +418,8 @@ def agenda_item_decide(*, item, by, accept: bool, note: str = "") -> AgendaItem:
     return item
 
 
-# Series (M7) live in meetings/series.py, sweep steps (M2, M4) in meetings/sweeps.py. Re-exported for
-# callers written before the split; new code imports them from their own module.
-from .series import series_create, series_dates, series_end, series_generate, series_local_start  # noqa: E402, F401
+# Series (M7) live in meetings/series.py (a layer above: it cancels meetings through this module).
+# Sweep steps (M2, M4) live in meetings/sweeps.py, re-exported here for callers written before the split.
 from .sweeps import (  # noqa: E402, F401
     meeting_mark_missed_publication,
     meeting_mark_notes_overdue,

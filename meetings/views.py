@@ -21,6 +21,7 @@ from portal.models import timezone_names
 from portal.widgets import FastSelect
 
 from . import links, services
+from . import series as meeting_series
 from .forms import (
     MARKDOWN_MAX,
     AgendaItemForm,
@@ -312,7 +313,7 @@ def series_new(request):
     form = SeriesForm(request.POST or None, groups=groups, initial={"timezone_name": request.timezone_name})
 
     def create(d):
-        return services.series_create(
+        return meeting_series.series_create(
             group=d["group"],
             by=request.user,
             title=d["title"],
@@ -356,7 +357,7 @@ def series_end(request, pk):
         done = _submit(
             request,
             form,
-            lambda d: services.series_end(series=series, by=request.user, **d),
+            lambda d: meeting_series.series_end(series=series, by=request.user, **d),
             success=lambda n: (
                 f"Series “{series.title}” ended: no more meetings are generated; "
                 f"{n['cancelled']} cancelled, {n['kept']} published kept."
