@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from groups.models import Group, Membership
+from groups.models import Group
 from portal.models import User
 
 from . import ical
@@ -18,7 +18,6 @@ def meeting_ics(request, pk):
     return ical.calendar_response(
         request,
         Meeting.objects.filter(pk=meeting.pk),
-        Group.objects.filter(pk=meeting.group_id),
         meeting.title,
         f"meeting-{meeting.pk}.ics",
     )
@@ -30,7 +29,6 @@ def feed_group(request, slug):
     return ical.calendar_response(
         request,
         Meeting.objects.filter(group=group),
-        Group.objects.filter(pk=group.pk),
         f"{group.name} meetings",
         f"{group.slug}-meetings.ics",
     )
@@ -38,9 +36,7 @@ def feed_group(request, slug):
 
 @require_safe  # calendar clients may probe with HEAD
 def feed_all(request):
-    return ical.calendar_response(
-        request, Meeting.objects.all(), Group.objects.all(), "MCP group meetings", "meetings.ics"
-    )
+    return ical.calendar_response(request, Meeting.objects.all(), "MCP group meetings", "meetings.ics")
 
 
 @require_safe  # calendar clients may probe with HEAD
@@ -48,9 +44,8 @@ def feed_private(request, token):
     user = User.objects.filter(calendar_token=token, is_active=True).first()
     if user is None:
         raise Http404("No such calendar")
-    groups = Group.objects.filter(memberships__in=Membership.objects.current().filter(user=user))
     response = ical.calendar_response(
-        request, Meeting.objects.for_groups_of(user), groups, f"My MCP groups ({user.name})", "my-meetings.ics"
+        request, Meeting.objects.for_groups_of(user), f"My MCP groups ({user.name})", "my-meetings.ics"
     )
     response["X-Robots-Tag"] = "noindex"
     return response
