@@ -329,7 +329,7 @@ def test_p3_data_migration_marks_existing_handles_unverified():
 
     from django.apps import apps
 
-    migration = importlib.import_module("portal.migrations.0003_github_identity_roles")
+    migration = importlib.import_module("portal.migrations.0004_github_identity_roles")
     person = UserFactory(github="from-before")
     migration.existing_handles_unverified(apps, None)
     person.refresh_from_db()

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('portal', '0002_dashboard_indexes'),
+        ('portal', '0003_data_version'),
     ]
 
     operations = [
