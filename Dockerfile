@@ -29,4 +29,5 @@ USER portal
 EXPOSE 8000
 
 # Web by default; docker-compose.yml runs the same image as worker and beat with other commands.
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# ASGI (uvicorn workers under gunicorn): pages, /api/ and the MCP server at /mcp from the same workers.
+CMD ["gunicorn", "portal.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--forwarded-allow-ips", "*"]

@@ -370,3 +370,36 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"data version {self.value}"
+
+
+class PersonalTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class PersonalToken(models.Model):
+    """A personal token for programs acting as someone (the MCP server's "my groups", "my deadlines").
+
+    Only a SHA-256 hash of the token is stored: the token itself is shown once, when it is created.
+    `prefix` (the first characters) lets the profile page tell tokens apart. Revoking keeps the row.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_tokens")
+    name = models.CharField(max_length=80, help_text="What it is for, e.g. “Claude Desktop on my laptop”.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PersonalTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import views
+from . import token_views, views
 from .api import api
 
 app_name = "portal"
@@ -14,6 +14,8 @@ portal_patterns = (
         path("dashboard/", views.dashboard, name="dashboard"),
         path("profile/", views.profile, name="profile"),
         path("profile/calendar-token/", views.rotate_calendar_token, name="rotate_calendar_token"),
+        path("profile/tokens/", token_views.create_token, name="create_token"),
+        path("profile/tokens/<int:pk>/revoke/", token_views.revoke_token, name="revoke_token"),
         path("timezone/", views.set_timezone, name="set_timezone"),
     ],
     "portal",

@@ -128,7 +128,18 @@ def profile(request):
         status = 400
     else:
         status = 200
-    return render_page(request, "portal/profile.html", {"form": form, "timezones": timezone_names()}, status=status)
+    return render_page(request, "portal/profile.html", profile_context(request, form=form), status=status)
+
+
+def profile_context(request, **extra) -> dict:
+    from .models import PersonalToken
+
+    return {
+        "form": ProfileForm(instance=request.user),
+        "timezones": timezone_names(),
+        "tokens": list(PersonalToken.objects.filter(user=request.user).order_by("-created_at", "-id")[:50]),
+        **extra,
+    }
 
 
 @login_required

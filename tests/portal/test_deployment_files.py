@@ -33,7 +33,9 @@ def test_compose_app_services_share_image_and_configuration(compose):
         assert env["REDIS_URL"] == "redis://redis:6379/0"
         assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # refuses to start without one
         assert s["depends_on"]["postgres"]["condition"] == "service_healthy"
-    assert "gunicorn" in " ".join(services["web"]["command"])
+    assert "gunicorn portal.asgi:application --worker-class uvicorn_worker.UvicornWorker" in " ".join(
+        services["web"]["command"]
+    )
     assert services["worker"]["command"][:4] == ["celery", "-A", "portal", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
 
@@ -43,12 +45,12 @@ def test_compose_data_lives_in_volumes(compose):
     assert "pgdata:/var/lib/postgresql/data" in compose["services"]["postgres"]["volumes"]
 
 
-def test_dockerfile_builds_from_lock_and_serves_with_gunicorn():
+def test_dockerfile_builds_from_lock_and_serves_asgi_with_gunicorn():
     text = (ROOT / "Dockerfile").read_text()
     assert text.startswith("#") and "FROM python:3.12-slim" in text
     assert "uv sync --frozen" in text
     assert "collectstatic --noinput" in text
-    assert '"gunicorn", "portal.wsgi"' in text
+    assert '"gunicorn", "portal.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"' in text
     assert "USER portal" in text
 
 
