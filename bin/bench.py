@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`make bench`: throughput and latency of the portal's pages, as ratios to a bare view.
 
-Starts gunicorn (2 workers, DEBUG off, PostgreSQL, pooled connections) on a free loopback port
-against a dedicated database (created and migrated here), seeds a large data set through every
+Starts gunicorn (2 uvicorn workers serving the ASGI app, as in production; DEBUG off, PostgreSQL)
+on a free loopback port against a dedicated database (created and migrated here), seeds a large data set through every
 `<app>/bench.py` (`seed()`, idempotent), then loads `/healthz` and each page of every `urls()`
 with wrk (a bounded Python loop when wrk is missing) and prints requests/s, p50, p99 and the
 ratio to `/healthz` measured in the same run. Only loopback traffic; every step is time-bounded.
@@ -73,6 +73,7 @@ def child_env(db_url: str, static_root: Path) -> dict:
         EMAIL_URL="dummymail://",
         CELERY_TASK_ALWAYS_EAGER="true",  # no broker needed while seeding
         LOG_LEVEL="WARNING",
+        API_RATE_LIMIT="100000000/s",  # the load comes from one address: measure the API, not its limit
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
     return env
@@ -104,17 +105,18 @@ def seed_and_collect() -> None:
         module.seed()
         print(f"== seeded {app} in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)
         for entry in module.urls():
-            label, path, *who = entry
+            label, path, *rest = entry
+            who, body = (rest + [None, None])[:2]
             cookie = ""
             if who:
-                user = User.objects.get(username=who[0])
+                user = User.objects.get(username=who)
                 session = SessionStore()
                 session[SESSION_KEY] = str(user.pk)
                 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
                 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
                 session.create()
                 cookie = f"sessionid={session.session_key}"
-            targets.append({"app": app, "label": label, "path": path, "cookie": cookie})
+            targets.append({"app": app, "label": label, "path": path, "cookie": cookie, "body": body})
     print(json.dumps(targets))
 
 
@@ -128,10 +130,30 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
 
 
+POST_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-06-18",
+}
+
+
+def _wrk_post_script(body) -> str:
+    """A wrk Lua script POSTing `body` as JSON (MCP over Streamable HTTP)."""
+    import tempfile
+
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(body))}"]
+    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in POST_HEADERS.items()]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write("\n".join(lines) + "\n")
+    return f.name
+
+
 def load_wrk(wrk, port, target, seconds, connections):
     cmd = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if target["cookie"]:
         cmd += ["-H", f"Cookie: {target['cookie']}"]
+    if target.get("body") is not None:
+        cmd += ["-s", _wrk_post_script(target["body"])]
     cmd.append(f"http://127.0.0.1:{port}{target['path']}")
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -152,6 +174,10 @@ def load_python(port, target, seconds, connections):
     latencies, errors, stop = [], [0], time.monotonic() + seconds
     lock = threading.Lock()
     headers = {"Cookie": target["cookie"]} if target["cookie"] else {}
+    method, payload = "GET", None
+    if target.get("body") is not None:
+        method, payload = "POST", json.dumps(target["body"]).encode()
+        headers.update(POST_HEADERS)
 
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -159,7 +185,7 @@ def load_python(port, target, seconds, connections):
         while time.monotonic() < stop:
             t0 = time.perf_counter()
             try:
-                conn.request("GET", target["path"], headers=headers)
+                conn.request(method, target["path"], body=payload, headers=headers)
                 resp = conn.getresponse()
                 resp.read()
                 if resp.status >= 400:
@@ -211,7 +237,11 @@ def free_port() -> int:
 def fetch_status(port, target) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("GET", target["path"], headers={"Cookie": target["cookie"]} if target["cookie"] else {})
+        headers = {"Cookie": target["cookie"]} if target["cookie"] else {}
+        if target.get("body") is not None:
+            conn.request("POST", target["path"], body=json.dumps(target["body"]), headers={**headers, **POST_HEADERS})
+        else:
+            conn.request("GET", target["path"], headers=headers)
         resp = conn.getresponse()
         resp.read()
         return resp.status
@@ -251,9 +281,11 @@ def main():
     tool = f"wrk ({wrk})" if wrk else "Python load loop (wrk not available)"
     port = free_port()
     gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
-    log(f"gunicorn: 2 workers on 127.0.0.1:{port}; load: {tool}, {args.connections} connections, {args.seconds}s/URL")
+    log(f"gunicorn: 2 uvicorn workers (ASGI, as in production) on 127.0.0.1:{port}; load: {tool}, "
+        f"{args.connections} connections, {args.seconds}s/URL")  # fmt: skip
     server = subprocess.Popen(
-        [gunicorn, "portal.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [gunicorn, "portal.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     rows = []
@@ -288,13 +320,14 @@ def main():
             os.killpg(server.pid, signal.SIGKILL)
 
     base_rps = rows[0][1]["rps"] if rows and rows[0][1] else float("nan")
-    print(f"\nLoad: {tool}; {args.connections} connections, {args.seconds}s per URL; gunicorn 2 workers, DEBUG off.")
+    print(f"\nLoad: {tool}; {args.connections} connections, {args.seconds}s per URL; gunicorn 2 uvicorn workers (ASGI), DEBUG off.")
     print(f"Ratio = page req/s / /healthz req/s in this same run (baseline {base_rps:.0f} req/s).\n")
     header = f"{'URL':<44} {'label':<34} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'ratio':>7}"
     print(header)
     print("-" * len(header))
     for target, result, note in rows:
-        path = target["path"] + (" [signed in]" if target["cookie"] else "")
+        path = ("POST " if target.get("body") is not None else "") + target["path"]
+        path += " [signed in]" if target["cookie"] else ""
         if result is None:
             print(f"{path:<44} {target['label'][:34]:<34} {note:>9}")
             continue

@@ -172,4 +172,5 @@ def urls():
         ("meetings index", "/meetings/"),
         ("meetings group feed", feed_group_url(slug)),
         ("meetings all-groups feed", feed_all_url()),
+        ("API: meetings list", "/api/meetings?limit=100"),
     ]

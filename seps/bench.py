@@ -39,4 +39,9 @@ def seed():
 
 
 def urls():
-    return [("SEP index", "/seps/"), ("SEP page", f"/seps/{BASE + 1}/")]
+    return [
+        ("SEP index", "/seps/"),
+        ("SEP page", f"/seps/{BASE + 1}/"),
+        ("API: SEPs list", "/api/seps?limit=100"),
+        ("API: SEPs in review", "/api/seps?status=in-review&limit=100"),
+    ]
