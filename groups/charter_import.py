@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from portal import folders
 from portal.events import record
 from portal.markdown import render_markdown
 from portal.models import LadderRole, User, normalize_github
@@ -30,6 +31,7 @@ from .services import mission_summary
 
 # Where the charters are published; their site-relative links are made absolute against it.
 CHARTER_SITE = "https://modelcontextprotocol.io"
+MAX_BYTES = folders.MAX_BYTES  # a real charter is ~20 KB
 
 
 class CharterFormatError(Exception):
@@ -379,22 +381,72 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
     return parsed
 
 
-def charter_files(path: Path) -> list[tuple[Path, str]]:
-    """[(file, kind from folder)] for PATH: a file, a folder with working-groups/ and
-    interest-groups/, or a flat folder of .md/.mdx files."""
+@dataclass
+class CharterFile:
+    path: Path
+    kind: str = ""  # from the folder (working-groups/, interest-groups/)
+    error: str = ""  # refused (a link outside the folder, too large, unreadable): a failure
+    skipped: str = ""  # not applied on purpose (another file is this group's charter): a warning
+
+
+def scan_charter_folder(path: Path) -> list[CharterFile]:
+    """Every charter file under PATH (a file, a folder with working-groups/ and interest-groups/, or a
+    flat folder of .md/.mdx files), in a fixed order, each with why it is refused or skipped.
+
+    Hostile folders (issue 8, kind 3): links resolving outside PATH are refused, files over the size cap
+    are refused, and when two files would be the charter of the same group (`auth.md` and `auth.mdx`,
+    or one in each subfolder) the first in path order is applied and the others are skipped with a
+    warning, so every run of the same folder makes the same choice (idempotent).
+    """
     exts = {".md", ".mdx"}
-    if path.is_file():
-        return [(path, "")]
-    out = []
+    if not path.is_dir():
+        return [CharterFile(path=path, error=folders.check_file(path.parent, path, max_bytes=MAX_BYTES))]
+    out: list[CharterFile] = []
     sub = {"working-groups": Group.Kind.WORKING, "interest-groups": Group.Kind.INTEREST}
     if any((path / name).is_dir() for name in sub):
         for name, kind in sub.items():
             folder = path / name
             if folder.is_dir():
-                out += [(f, kind) for f in sorted(folder.iterdir()) if f.suffix in exts and f.is_file()]
+                if not folders.inside(path, folder):
+                    out.append(
+                        CharterFile(
+                            path=folder, kind=kind, error="Refused: a link pointing outside the imported folder."
+                        )
+                    )
+                    continue
+                out += [
+                    CharterFile(f.path, kind, f.error)
+                    for f in folders.list_files(path, folder, suffixes=exts, max_bytes=MAX_BYTES)
+                ]
     else:
-        out = [(f, "") for f in sorted(path.iterdir()) if f.suffix in exts and f.is_file()]
+        out = [CharterFile(f.path, "", f.error) for f in folders.list_files(path, suffixes=exts, max_bytes=MAX_BYTES)]
+    claimed: dict[str, Path] = {}
+    for entry in out:
+        if entry.error:
+            continue
+        slug = slugify(entry.path.stem)[:80]
+        first = claimed.setdefault(slug, entry.path)
+        if first != entry.path:
+            entry.skipped = (
+                f"Skipped: {first.name} is already the charter of /groups/{slug}/ in this folder; "
+                "two files for one group are not applied (the first in path order wins on every run)."
+            )
     return out
+
+
+def charter_files(path: Path) -> list[tuple[Path, str]]:
+    """[(file, kind from folder)] of the files that may be applied (see `scan_charter_folder`)."""
+    return [(f.path, f.kind) for f in scan_charter_folder(path) if not f.error and not f.skipped]
+
+
+def read_charter(path: Path) -> str:
+    """The file's text, read only up to the size cap (a larger file raises CharterFormatError)."""
+    data, size = folders.read_capped(path, MAX_BYTES)
+    if size > MAX_BYTES or len(data) > MAX_BYTES:
+        raise CharterFormatError(
+            f"File is too large ({size / 1_000_000:.1f} MB; the limit is {MAX_BYTES / 1_000_000:g} MB)."
+        )
+    return data.decode("utf-8")
 
 
 def _username_for(handle: str) -> str:
@@ -539,6 +591,7 @@ def report(
 
 
 __all__ = [
+    "CharterFile",
     "CharterFormatError",
     "CharterSkipped",
     "ParsedCharter",
@@ -546,5 +599,7 @@ __all__ = [
     "asdict",
     "charter_files",
     "parse_charter",
+    "read_charter",
     "report",
+    "scan_charter_folder",
 ]

@@ -7,9 +7,10 @@ from groups.charter_import import (
     CharterFormatError,
     CharterSkipped,
     apply_charter,
-    charter_files,
     parse_charter,
+    read_charter,
     report,
+    scan_charter_folder,
 )
 
 
@@ -29,16 +30,19 @@ class Command(BaseCommand):
         root = Path(path)
         if not root.exists():
             raise CommandError(f"{root} does not exist.")
-        files = charter_files(root)
+        files = scan_charter_folder(root)
         if not files:
             raise CommandError(f"No .md or .mdx charter files under {root}.")
         failed = skipped_count = 0
-        for file, folder_kind in files:
-            parsed, error, skipped, changes = None, None, None, []
+        for entry in files:
+            file, folder_kind = entry.path, entry.kind
+            parsed, error, skipped, changes = None, entry.error or None, entry.skipped or None, []
             try:
-                parsed = parse_charter(file.read_text(encoding="utf-8"), file, folder_kind)
-                if not dry_run:
-                    changes = apply_charter(parsed)
+                # refused (outside the folder, too large) or skipped (another file is this group's charter)
+                if not (error or skipped):
+                    parsed = parse_charter(read_charter(file), file, folder_kind)
+                    if not dry_run:
+                        changes = apply_charter(parsed)
             except CharterSkipped as exc:
                 skipped = str(exc)
             except (CharterFormatError, UnicodeDecodeError) as exc:
