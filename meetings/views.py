@@ -1,5 +1,6 @@
 """Thin views: permission check here, then form, service, render (page or #partial for htmx)."""
 
+import re
 from datetime import timedelta
 
 import rules
@@ -473,7 +474,10 @@ def feed_all(request):
 
 @require_safe  # calendar clients may probe with HEAD
 def feed_private(request, token):
-    user = User.objects.filter(calendar_token=token, is_active=True).first()
+    # tokens are URL-safe base64 (portal.models.new_calendar_token): anything else is no calendar,
+    # and never reaches the database (a NUL would fail there with a 500)
+    valid = re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token)
+    user = User.objects.filter(calendar_token=token, is_active=True).first() if valid else None
     if user is None:
         raise Http404("No such calendar")
     groups = Group.objects.filter(memberships__in=Membership.objects.current().filter(user=user))

@@ -20,6 +20,7 @@ from .errors import DomainError
 _XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Control characters (C0 except TAB/LF/CR, DEL, C1) and lone surrogates: never useful in stored text.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_SEPARATORS = re.compile("[\u2028\u2029]")
 _ONE_LINE_BREAKS = re.compile("[\r\n\u2028\u2029\u0085]+")
 
 WEB_SCHEMES = ("http", "https")
@@ -32,9 +33,11 @@ def xml_safe(text) -> str:
 
 
 def text_safe(text) -> str:
-    """`text` without control characters (TAB and line breaks kept): for calendars and other plain-text
-    outputs whose readers choke on them (RFC 5545 forbids CONTROL in TEXT values)."""
-    return _CONTROL.sub("", str(text or ""))
+    """`text` without control characters, every line break a LF (TAB kept): for calendars and other
+    plain-text outputs whose readers choke on them (RFC 5545 forbids CONTROL in TEXT values, and a bare
+    CR ends a content line for some readers)."""
+    text = str(text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _LINE_SEPARATORS.sub("\n", _CONTROL.sub("", text))
 
 
 def clean_text(value, *, label: str, max_length: int | None = None, required: bool = True, one_line=False) -> str:

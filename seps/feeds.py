@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 
 from groups.models import Group
 from portal.models import Event
+from portal.syndication import SafeAtom1Feed
 
 from .models import status_label
 from .services import STATUS_CHANGED
@@ -22,7 +22,7 @@ def _absolute(path: str) -> str:
 
 
 class StatusChangesFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = SafeAtom1Feed  # any text a person typed stays valid XML (S6)
     title = "SEP status changes"
     subtitle = "Every status change of a Specification Enhancement Proposal, with who and why."
 
