@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from portal.events import record
 
-from .models import Group, Participation
+from .models import Group
 
 # Events the portal writes by itself (reminders, flags, automatic pings and dormancy) are not the
 # group's own activity: a WG whose only "activity" is our nagging is still inactive.
@@ -20,7 +20,12 @@ NOT_ACTIVITY_VERBS = (
 
 
 def last_activity(group: Group, now=None):
-    """Latest sign of life for G7: a meeting held, a meeting/SEP event, a participation, or activation."""
+    """Latest sign of life for G7, read literally: a meeting held (published, not cancelled, started),
+    a change to one of the group's SEPs (not the portal's automatic pings and dormancy), or activation.
+
+    Not activity: a draft or cancelled meeting nobody held, scheduling or editing meetings, the portal's
+    own reminders, and participation rows (attendance already comes with a meeting held).
+    """
     from django.db.models import Max, Q
 
     from meetings.models import Meeting
@@ -28,17 +33,16 @@ def last_activity(group: Group, now=None):
 
     now = now or timezone.now()
     ev = (
-        Event.objects.filter(group=group)
-        .filter(Q(verb__startswith="meeting.") | Q(verb__startswith="sep."))
+        Event.objects.filter(group=group, verb__startswith="sep.")
         .exclude(verb__in=NOT_ACTIVITY_VERBS)
         .exclude(Q(data__has_key="automatic") & Q(data__automatic=True))
+        .filter(created_at__lte=now)
         .aggregate(m=Max("created_at"))["m"]
     )
     held = Meeting.objects.filter(group=group, status=Meeting.Status.PUBLISHED, starts_at__lte=now).aggregate(
         m=Max("starts_at")
     )["m"]
-    part = Participation.objects.filter(group=group).aggregate(m=Max("occurred_at"))["m"]
-    candidates = [d for d in (ev, held, part, group.activated_at) if d is not None]
+    candidates = [d for d in (ev, held, group.activated_at) if d is not None]
     return max(candidates) if candidates else group.created_at
 
 

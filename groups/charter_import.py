@@ -17,16 +17,16 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from portal import folders
-from portal.events import record
+from portal.errors import DomainError
 from portal.markdown import render_markdown
 from portal.models import LadderRole, User, normalize_github
 
-from .models import RESERVED_SLUGS, CharterSection, CharterVersion, Group, Membership, Tier
+from .models import RESERVED_SLUGS, CharterSection, Group, Membership, Tier
 from .services import mission_summary
 
 # Where the charters are published; their site-relative links are made absolute against it.
@@ -467,8 +467,9 @@ def _person(p: Person, warnings: list, changes: list) -> User:
             github=p.github,
             discord=p.discord,
             affiliation=p.organization,
-            # A charter's lead is, by G4, an org-wide member at least.
-            ladder_role=LadderRole.MEMBER if p.tier == Tier.LEAD else LadderRole.CONTRIBUTOR,
+            # G4 is not assumed from the file: a lead who is not yet an org-wide member is reported
+            # and left for a core maintainer (the ladder changes only by a person's decision).
+            ladder_role=LadderRole.CONTRIBUTOR,
         )
         user.set_unusable_password()
         user.save()
@@ -489,10 +490,20 @@ def _person(p: Person, warnings: list, changes: list) -> User:
     return user
 
 
-def apply_charter(parsed: ParsedCharter) -> list[str]:
-    """Create or update the group, its people, memberships and approved charter. One transaction."""
+def apply_charter(parsed: ParsedCharter, by=None) -> list[str]:
+    """Create or update the group, its people, memberships and approved charter. One transaction.
+
+    Every write goes through a service and holds the same rules as a person's action (issue 8, kind 2):
+    `by` (a core maintainer) is named as the approver and actor; a new group stays proposed until G3/G4
+    hold; a lead who is not an org-wide member, or the removal of an active group's only lead, is refused
+    and reported as a warning, leaving the decision to a person.
+    """
+    from . import importing
+    from .services import membership_set_tier
+
+    importing.ensure_importer(by)
     changes: list[str] = []
-    now = timezone.now()
+    source = Path(parsed.file).name
     with transaction.atomic():
         group = Group.objects.select_for_update().filter(slug=parsed.slug).first()
         if group is not None and group.is_retired:  # G2: read-only; the file does not bring it back
@@ -502,64 +513,40 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
         values = {"name": parsed.name, "kind": parsed.kind, "mission_summary": mission}
         if parsed.discord_channel:
             values["discord_channel"] = parsed.discord_channel
-        if group is None:
-            group = Group.objects.create(slug=parsed.slug, state=Group.State.ACTIVE, activated_at=now, **values)
-            changes.append("created group")
-            record(actor=None, verb="group.imported", target=group, data={"file": parsed.file})
+        created = group is None
+        if created:
+            group = importing.group_create_imported(slug=parsed.slug, by=by, values=values, source=source)
+            changes.append("created group (proposed)")
         else:
-            diff = [k for k, v in values.items() if getattr(group, k) != v]
-            if group.state == Group.State.PROPOSED:
-                group.state, group.activated_at = Group.State.ACTIVE, now
-                diff += ["state", "activated_at"]
+            diff = importing.group_update_imported(group=group, by=by, values=values, source=source)
             if diff:
-                for k in diff:
-                    if k in values:
-                        setattr(group, k, values[k])
-                group.version += 1
-                group.save(update_fields=[*diff, "version"])
                 changes.append(f"updated group {', '.join(diff)}")
 
         latest = group.charter_versions.approved().order_by("-number").first()
         if latest is None or latest.source_digest != parsed.digest:
-            last_number = group.charter_versions.order_by("-number").values_list("number", flat=True).first() or 0
-            version = CharterVersion(
-                group=group,
-                number=last_number + 1,
-                status=CharterVersion.Status.APPROVED,
-                sections=parsed.sections,
-                summary="Imported charter",
-                decided_at=now,
-                rationale=f"Imported from {Path(parsed.file).name}",
-                source=Path(parsed.file).name,
-                source_digest=parsed.digest,
+            version = importing.charter_record_imported(
+                group=group, by=by, sections=parsed.sections, source=source, digest=parsed.digest
             )
-            version.render()
-            version.save()
             changes.append(f"charter v{version.number}")
-            record(actor=None, verb="charter.imported", target=version, data={"file": parsed.file})
 
         listed = set()
         for p in [*parsed.leads, *parsed.members]:
             user = _person(p, parsed.warnings, changes)
             listed.add(user.pk)
-            current = Membership.objects.select_for_update().current().filter(group=group, user=user).first()
+            current = Membership.objects.current().filter(group=group, user=user).first()
             term = p.term[:80]
             if current and (current.tier, current.status, current.term) == (p.tier, p.status, term or current.term):
                 continue
-            if current is not None:
-                current.ended_at = max(now, current.started_at)
-                current.save(update_fields=["ended_at"])
-            m = Membership.objects.create(
-                group=group,
-                user=user,
-                tier=p.tier,
-                status=p.status,
-                term=term,
-                started_at=now,
-                note="Imported from charter",
-            )
+            try:
+                with transaction.atomic():
+                    membership_set_tier(
+                        group=group, user=user, tier=p.tier, by=by, term=term, note="Imported from charter",
+                        status=p.status,
+                    )  # fmt: skip
+            except (DomainError, PermissionDenied) as exc:
+                parsed.warnings.append(f"@{p.github} not made {p.tier}: {getattr(exc, 'message', exc)}")
+                continue
             changes.append(f"{p.github}: {p.tier}{' (emeritus)' if p.status == 'emeritus' else ''}")
-            record(actor=None, verb="membership.imported", target=m, data={"tier": p.tier, "status": p.status})
         # The file is not the only source of memberships (people join and are nominated in the
         # portal), so nobody is removed; but a lead or member the charter no longer lists is worth a look.
         unlisted = (
@@ -575,6 +562,12 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
                 f"{m.user.name} is a {role} in the portal but not listed in the charter; "
                 "kept (end it in the admin if they left)."
             )
+        # G2-G4: a proposed group becomes active only when sponsorship and an eligible lead hold.
+        problem = importing.activate_if_rules_hold(group=group, by=by, source=source)
+        if problem:
+            parsed.warnings.append(problem)
+        elif created:
+            changes.append("activated (G3, G4 hold)")
     return changes
 
 

@@ -47,9 +47,17 @@ def _bump(group_id: int) -> None:
     Group.objects.filter(pk=group_id).update(version=F("version") + 1)
 
 
-def _require_not_retired(group: Group) -> None:
-    if group.is_retired:
-        raise DomainError(f"{group.name} is retired: it stays readable but nothing in it can change.")
+def _require_not_retired(group) -> None:
+    """G2/G7: one guard for every writer (groups.guards), reading the state at the moment of the action."""
+    from groups.guards import ensure_group_writable
+
+    ensure_group_writable(group)
+
+
+def _text(value, label, max_length, *, required=False, one_line=False):
+    from portal.validation import clean_text
+
+    return clean_text(value, label=label, max_length=max_length, required=required, one_line=one_line)
 
 
 def _lock_current(group, user):
@@ -98,8 +106,19 @@ def membership_join(*, group: Group, user, tier: str) -> Membership:
             target=membership,
             data={"from": current.tier if current else None, "to": tier},
         )
+        if tier == Tier.OBSERVER:  # T3: an observer is no longer a candidate for member
+            _withdraw_own_nominations(group=group, user=user, why="stepped_down")
         _bump(group.pk)
     return membership
+
+
+def _withdraw_own_nominations(*, group, user, why: str) -> None:
+    now = timezone.now()
+    for nomination in Nomination.objects.select_for_update().open().filter(group=group, nominee=user):
+        nomination.status = Nomination.Status.WITHDRAWN
+        nomination.closed_at, nomination.closed_by, nomination.last_activity_at = now, user, now
+        nomination.save(update_fields=["status", "closed_at", "closed_by", "last_activity_at"])
+        record(actor=user, verb="nomination.withdrawn", target=nomination, data={"by": "nominee", why: True})
 
 
 def membership_leave(*, group: Group, user) -> None:
@@ -158,7 +177,8 @@ def nomination_open(*, group: Group, nominee, by, rationale: str, override_reaso
     _require_not_retired(group)
     if not rules.test_rule("groups.nominate", by, group):
         raise PermissionDenied(f"Only members and {group.lead_title.lower()}s of {group.name} may nominate.")
-    rationale, override_reason = rationale.strip(), (override_reason or "").strip()
+    rationale = _text(rationale, "The rationale", 4000)
+    override_reason = _text(override_reason, "The override reason", 4000)
     if not rationale:
         raise DomainError("A nomination needs a written rationale.")
     if nominee.pk == by.pk:
@@ -219,9 +239,10 @@ def current_tier(group, user):
 
 
 def nomination_object(*, nomination: Nomination, by, reason: str) -> Objection:
+    _require_not_retired(nomination.group_id)
     if not rules.test_rule("groups.object_nomination", by, nomination):
         raise PermissionDenied("Only the group's leads, core maintainers and lead maintainers may object.")
-    reason = (reason or "").strip()
+    reason = _text(reason, "The reason", 4000)
     if not reason:
         raise DomainError("An objection needs a reason.")
     with transaction.atomic():
@@ -238,6 +259,7 @@ def nomination_object(*, nomination: Nomination, by, reason: str) -> Objection:
 
 
 def nomination_withdraw(*, nomination: Nomination, by) -> Nomination:
+    _require_not_retired(nomination.group_id)
     if not rules.test_rule("groups.withdraw_nomination", by, nomination):
         raise PermissionDenied("Only the nominator or the nominee may withdraw a nomination.")
     with transaction.atomic():
@@ -270,9 +292,24 @@ def nomination_close(*, nomination_id: int, now=None) -> Nomination | None:
             .filter(pk=nomination_id, status=Nomination.Status.OPEN, deadline__lte=now)
             .first()
         )
-        if nomination is None:
-            return None  # handled already, withdrawn, or not due
+        if nomination is None or nomination.group.is_retired:
+            return None  # handled already, withdrawn, not due, or the group is retired (read-only)
         objected = nomination.objections.exists()
+        if not objected:
+            # T3 at the moment of the action: only a current, active participant becomes member. A nominee
+            # who stepped down to observer or whose membership ended meanwhile is not confirmed.
+            now_tier = Membership.objects.active().filter(group=nomination.group, user=nomination.nominee).first()
+            if now_tier is None or Tier.rank(now_tier.tier) < Tier.rank(Tier.PARTICIPANT):
+                nomination.status, nomination.closed_at, nomination.last_activity_at = (
+                    Nomination.Status.WITHDRAWN,
+                    now,
+                    now,
+                )
+                nomination.save(update_fields=["status", "closed_at", "last_activity_at"])
+                record(actor=None, verb="nomination.withdrawn", target=nomination, at=now,
+                       data={"by": "sweep", "reason": "The nominee is no longer a participant (T3)."})  # fmt: skip
+                _bump(nomination.group_id)
+                return nomination
         nomination.status = Nomination.Status.OBJECTED if objected else Nomination.Status.CONFIRMED
         nomination.closed_at = now
         nomination.save(update_fields=["status", "closed_at"])
@@ -321,7 +358,7 @@ def membership_mark_emeritus(*, membership_id: int, now=None) -> Membership | No
             .filter(pk=membership_id, tier=Tier.MEMBER, started_at__lte=cutoff)
             .first()
         )
-        if m is None:
+        if m is None or m.group.is_retired:
             return None
         last = (
             Participation.objects.filter(group_id=m.group_id, user_id=m.user_id)
@@ -351,24 +388,35 @@ def membership_mark_emeritus(*, membership_id: int, now=None) -> Membership | No
     return new
 
 
-def membership_set_tier(*, group: Group, user, tier: str, by, term: str = "", note: str = "") -> Membership:
+def membership_set_tier(
+    *, group: Group, user, tier: str, by, term: str = "", note: str = "", status: str = Membership.Status.ACTIVE
+) -> Membership:
     """T2: a core maintainer sets any tier directly (e.g. appoints a lead); recorded, history kept."""
     if not rules.test_rule("groups.set_tier", by, group):
         raise PermissionDenied("Only core maintainers set member and lead tiers directly.")
     _require_not_retired(group)
     if tier not in Tier.values:
         raise DomainError("Unknown tier.")
+    if status not in Membership.Status.values:
+        raise DomainError("Unknown membership status.")
+    term = _text(term, "The term", 80, one_line=True)
+    note = _text(note, "The note", 300)
+    from groups.guards import ensure_keeps_a_lead
+
+    ensure_keeps_a_lead(group, user, new_tier=tier)
     if tier == Tier.LEAD and not rules.test_rule("groups.eligible_lead", user):
         raise DomainError(f"{user.name} is not an org-wide member or above; leads must be (G4).")
     with transaction.atomic():
         current = _lock_current(group, user)
         if current is not None and (current.tier, current.status, current.term) == (
             tier,
-            "active",
+            status,
             term or current.term,
         ):
             return current
-        m = _switch_membership(current, group=group, user=user, tier=tier, term=term, note=note or f"Set by {by.name}")
+        m = _switch_membership(
+            current, group=group, user=user, tier=tier, status=status, term=term, note=note or f"Set by {by.name}"
+        )
         record(
             actor=by,
             verb="membership.tier_set",
@@ -384,10 +432,15 @@ def membership_end(*, membership: Membership, by, note: str = "") -> Membership:
     group = membership.group
     if not rules.test_rule("groups.set_tier", by, group):
         raise PermissionDenied("Only core maintainers end memberships directly.")
+    _require_not_retired(group)
+    note = _text(note, "The note", 300)
     with transaction.atomic():
         m = Membership.objects.select_for_update().current().filter(pk=membership.pk).first()
         if m is None:
             raise DomainError("This membership has already ended.")
+        from groups.guards import ensure_keeps_a_lead
+
+        ensure_keeps_a_lead(group, m.user)  # G4, whoever acts
         m.ended_at = max(timezone.now(), m.started_at)
         m.note = (note or m.note)[:300]
         m.save(update_fields=["ended_at", "note"])
@@ -400,6 +453,7 @@ def membership_end(*, membership: Membership, by, note: str = "") -> Membership:
 def membership_restore(*, membership: Membership, by) -> Membership:
     """T4: a lead restores an emeritus member to active after renewed participation."""
     group = membership.group
+    _require_not_retired(group)
     if not rules.test_rule("groups.restore_member", by, group):
         raise PermissionDenied(f"Only a {group.lead_title.lower()} of {group.name} may restore a member.")
     with transaction.atomic():
@@ -425,8 +479,8 @@ def _next_number(group: Group) -> int:
 
 
 def charter_start_amendment(*, group: Group, by) -> CharterVersion:
+    _require_not_retired(group)
     if not rules.test_rule("groups.amend_charter", by, group):
-        _require_not_retired(group)
         raise PermissionDenied(
             f"Only a {group.lead_title.lower()} of {group.name} or a core maintainer may amend its charter."
         )
@@ -451,6 +505,8 @@ def charter_start_amendment(*, group: Group, by) -> CharterVersion:
 def charter_edit_section(*, version: CharterVersion, by, key: str, text: str) -> CharterVersion:
     if key not in CharterSection.values:
         raise DomainError("There is no such charter section.")
+    _require_not_retired(version.group_id)
+    text = _text(text, "The section", 40000)
     if not rules.test_rule("groups.amend_charter", by, version.group):
         raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
     with transaction.atomic():
@@ -464,6 +520,8 @@ def charter_edit_section(*, version: CharterVersion, by, key: str, text: str) ->
 
 
 def charter_submit(*, version: CharterVersion, by, summary: str = "") -> CharterVersion:
+    _require_not_retired(version.group_id)
+    summary = _text(summary, "The summary", 200, one_line=True)
     if not rules.test_rule("groups.amend_charter", by, version.group):
         raise PermissionDenied("Only the group's leads or core maintainers may submit a charter amendment.")
     with transaction.atomic():
@@ -502,7 +560,8 @@ def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str
     """G5: core maintainers approve or reject a submitted version, with a rationale (recorded)."""
     if not rules.test_rule("groups.decide_charter", by, version):
         raise PermissionDenied("Only core maintainers approve or reject charters.")
-    rationale = (rationale or "").strip()
+    _require_not_retired(version.group_id)
+    rationale = _text(rationale, "The rationale", 4000)
     if not rationale:
         raise DomainError("A charter decision needs a rationale.")
     with transaction.atomic():
@@ -579,6 +638,8 @@ def group_activate(*, group: Group, by, rationale: str) -> Group:
 
 
 def sponsorship_record(*, group: Group, sponsor, by, note: str = "") -> Sponsorship:
+    _require_not_retired(group)
+    note = _text(note, "The note", 300)
     if not sponsor.is_core_maintainer:
         raise DomainError(f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups (G3).")
     with transaction.atomic():
@@ -590,6 +651,7 @@ def sponsorship_record(*, group: Group, sponsor, by, note: str = "") -> Sponsors
 
 def sponsorship_withdraw(*, sponsorship: Sponsorship, by) -> None:
     """A sponsorship taken back (in the admin): the row goes, the event log keeps who and when (G3)."""
+    _require_not_retired(sponsorship.group_id)
     with transaction.atomic():
         record(
             actor=by,
@@ -606,7 +668,7 @@ def retirement_propose(*, group: Group, by, rationale: str) -> RetirementProposa
         raise PermissionDenied(
             f"Only a {group.lead_title.lower()} or a core maintainer may propose retiring {group.name}."
         )
-    rationale = (rationale or "").strip()
+    rationale = _text(rationale, "The rationale", 4000)
     if not rationale:
         raise DomainError("A retirement proposal needs a rationale.")
     with transaction.atomic():
@@ -623,7 +685,7 @@ def retirement_propose(*, group: Group, by, rationale: str) -> RetirementProposa
 def retirement_decide(*, proposal: RetirementProposal, by, approve: bool, rationale: str) -> RetirementProposal:
     if not rules.test_rule("groups.approve_retirement", by, proposal.group):
         raise PermissionDenied("Only core maintainers and lead maintainers decide on retirement.")
-    rationale = (rationale or "").strip()
+    rationale = _text(rationale, "The rationale", 4000)
     if not rationale:
         raise DomainError("A retirement decision needs a rationale.")
     with transaction.atomic():
@@ -651,6 +713,10 @@ def retirement_decide(*, proposal: RetirementProposal, by, approve: bool, ration
                 v.rationale = "The group was retired before this version was decided."
                 v.save(update_fields=["status", "decided_by", "decided_at", "rationale"])
                 record(actor=by, verb="charter.rejected", target=v, data={"number": v.number, "retired": True})
+            # Higher layers close what they own (meetings cancel their future meetings and end series).
+            from groups.signals import group_retired
+
+            group_retired.send(sender=Group, group=g, by=by, now=now)
         else:
             record(actor=by, verb="group.retirement_declined", target=g, data={"rationale": rationale})
             _bump(g.pk)

@@ -56,9 +56,14 @@ def charter(title="Caching Working Group", mission="Caching done safely."):
 
 
 def run(command, path, *args):
+    from portal.models import LadderRole, User
+    from tests.factories import UserFactory
+
+    if not User.objects.filter(username="importer").exists():
+        UserFactory(username="importer", ladder_role=LadderRole.CORE_MAINTAINER)
     out = io.StringIO()
     try:
-        call_command(command, str(path), *args, stdout=out)
+        call_command(command, str(path), *args, "--by", "importer", stdout=out)
         failed = None
     except CommandError as exc:
         failed = str(exc)

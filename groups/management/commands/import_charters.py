@@ -14,6 +14,22 @@ from groups.charter_import import (
 )
 
 
+def importer_from_option(username, dry_run):
+    """The core maintainer named by --by (None for a dry run, which writes nothing)."""
+    from portal.models import User
+
+    if dry_run and not username:
+        return None
+    if not username:
+        raise CommandError("Name the core maintainer running the import: --by USERNAME (imports record who ran them).")
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"There is no active user {username!r}.")
+    if not user.is_core_maintainer:
+        raise CommandError(f"{user.name} is not a core maintainer; only core maintainers run imports (G5, T2).")
+    return user
+
+
 class Command(BaseCommand):
     help = (
         "Import group charters (.md/.mdx in the community's format) from PATH: a folder holding "
@@ -24,12 +40,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path")
         parser.add_argument("--dry-run", action="store_true", help="Parse and report; change nothing.")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="The core maintainer running the import (required unless --dry-run): recorded as the approver "
+            "of imported charters and the actor of every change (G5, T2).",
+        )
         parser.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per file.")
 
-    def handle(self, path, dry_run=False, format="text", **options):
+    def handle(self, path, dry_run=False, format="text", by=None, **options):
         root = Path(path)
         if not root.exists():
             raise CommandError(f"{root} does not exist.")
+        importer = importer_from_option(by, dry_run)
         files = scan_charter_folder(root)
         if not files:
             raise CommandError(f"No .md or .mdx charter files under {root}.")
@@ -42,7 +65,7 @@ class Command(BaseCommand):
                 if not (error or skipped):
                     parsed = parse_charter(read_charter(file), file, folder_kind)
                     if not dry_run:
-                        changes = apply_charter(parsed)
+                        changes = apply_charter(parsed, by=importer)
             except CharterSkipped as exc:
                 skipped = str(exc)
             except (CharterFormatError, UnicodeDecodeError) as exc:

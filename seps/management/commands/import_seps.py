@@ -22,9 +22,18 @@ class Command(BaseCommand):
         parser.add_argument("path", help="A folder of SEP files (or a repository with a seps/ folder, or one file).")
         parser.add_argument("--dry-run", action="store_true", help="Parse and report; write nothing.")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="The core maintainer running the import (required unless --dry-run): recorded as the actor of "
+            "every imported status change (S6).",
+        )
 
-    def handle(self, *args, path, dry_run, format, **options):
+    def handle(self, *args, path, dry_run, format, by=None, **options):
+        from groups.management.commands.import_charters import importer_from_option
+
         files = self._files(Path(path))
+        self.importer = importer_from_option(by, dry_run)
         # Parse everything first: when two files claim the same SEP number, one is chosen the same
         # way on every run and the others are skipped with a warning (never a flip-flop).
         parsed_files = [self._parse(found) for found in files]
@@ -71,7 +80,7 @@ class Command(BaseCommand):
         outcome = None
         try:
             with transaction.atomic():  # one file, one transaction: a bad file writes nothing
-                outcome, changed = sep_import_parsed(parsed=parsed)
+                outcome, changed = sep_import_parsed(parsed=parsed, by=self.importer)
                 parsed.changed = changed
                 if dry_run:
                     raise _DryRun
