@@ -23,6 +23,7 @@ from django.utils.text import slugify
 
 from portal import folders
 from portal.errors import DomainError
+from portal.identity import person_for_handle
 from portal.markdown import render_markdown
 from portal.models import LadderRole, User, normalize_github
 
@@ -449,31 +450,28 @@ def read_charter(path: Path) -> str:
     return data.decode("utf-8")
 
 
-def _username_for(handle: str) -> str:
-    base = slugify(handle)[:140] or "person"
-    name, n = base, 1
-    while User.objects.filter(username=name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    return name
-
-
-def _person(p: Person, warnings: list, changes: list) -> User:
-    user = User.objects.by_github(p.github).first()
-    if user is None:
-        user = User(
-            username=_username_for(p.github),
-            display_name=p.name,
-            github=p.github,
-            discord=p.discord,
-            affiliation=p.organization,
+def _person(p: Person, warnings: list, changes: list) -> User | None:
+    """The person a charter row names, by verified GitHub handle (portal.identity): a typed claim in
+    someone's profile never takes a seat; a handle nobody verified gets a placeholder known from GitHub."""
+    existed = person_for_handle(p.github)
+    user = existed or person_for_handle(
+        p.github,
+        create_placeholder=True,
+        source="charter import",
+        defaults={
+            "display_name": p.name,
+            "discord": p.discord,
+            "affiliation": p.organization,
             # G4 is not assumed from the file: a lead who is not yet an org-wide member is reported
             # and left for a core maintainer (the ladder changes only by a person's decision).
-            ladder_role=LadderRole.CONTRIBUTOR,
-        )
-        user.set_unusable_password()
-        user.save()
-        changes.append(f"created person @{p.github}")
+            "ladder_role": LadderRole.CONTRIBUTOR,
+        },
+    )
+    if user is None:
+        warnings.append(f"{p.name}: “{p.github}” is not a GitHub login; skipped.")
+        return None
+    if existed is None:
+        changes.append(f"created person @{p.github} (known from GitHub)")
         return user
     updates = []
     for attr, value in (("display_name", p.name), ("discord", p.discord), ("affiliation", p.organization)):
@@ -532,6 +530,8 @@ def apply_charter(parsed: ParsedCharter, by=None) -> list[str]:
         listed = set()
         for p in [*parsed.leads, *parsed.members]:
             user = _person(p, parsed.warnings, changes)
+            if user is None:
+                continue
             listed.add(user.pk)
             current = Membership.objects.current().filter(group=group, user=user).first()
             term = p.term[:80]
