@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from groups import tasks as group_tasks
 from groups.models import Group, Participation
+from meetings import series as series_services
 from meetings import services
 from meetings.models import Meeting, MeetingSeries
 from portal.errors import DomainError
@@ -66,7 +67,7 @@ def test_m1_series_generation_never_publishes_a_meeting_without_an_agenda(group,
         local_time=time(16, 0), timezone_name="UTC", join_url="https://meet.example.test/w", agenda_md="",
         auto_publish=True,
     )  # fmt: skip
-    created = services.series_generate(series_id=series.pk)
+    created = series_services.series_generate(series_id=series.pk)
     assert created
     assert {m.status for m in created} == {Meeting.Status.DRAFT}
 
@@ -77,7 +78,7 @@ def test_m1_series_generation_publishes_meetings_that_have_an_agenda(group, lead
         local_time=time(16, 0), timezone_name="UTC", join_url="https://meet.example.test/w", agenda_md="1. Items",
         auto_publish=True,
     )  # fmt: skip
-    assert Meeting.Status.PUBLISHED in {m.status for m in services.series_generate(series_id=series.pk)}
+    assert Meeting.Status.PUBLISHED in {m.status for m in series_services.series_generate(series_id=series.pk)}
 
 
 # --- G7: only meetings held and SEP changes are activity -------------------------------------------
@@ -190,7 +191,7 @@ BAD_SERIES = {
 @pytest.mark.parametrize("bad", sorted(BAD_SERIES))
 def test_m7_series_service_refuses_what_the_form_refuses(group, lead, bad):
     with pytest.raises(DomainError):
-        services.series_create(group=group, by=lead, **series_fields(**BAD_SERIES[bad]))
+        series_services.series_create(group=group, by=lead, **series_fields(**BAD_SERIES[bad]))
     assert not MeetingSeries.objects.exists()
 
 

@@ -16,7 +16,9 @@ from django.utils import timezone
 from groups import services as gs
 from groups.guards import retired_message
 from groups.models import CharterVersion, Group, Membership, Nomination, Participation, Sponsorship, Tier
+from meetings import series as mseries
 from meetings import services as ms
+from meetings import sweeps as msweeps
 from meetings.models import AgendaItem, Attendance, Meeting, MeetingSeries
 from portal.errors import DomainError
 from portal.models import Event, LadderRole
@@ -122,7 +124,7 @@ WRITERS = {
     "meeting_set_attendance": lambda w: ms.meeting_set_attendance(meeting=w.past, by=w.lead, users=[w.member]),
     "agenda_item_propose": lambda w: ms.agenda_item_propose(meeting=w.upcoming, by=w.participant, title="Topic"),
     "agenda_item_decide": lambda w: ms.agenda_item_decide(item=w.item, by=w.lead, accept=True),
-    "series_create": lambda w: ms.series_create(
+    "series_create": lambda w: mseries.series_create(
         group=w.group,
         by=w.lead,
         title="Another",
@@ -134,24 +136,24 @@ WRITERS = {
         join_url="https://meet.example.test/s",
         agenda_md="1. Items",
     ),  # fmt: skip
-    "series_end": lambda w: ms.series_end(series=w.series, by=w.lead),
+    "series_end": lambda w: mseries.series_end(series=w.series, by=w.lead),
 }
 
 # Every periodic step that would act on a group's things; on a retired group each does nothing.
 SWEEPS = {
     "nomination_close": lambda w: gs.nomination_close(nomination_id=w.due_nomination.pk),
     "membership_mark_emeritus": lambda w: gs.membership_mark_emeritus(membership_id=w.idle.pk),
-    "series_generate": lambda w: ms.series_generate(series_id=w.series.pk),
-    "meeting_mark_missed_publication": lambda w: ms.meeting_mark_missed_publication(
+    "series_generate": lambda w: mseries.series_generate(series_id=w.series.pk),
+    "meeting_mark_missed_publication": lambda w: msweeps.meeting_mark_missed_publication(
         meeting_id=w.soon_draft.pk, now=timezone.now()
     ),
-    "meeting_send_publication_reminder": lambda w: ms.meeting_send_publication_reminder(
+    "meeting_send_publication_reminder": lambda w: msweeps.meeting_send_publication_reminder(
         meeting_id=w.reminder_draft.pk, now=timezone.now()
     ),
-    "meeting_send_notes_reminder": lambda w: ms.meeting_send_notes_reminder(
+    "meeting_send_notes_reminder": lambda w: msweeps.meeting_send_notes_reminder(
         meeting_id=w.notes_due.pk, now=timezone.now()
     ),
-    "meeting_mark_notes_overdue": lambda w: ms.meeting_mark_notes_overdue(
+    "meeting_mark_notes_overdue": lambda w: msweeps.meeting_mark_notes_overdue(
         meeting_id=w.past.pk, now=timezone.now() + 3 * DAY
     ),
 }
@@ -198,20 +200,23 @@ def test_g2_the_writers_list_covers_every_public_service():
     import inspect
 
     from groups import services as groups_services
+    from meetings import series as meetings_series
     from meetings import services as meetings_services
+    from meetings import sweeps as meetings_sweeps
 
     READERS = {  # noqa: N806 - functions that read, decide nothing, or act on a not-yet-active group
         "article", "G", "current_tier", "participation_check", "current_charter", "mission_summary",
         "decision_problem", "sponsorship_problem", "lead_problem", "activation_problem", "leads_of",
         "format_moment", "publication_refusal", "resolve_github_handles", "series_dates", "series_local_start",
+        "lead_recipients",
         "group_activate",  # a retired group is not proposed: refused by its own state check
         "retirement_decide",  # a retired group has no open proposal to decide
     }  # fmt: skip
     public = set()
-    for module in (groups_services, meetings_services):
+    for module in (groups_services, meetings_services, meetings_series, meetings_sweeps):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if not name.startswith("_") and fn.__module__.startswith(
-                ("groups.services", "meetings.services", "meetings.series")
+                ("groups.services", "meetings.services", "meetings.series", "meetings.sweeps")
             ):
                 public.add(name)
     public -= {n for n in public if n.startswith(("ensure_", "clean_", "group_is_", "retired_"))}
