@@ -2,11 +2,14 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from portal.events import record
+from portal.models import Event
 
 from .models import Group
+from .registry import activity_signs
 
 # Events the portal writes by itself (reminders, flags, automatic pings and dormancy) are not the
 # group's own activity: a WG whose only "activity" is our nagging is still inactive.
@@ -20,16 +23,13 @@ NOT_ACTIVITY_VERBS = (
 
 
 def last_activity(group: Group, now=None):
-    """Latest sign of life for G7, read literally: a meeting held (published, not cancelled, started),
-    a change to one of the group's SEPs (not the portal's automatic pings and dormancy), or activation.
+    """Latest sign of life for G7, read literally: a meeting held (registered by meetings: published,
+    not cancelled, started), a change to one of the group's SEPs (not the portal's automatic pings and
+    dormancy), or activation.
 
     Not activity: a draft or cancelled meeting nobody held, scheduling or editing meetings, the portal's
     own reminders, and participation rows (attendance already comes with a meeting held).
     """
-    from django.db.models import Max, Q
-
-    from meetings.models import Meeting
-    from portal.models import Event
 
     now = now or timezone.now()
     ev = (
@@ -39,10 +39,7 @@ def last_activity(group: Group, now=None):
         .filter(created_at__lte=now)
         .aggregate(m=Max("created_at"))["m"]
     )
-    held = Meeting.objects.filter(group=group, status=Meeting.Status.PUBLISHED, starts_at__lte=now).aggregate(
-        m=Max("starts_at")
-    )["m"]
-    candidates = [d for d in (ev, held, group.activated_at) if d is not None]
+    candidates = [d for d in (ev, group.activated_at) if d is not None] + activity_signs(group, now)
     return max(candidates) if candidates else group.created_at
 
 
@@ -63,13 +60,13 @@ def group_check_activity(*, group_id: int, now=None) -> str | None:
             g.inactive_since = due
             g.version += 1
             g.save(update_fields=["inactive_since", "version"])
-            record(actor=None, verb="group.flagged_inactive", target=g, data={"last_activity": last}, at=now)
+            record(actor=None, verb="group.flagged_inactive", target=g, group=g, data={"last_activity": last}, at=now)
             return "flagged"
         if g.inactive_since is not None and due > now:
             since = g.inactive_since
             g.inactive_since = None
             g.version += 1
             g.save(update_fields=["inactive_since", "version"])
-            record(actor=None, verb="group.activity_resumed", target=g, data={"inactive_since": since}, at=now)
+            record(actor=None, verb="group.activity_resumed", target=g, group=g, data={"inactive_since": since}, at=now)
             return "cleared"
     return None

@@ -36,7 +36,7 @@ def group_create_imported(*, slug: str, by, values: dict, source: str) -> Group:
     ensure_importer(by)
     with transaction.atomic():
         group = Group.objects.create(slug=slug, state=Group.State.PROPOSED, **values)
-        record(actor=by, verb="group.imported", target=group, data={"file": source, "state": group.state})
+        record(actor=by, verb="group.imported", target=group, group=group, data={"file": source, "state": group.state})
     return group
 
 
@@ -53,7 +53,7 @@ def group_update_imported(*, group: Group, by, values: dict, source: str) -> lis
             setattr(g, k, values[k])
         g.version += 1
         g.save(update_fields=[*diff, "version"])
-        record(actor=by, verb="group.import_updated", target=g, data={"file": source, "fields": diff})
+        record(actor=by, verb="group.import_updated", target=g, group=g, data={"file": source, "fields": diff})
     group.__dict__.update({k: getattr(g, k) for k in [*diff, "version"]})
     return diff
 

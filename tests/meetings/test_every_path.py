@@ -99,8 +99,8 @@ NOT_ACTIVITY = {
     "a cancelled meeting": lambda g: MeetingFactory(
         group=g, status=Meeting.Status.CANCELLED, starts_at=timezone.now() + 2 * DAY
     ),
-    "scheduling a meeting": lambda g: record(actor=None, verb="meeting.scheduled", target=g),
-    "editing a meeting": lambda g: record(actor=None, verb="meeting.edited", target=g),
+    "scheduling a meeting": lambda g: record(actor=None, verb="meeting.scheduled", target=g, group=g),
+    "editing a meeting": lambda g: record(actor=None, verb="meeting.edited", target=g, group=g),
     "a future published meeting": lambda g: MeetingFactory(group=g, starts_at=timezone.now() + 20 * DAY),
     "a participation row": lambda g: Participation.objects.create(
         group=g, user=UserFactory(), kind="agenda_item", occurred_at=timezone.now()
