@@ -166,8 +166,6 @@ def meeting_publish(*, meeting, by, late_reason: str = "") -> Meeting:
     with transaction.atomic():
         meeting = _lock(meeting.pk)
         now = timezone.now()
-        if not (meeting.agenda_md or "").strip():
-            raise DomainError("A meeting is published with its agenda (M1): write the agenda first.")
         allowed = {Meeting.Status.DRAFT, Meeting.Status.MISSED_PUBLICATION}
         if meeting.status not in allowed:
             raise DomainError(f"This meeting is {meeting.get_status_display().lower()}; only drafts can be published.")
@@ -182,6 +180,8 @@ def meeting_publish(*, meeting, by, late_reason: str = "") -> Meeting:
                     publication_refusal(meeting, now)
                     + " As a core maintainer you may publish it late: give the reason, it is recorded and shown."
                 )
+        if not (meeting.agenda_md or "").strip():
+            raise DomainError("A meeting is published with its agenda (M1): write the agenda first.")
         meeting.status = Meeting.Status.PUBLISHED
         meeting.published_at = now
         meeting.published_by = by
