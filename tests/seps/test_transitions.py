@@ -9,8 +9,7 @@ from django.utils import timezone
 from groups.models import Tier
 from portal.errors import DomainError
 from portal.models import Event, LadderRole
-from seps import services
-from seps import transitions as T
+from seps import services, transitions
 from seps.models import Status
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
 
@@ -113,7 +112,7 @@ def _do(name, sep, user):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", list(T.TRANSITIONS))
+@pytest.mark.parametrize("name", list(transitions.TRANSITIONS))
 def test_s3_s4_every_transition_allowed_and_refused_per_role(world, name, role):
     user = world["people"][role]
     sep = _sep_for(name, world, role)
@@ -135,7 +134,7 @@ def test_s3_s4_every_transition_allowed_and_refused_per_role(world, name, role):
 
 def test_s2_transitions_table_covers_every_status_and_refuses_wrong_source(world):
     core = world["people"]["core_maintainer"]
-    targets = {t.target for t in T.TRANSITIONS.values()}
+    targets = {t.target for t in transitions.TRANSITIONS.values()}
     assert set(Status.values) - {Status.PROPOSAL} <= targets | {Status.PROPOSAL}
     sep = SEPFactory(status=Status.DRAFT, sponsor=world["people"]["the_sponsor"])
     with pytest.raises(DomainError, match="needs it to be in review"):
@@ -285,9 +284,9 @@ def test_s6_status_change_recorded_with_who_when_why(world):
 
 def test_s3_available_lists_only_allowed_steps(world):
     sep = _sep_for("accept", world, "core_maintainer")
-    names = {t.name for t in T.available(world["people"]["core_maintainer"], sep)}
+    names = {t.name for t in transitions.available(world["people"]["core_maintainer"], sep)}
     assert names == {"accept", "reject", "return_to_draft"}
-    assert T.available(world["people"]["contributor"], sep) == []
+    assert transitions.available(world["people"]["contributor"], sep) == []
 
 
 def test_s3_author_edits_metadata_only_while_proposal_or_draft(world):
