@@ -36,10 +36,12 @@ def test_t4_member_becomes_emeritus_after_3_months_without_participation(idle_me
     with time_machine.travel(now + 11 * DAY, tick=False):
         assert tasks.sweep_emeritus() == 1
     current = Membership.objects.current().get(group=idle_member.group, user=idle_member.user)
-    assert current.status == Membership.Status.EMERITUS and current.tier == Tier.MEMBER
+    assert current.status == Membership.Status.EMERITUS
+    assert current.tier == Tier.MEMBER
     assert "No participation since" in current.note
     idle_member.refresh_from_db()
-    assert idle_member.ended_at is not None and idle_member.status == Membership.Status.ACTIVE  # history kept
+    assert idle_member.ended_at is not None
+    assert idle_member.status == Membership.Status.ACTIVE  # history kept
     ev = Event.objects.get(verb="membership.emeritus")
     assert ev.data["user"] == idle_member.user_id
 
@@ -106,12 +108,14 @@ def test_t4_lead_restores_emeritus_member(client, client_for, group, lead, idle_
         tasks.sweep_emeritus()
     em = Membership.objects.current().get(user=idle_member.user, group=group)
     u = reverse("groups:member_restore", args=[group.slug, em.pk])
-    assert client.post(u).status_code == 302 and Membership.objects.current().get(pk=em.pk)
+    assert client.post(u).status_code == 302
+    assert Membership.objects.current().get(pk=em.pk)
     assert client_for(contributor).post(u).status_code == 403
     r = client_for(lead).post(u, follow=True)
     assert "active member again" in r.content.decode()
     current = Membership.objects.current().get(user=idle_member.user, group=group)
-    assert current.status == Membership.Status.ACTIVE and current.tier == Tier.MEMBER
+    assert current.status == Membership.Status.ACTIVE
+    assert current.tier == Tier.MEMBER
     assert Event.objects.filter(verb="membership.restored", actor=lead).count() == 1
     again = client_for(lead).post(reverse("groups:member_restore", args=[group.slug, current.pk]), follow=True)
     assert "Only a current emeritus member" in again.content.decode()
@@ -133,7 +137,9 @@ def test_g7_wg_without_activity_for_30_days_is_flagged(quiet_wg):
     quiet_wg.refresh_from_db()
     ig.refresh_from_db()
     retired.refresh_from_db()
-    assert quiet_wg.inactive_since is not None and ig.inactive_since is None and retired.inactive_since is None
+    assert quiet_wg.inactive_since is not None
+    assert ig.inactive_since is None
+    assert retired.inactive_since is None
     # the flag carries the moment the group became inactive, not when the sweep ran
     assert abs(quiet_wg.inactive_since - (timezone.now() - DAY)) < timedelta(minutes=1)
     assert Event.objects.filter(verb="group.flagged_inactive", group=quiet_wg).count() == 1

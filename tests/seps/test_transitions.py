@@ -122,8 +122,10 @@ def test_s3_s4_every_transition_allowed_and_refused_per_role(world, name, role):
         sep.refresh_from_db()
         assert sep.status == TARGET[name]
         ev = Event.objects.get(verb="sep.status_changed", target_id=str(sep.pk))
-        assert ev.data["from"] == SOURCE[name] and ev.data["to"] == TARGET[name]
-        assert ev.actor == user and ev.data["reason"] == "Because the record needs a reason."
+        assert ev.data["from"] == SOURCE[name]
+        assert ev.data["to"] == TARGET[name]
+        assert ev.actor == user
+        assert ev.data["reason"] == "Because the record needs a reason."
     else:
         with pytest.raises(PermissionDenied):
             _do(name, sep, user)
@@ -173,7 +175,8 @@ def test_s3_final_needs_reference_implementation_link(world):
     assert sep.status == Status.ACCEPTED
     services.sep_finalize(sep=sep, by=core, reason="done", reference_implementation="https://example.test/pr/1")
     sep.refresh_from_db()
-    assert sep.status == Status.FINAL and sep.reference_implementation == "https://example.test/pr/1"
+    assert sep.status == Status.FINAL
+    assert sep.reference_implementation == "https://example.test/pr/1"
 
 
 def test_s3_final_uses_existing_reference_implementation(world):
@@ -192,7 +195,8 @@ def test_s3_superseded_names_an_existing_successor(world, successor):
             sep=sep, by=world["people"]["core_maintainer"], reason="replaced", successor_number=number
         )
     sep.refresh_from_db()
-    assert sep.status == Status.FINAL and sep.superseded_by is None
+    assert sep.status == Status.FINAL
+    assert sep.superseded_by is None
 
 
 def test_s3_superseded_links_successor(world):
@@ -201,7 +205,8 @@ def test_s3_superseded_links_successor(world):
         sep=sep, by=world["people"]["core_maintainer"], reason="replaced", successor_number="SEP-9999"
     )
     sep.refresh_from_db()
-    assert sep.status == Status.SUPERSEDED and sep.superseded_by == world["successor"]
+    assert sep.status == Status.SUPERSEDED
+    assert sep.superseded_by == world["successor"]
     assert list(world["successor"].supersedes.all()) == [sep]
 
 
@@ -271,7 +276,8 @@ def test_s6_status_change_recorded_with_who_when_why(world):
     sep = SEPFactory(status=Status.IN_REVIEW, group=world["delegated"])
     services.sep_reject(sep=sep, by=core, reason="Out of scope for the roadmap.")
     ev = Event.objects.get(verb="sep.status_changed")
-    assert ev.actor == core and ev.group == world["delegated"]
+    assert ev.actor == core
+    assert ev.group == world["delegated"]
     assert ev.data == {
         "from": "in-review",
         "to": "rejected",
