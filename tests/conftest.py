@@ -59,3 +59,18 @@ def client_for():
 @pytest.fixture
 def htmx_headers():
     return {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def page_queries(django_assert_max_num_queries):
+    """The one query-budget mechanism (pytest-django's): `page_queries(client, url, budget)` GETs `url`
+    inside `django_assert_max_num_queries(budget)`, checks the 200 and returns (queries run, response).
+    A "does not grow with rows" test calls it at two sizes and compares the counts."""
+
+    def get(client, url, budget=50, **kwargs):
+        with django_assert_max_num_queries(budget) as captured:
+            resp = client.get(url, **kwargs)
+        assert resp.status_code == 200, resp.content[:500]
+        return len(captured), resp
+
+    return get
