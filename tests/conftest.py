@@ -1,4 +1,6 @@
+import contextlib
 import os
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -74,3 +76,36 @@ def page_queries(django_assert_max_num_queries):
         return len(captured), resp
 
     return get
+
+
+@pytest.fixture
+def worker_dies():
+    """The "worker dies mid-sweep" harness shared by every sweep and importer test:
+
+        with worker_dies(sweeps, "meeting_mark_notes_overdue", on_call=2) as calls:
+            tasks.sweep_notes()
+
+    patches `owner.name` (a module, class or manager) so that its `on_call`-th call, or every call for
+    which `when(**kwargs)` is true, raises RuntimeError(message); the other calls run the real thing.
+    With `after=True` the real call runs first and then the error is raised (its writes must roll back).
+    `calls` collects each call's keyword arguments. The patch ends with the block."""
+
+    @contextlib.contextmanager
+    def dies(owner, name, *, on_call=None, when=None, after=False, message="worker died"):
+        real = getattr(owner, name)
+        calls = []
+
+        def fake(*args, **kwargs):
+            calls.append(kwargs)
+            dying = (on_call is not None and len(calls) == on_call) or (when is not None and when(**kwargs))
+            if dying and not after:
+                raise RuntimeError(message)
+            result = real(*args, **kwargs)
+            if dying:
+                raise RuntimeError(message)
+            return result
+
+        with mock.patch.object(owner, name, side_effect=fake):
+            yield calls
+
+    return dies

@@ -3,7 +3,6 @@
 import io
 import json
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -169,17 +168,8 @@ def test_import_malformed_file_gets_an_error_and_writes_nothing():
     assert list(Group.objects.values_list("slug", flat=True)) == ["fine"]
 
 
-def test_import_is_atomic_per_file():
-    real = Membership.objects.create
-    calls = {"n": 0}
-
-    def flaky(**kw):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("disk full")
-        return real(**kw)
-
-    with mock.patch.object(Membership.objects, "create", side_effect=flaky):
+def test_import_is_atomic_per_file(worker_dies):
+    with worker_dies(Membership.objects, "create", on_call=3, message="disk full"):
         reports, failed = run_json(CHARTERS / "working-groups")
     by_slug = {r["slug"]: r for r in reports}
     assert by_slug["caching"]["error"] is None

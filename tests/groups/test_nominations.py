@@ -1,7 +1,6 @@
 """T3: nominations to member, the 90-day participation check, objections, withdrawal, the sweep."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 import time_machine
@@ -260,22 +259,13 @@ def test_t3_sweep_missed_for_days_catches_up(group, lead, make_member):
     assert {n.due_at for n in outcome_notices()} == set(Nomination.objects.values_list("deadline", flat=True))
 
 
-def test_t3_sweep_fails_half_way_then_finishes(group, lead, make_member):
+def test_t3_sweep_fails_half_way_then_finishes(group, lead, make_member, worker_dies):
     for _ in range(2):
         m = make_member(group, Tier.PARTICIPANT, days=10)
         nominate(group, m.user, lead, override_reason="ok")
     first, second = Nomination.objects.order_by("deadline", "pk")
-    real = services.nominations.queue_notice
-    calls = {"n": 0}
-
-    def flaky(**kw):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("mail store down")
-        return real(**kw)
-
     with time_machine.travel(second.deadline + timedelta(minutes=1), tick=False):
-        with mock.patch("groups.services.nominations.queue_notice", side_effect=flaky), pytest.raises(RuntimeError):
+        with worker_dies(services.nominations, "queue_notice", on_call=2), pytest.raises(RuntimeError):
             tasks.sweep_nominations()
         first.refresh_from_db()
         second.refresh_from_db()

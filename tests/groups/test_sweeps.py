@@ -1,7 +1,6 @@
 """T4 emeritus sweep and G7 inactivity flag, on a controlled clock."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 import time_machine
@@ -82,19 +81,10 @@ def test_t4_sweep_missed_for_weeks_catches_up(group, make_member):
     assert Membership.objects.current().filter(group=group, status="emeritus").count() == 3
 
 
-def test_t4_sweep_fails_half_way_then_finishes(group, make_member):
+def test_t4_sweep_fails_half_way_then_finishes(group, make_member, worker_dies):
     a = make_member(group, Tier.MEMBER, days=300)
     b = make_member(group, Tier.MEMBER, days=300)
-    real = services.memberships.record
-    calls = {"n": 0}
-
-    def flaky(**kw):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("db hiccup")
-        return real(**kw)
-
-    with mock.patch("groups.services.memberships.record", side_effect=flaky), pytest.raises(RuntimeError):
+    with worker_dies(services.memberships, "record", on_call=2), pytest.raises(RuntimeError):
         tasks.sweep_emeritus()
     statuses = {m.user_id: m.status for m in Membership.objects.current().filter(group=group)}
     assert sorted(statuses.values()) == ["active", "emeritus"]  # one done fully, the other untouched
@@ -178,19 +168,10 @@ def test_g7_sweep_missed_run_catches_up_with_correct_date(quiet_wg):
     assert abs(quiet_wg.inactive_since - (quiet_wg.activated_at + 30 * DAY)) < timedelta(seconds=1)
 
 
-def test_g7_sweep_fails_half_way_then_finishes(db):
+def test_g7_sweep_fails_half_way_then_finishes(db, worker_dies):
     a = GroupFactory(name="A WG", activated_at=timezone.now() - 90 * DAY)
     b = GroupFactory(name="B WG", activated_at=timezone.now() - 90 * DAY)
-    real = activity.record
-    calls = {"n": 0}
-
-    def flaky(**kw):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("boom")
-        return real(**kw)
-
-    with mock.patch("groups.activity.record", side_effect=flaky), pytest.raises(RuntimeError):
+    with worker_dies(activity, "record", on_call=2), pytest.raises(RuntimeError):
         tasks.sweep_inactive_groups()
     flagged = list(Group.objects.filter(inactive_since__isnull=False))
     assert len(flagged) == 1

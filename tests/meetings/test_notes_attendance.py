@@ -1,7 +1,6 @@
 """M4 notes deadlines, M5 attendance as participation (read by T3 and T4), M3 agenda items."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 import time_machine
@@ -82,20 +81,11 @@ def test_m4_sweep_missed_for_days_flags_overdue_without_stale_reminder(held, lea
 
 
 @pytest.mark.django_db
-def test_m4_sweep_fails_half_way_then_finishes(group, lead):
+def test_m4_sweep_fails_half_way_then_finishes(group, lead, worker_dies):
     a = MeetingFactory(group=group, starts_at=NOW, published_at=NOW - timedelta(days=9))
     b = MeetingFactory(group=group, starts_at=NOW + timedelta(hours=2), published_at=NOW - timedelta(days=9))
-    real = sweeps.meeting_mark_notes_overdue
-    calls = []
-
-    def flaky(**kw):
-        calls.append(kw)
-        if len(calls) == 2:
-            raise RuntimeError("killed")
-        return real(**kw)
-
     with time_machine.travel(NOW + timedelta(days=4), tick=False):
-        with mock.patch.object(sweeps, "meeting_mark_notes_overdue", side_effect=flaky):
+        with worker_dies(sweeps, "meeting_mark_notes_overdue", on_call=2):
             tasks.sweep_notes()
         a.refresh_from_db()
         b.refresh_from_db()

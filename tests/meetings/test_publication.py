@@ -1,7 +1,6 @@
 """M1, M2: scheduling, the 7-day publication rule, late publication, the publication sweep."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 import time_machine
@@ -206,19 +205,10 @@ def test_m2_sweep_missed_for_days_catches_up_without_stale_reminder(group, lead)
 
 
 @pytest.mark.django_db
-def test_m2_sweep_fails_half_way_then_finishes(group, lead):
+def test_m2_sweep_fails_half_way_then_finishes(group, lead, worker_dies):
     a, b = drafts(group, lead, 5, 6)
-    real = sweeps.meeting_mark_missed_publication
-    calls = []
-
-    def flaky(**kw):
-        calls.append(kw["meeting_id"])
-        if len(calls) == 2:
-            raise RuntimeError("worker died")
-        return real(**kw)
-
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        with mock.patch.object(sweeps, "meeting_mark_missed_publication", side_effect=flaky):
+        with worker_dies(sweeps, "meeting_mark_missed_publication", on_call=2):
             tasks.sweep_publication()
         a.refresh_from_db()
         b.refresh_from_db()

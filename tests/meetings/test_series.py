@@ -122,20 +122,11 @@ def test_m7_m2_generated_drafts_are_swept_like_any_other(group, lead):
 
 
 @pytest.mark.django_db
-def test_m7_generation_fails_half_way_then_finishes(group, lead):
-    from unittest import mock
-
+def test_m7_generation_fails_half_way_then_finishes(group, lead, worker_dies):
     with time_machine.travel(NOW, tick=False):
         a = make_series(group, lead, title="A")
         b = make_series(group, lead, title="B")
-        real = meeting_series.series_generate
-
-        def flaky(*, series_id, now=None):
-            if series_id == b.pk:
-                raise RuntimeError("worker died")
-            return real(series_id=series_id, now=now)
-
-        with mock.patch.object(meeting_series, "series_generate", side_effect=flaky):
+        with worker_dies(meeting_series, "series_generate", when=lambda series_id, **kw: series_id == b.pk):
             assert tasks.generate_series() == 8
         assert a.meetings.count() == 8
         assert b.meetings.count() == 0

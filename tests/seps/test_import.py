@@ -4,7 +4,6 @@ import json
 import shutil
 from io import StringIO
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -293,18 +292,11 @@ def test_s7_reimport_with_new_status_applies_and_records_it(people, folder):
     assert "SEP-1201 updated" in out
 
 
-def test_s7_each_file_in_its_own_transaction(people, folder):
-    from seps import services
+def test_s7_each_file_in_its_own_transaction(people, folder, worker_dies):
+    from seps.management.commands import import_seps
 
-    real = services.sep_import_parsed
-
-    def flaky(*, parsed, **kw):
-        result = real(parsed=parsed, **kw)
-        if parsed.number == 1203:
-            raise RuntimeError("disk on fire")
-        return result
-
-    with mock.patch("seps.management.commands.import_seps.sep_import_parsed", side_effect=flaky):
+    dies_on_1203 = {"when": lambda parsed, **kw: parsed.number == 1203, "after": True, "message": "disk on fire"}
+    with worker_dies(import_seps, "sep_import_parsed", **dies_on_1203):
         out, failed = run(folder)
     assert not SEP.objects.filter(number=1203).exists()  # its writes rolled back
     assert not Event.objects.filter(data__number=1203).exists()

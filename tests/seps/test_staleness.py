@@ -1,7 +1,6 @@
 """S5: the staleness sweep on a controlled clock (run twice, missed runs, failure half-way)."""
 
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 import time_machine
@@ -139,19 +138,10 @@ def test_s5_missed_runs_catch_up(proposal, make_sep, sponsor):
     assert Notice.objects.get(kind="sep.ping_draft").due_at == T0 + timedelta(days=90)
 
 
-def test_s5_sweep_failing_half_way_leaves_no_half_state(make_sep, sponsor):
+def test_s5_sweep_failing_half_way_leaves_no_half_state(make_sep, sponsor, worker_dies):
     a = make_sep(status=Status.DRAFT, sponsor=sponsor, last_activity_at=T0)
     b = make_sep(status=Status.DRAFT, sponsor=sponsor, last_activity_at=T0 + timedelta(hours=1))
-    real = services.record
-    calls = {"n": 0}
-
-    def boom(**kw):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("worker died")
-        return real(**kw)
-
-    with at(100), mock.patch("seps.services.record", side_effect=boom):
+    with at(100), worker_dies(services, "record", on_call=2):
         sweep_staleness()
     a.refresh_from_db()
     b.refresh_from_db()
