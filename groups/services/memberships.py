@@ -128,7 +128,7 @@ def membership_set_tier(*, group: Group, user, tier: str, by, term: str = "", no
         current = _lock_current(group, user)
         if current is not None and (current.tier, current.status, current.term) == (
             tier,
-            "active",
+            Membership.Status.ACTIVE,
             term or current.term,
         ):
             return current
