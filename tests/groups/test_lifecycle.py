@@ -210,6 +210,7 @@ def test_t2_core_maintainer_sets_tiers_in_admin_recorded_with_history(client_for
     ev = Event.objects.get(verb="membership.tier_set")
     assert ev.actor == core_maintainer
     assert ev.data["to"] == "lead"
+    MembershipFactory(group=group, user=UserFactory(ladder_role=LadderRole.MEMBER), tier=Tier.LEAD)  # G4: a co-lead
     # change the tier: the old row ends, a new one starts
     r = c.post(
         url,
