@@ -1,33 +1,97 @@
-"""ASGI entry point: Django for every page and /api/, the MCP server's Streamable HTTP app at /mcp.
+"""ASGI entry point: the site (Django) for every page and /api/, the MCP server's Streamable HTTP app at /mcp.
 
 Served by uvicorn under `make run` and by gunicorn with `uvicorn_worker.UvicornWorker` in
-production, so /mcp works the same in both. The lifespan goes to the MCP app (its session
-manager's task group must run for the life of the worker); Django's handler has no lifespan.
+production, so /mcp works the same in both. A small path router sends the lifespan and /mcp to the
+MCP app (its session manager's task group runs for the life of the worker) and the rest to Django.
+
+Django's pages are served by its WSGI handler in a bounded pool of reused worker threads (`SiteApp`),
+not by Django's ASGI handler: every view is sync, and Django's ASGI handler runs each request's sync
+code in a fresh thread, so persistent database connections (`CONN_MAX_AGE`; without reuse a one-query
+page ran 11x slower) piled up until PostgreSQL refused clients, and under load asgiref's thread
+hand-over failed ("CurrentThreadExecutor already quit") before `request_finished` could close them
+(both seen in `make bench`). Reused threads keep one connection each, as sync gunicorn workers do.
 """
 
 import os
-import warnings
+import sys
 
-from django.core.asgi import get_asgi_application
+import anyio
+import anyio.to_thread
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-django_application = get_asgi_application()  # sets Django up before the MCP server imports models
+wsgi_application = get_wsgi_application()  # sets Django up before the MCP server imports models
 
 from portal.mcp_server import http_app  # noqa: E402
 
-# WhiteNoise (6.12) answers /static/ with a synchronous file iterator; Django's ASGI handler reads it in
-# a thread and says so on every file. Expected here, so not repeated in the log.
-warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
-
 MCP_PATH = "/mcp"
+SITE_THREADS = int(os.environ.get("WEB_THREADS", "8"))  # per worker: at most this many DB connections
+
+
+class SiteApp:
+    """Django's WSGI handler as an ASGI app: each request runs in one of `SITE_THREADS` reused threads."""
+
+    def __init__(self, app, threads: int):
+        self.app = app
+        self.threads = threads
+        self._limiter = None
+
+    @property
+    def limiter(self):
+        if self._limiter is None:  # created inside the running event loop
+            self._limiter = anyio.CapacityLimiter(self.threads)
+        return self._limiter
+
+    async def __call__(self, scope, receive, send):
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        status, headers, chunks = await anyio.to_thread.run_sync(self._run, scope, bytes(body), limiter=self.limiter)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"".join(chunks)})
+
+    def _run(self, scope, body: bytes):
+        import io
+
+        from asgiref.wsgi import WsgiToAsgiInstance
+
+        builder = WsgiToAsgiInstance(None)
+        builder.scope = scope
+        try:
+            environ = builder.build_environ(scope, io.BytesIO(body))
+        except ValueError:  # too many duplicate headers
+            return 400, [(b"content-type", b"text/plain")], [b"Bad Request"]
+        environ["wsgi.errors"] = sys.stderr
+        started = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            started["status"] = int(status.split(" ", 1)[0])
+            started["headers"] = [(k.lower().encode("latin1"), v.encode("latin1")) for k, v in response_headers]
+
+        result = self.app(environ, start_response)
+        try:
+            chunks = [bytes(chunk) for chunk in result]
+        finally:
+            if hasattr(result, "close"):
+                result.close()  # fires request_finished: Django recycles the thread's connection here
+        return started["status"], started["headers"], chunks
+
+
+django_application = SiteApp(wsgi_application, SITE_THREADS)
 mcp_application = http_app()
 
 
 async def application(scope, receive, send):
-    """A small path router: lifespan and /mcp to the MCP app, everything else to Django."""
+    """A small path router: lifespan and /mcp to the MCP app, every other HTTP request to Django."""
     if scope["type"] == "lifespan" or (scope["type"] == "http" and scope["path"].rstrip("/") == MCP_PATH):
         if scope["type"] == "http" and scope["path"] != MCP_PATH:
             scope = {**scope, "path": MCP_PATH, "raw_path": MCP_PATH.encode()}
         await mcp_application(scope, receive, send)
         return
-    await django_application(scope, receive, send)
+    if scope["type"] == "http":
+        await django_application(scope, receive, send)
