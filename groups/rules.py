@@ -117,3 +117,6 @@ for _model in ("group", "sponsorship", "membership"):
     rules.add_perm(f"groups.add_{_model}", is_core_maintainer)
 for _model in ("sponsorship", "membership"):
     rules.add_perm(f"groups.delete_{_model}", is_core_maintainer)
+
+# Decisions (D1-D5) and reports (G8) register their rules in their own module.
+from . import decision_rules  # noqa: E402, F401

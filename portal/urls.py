@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import views
+from . import health, views
 
 app_name = "portal"
 
@@ -14,6 +14,7 @@ portal_patterns = (
         path("profile/", views.profile, name="profile"),
         path("profile/calendar-token/", views.rotate_calendar_token, name="rotate_calendar_token"),
         path("timezone/", views.set_timezone, name="set_timezone"),
+        path("health/", health.health, name="health"),
     ],
     "portal",
 )

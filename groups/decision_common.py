@@ -1,0 +1,54 @@
+"""Helpers shared by the decision, escalation and report services: notices per person, text checks."""
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from portal.errors import DomainError
+from portal.notices import queue_notice
+from portal.templatetags.portal_tags import when
+
+from .models import Group, Membership
+from .selectors import quorum_members
+
+
+def _bump(group_id: int) -> None:
+    Group.objects.filter(pk=group_id).update(version=F("version") + 1)
+
+
+def notify_each(*, kind: str, target, due_at, users, template: str, context: dict, moments: dict | None = None):
+    """One notice per person, its times written in that person's own zone (one row per recipient)."""
+    for user in users:
+        if not getattr(user, "email", ""):
+            continue
+        with timezone.override(user.timezone or "UTC"):
+            ctx = {**context, "recipient": user}
+            for key, moment in (moments or {}).items():
+                ctx[key] = strip_tags(when(moment))
+            queue_notice(
+                kind=f"{kind}:{user.pk}"[:64],
+                target=target,
+                due_at=due_at,
+                recipients=[user],
+                template=template,
+                context=ctx,
+            )
+
+
+def group_people(group):
+    """Everyone currently in the group, any tier (told when a result is in)."""
+    return [m.user for m in Membership.objects.current().filter(group=group).select_related("user")]
+
+
+def voters_of(group):
+    """D4: who may vote and counts for quorum now: active members and leads (emeritus excluded)."""
+    return [m.user for m in quorum_members(group)]
+
+
+def _text(value: str, what: str, limit: int = 20000) -> str:
+    value = (value or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
+    if not value:
+        raise DomainError(f"{what} is required.")
+    if len(value) > limit:
+        raise DomainError(f"{what} is longer than {limit} characters.")
+    return value
