@@ -6,4 +6,9 @@ class MeetingsConfig(AppConfig):
     verbose_name = "Meetings"
 
     def ready(self):
+        from portal.identity import person_merging
+
         from . import report_figures  # noqa: F401  (registers its quarterly-report figures with groups)
+        from .identity import settle_merge
+
+        person_merging.connect(settle_merge, dispatch_uid="meetings.settle_merge")
