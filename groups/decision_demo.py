@@ -9,10 +9,10 @@ from django.utils import timezone
 from portal.events import record
 from portal.markdown import render_markdown
 
-from . import decisions, escalations, reports
 from .deadlines import escalation_first_response_due, quarter_ending_before
 from .models import Ballot, EligibleVoter, Escalation, Proposal, ReportSection, Vote
 from .selectors import quorum_members
+from .services import decisions, escalations, reports
 
 
 def _past_proposal(group, by, title, body, kind, opened_days_ago, **fields):

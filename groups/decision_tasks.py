@@ -4,8 +4,8 @@ act per row through one service (which locks, re-checks and records once). A mis
 from celery import shared_task
 from django.utils import timezone
 
-from . import decisions, escalations, reports
 from .models import Escalation, Group, Proposal, QuarterlyReport, Vote
+from .services import decisions, escalations, reports
 
 
 @shared_task

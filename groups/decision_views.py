@@ -6,16 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import activity
 from portal.errors import DomainError
+from portal.htmx import redirect_response, render_page, wants_partial
 from portal.models import Event
 
-from . import deadlines, decisions, escalations, reports
+from . import deadlines
 from .decision_forms import BallotForm, BlockForm, ContestForm, DesignateForm, ProposalForm, ReportForm, RespondForm
 from .models import (
     Ballot,
@@ -27,13 +28,10 @@ from .models import (
     ReportSection,
     Vote,
 )
+from .services import decisions, escalations, reports
 
 DECIDED_PAGE_SIZE = 20
 ACTIVITY_PREFIXES = ("proposal.", "vote.", "escalation.", "report.")
-
-
-def _is_htmx(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _get_group(slug):
@@ -108,9 +106,7 @@ def decisions_page(request, slug):
         "can_report": rules.test_rule("decisions.write_report", user, group),
         "rules_text": _vote_rules(),
     }
-    if _is_htmx(request) and request.GET.get("page"):
-        return render(request, "groups/decisions.html#decided", ctx)
-    return render(request, "groups/decisions.html", ctx)
+    return render_page(request, "groups/decisions.html", ctx, partial="decided" if request.GET.get("page") else None)
 
 
 @login_required
@@ -129,15 +125,11 @@ def proposal_new(request, slug):
                 form.add_error("deadline" if "deadline" in exc.message else None, exc.message)
             else:
                 messages.success(request, "Proposal opened; the members are told, with its deadline.")
-                if _is_htmx(request):
-                    return HttpResponse(status=204, headers={"HX-Redirect": proposal.get_absolute_url()})
-                return redirect(proposal)
+                return redirect_response(request, proposal.get_absolute_url()) or redirect(proposal)
         status = 400
     ctx = {"group": group, "form": form, "minor_days": deadlines.minimum_notice("minor").days,
            "significant_days": deadlines.minimum_notice("significant").days}  # fmt: skip
-    if _is_htmx(request):
-        return render(request, "groups/proposal_new.html#form", ctx)
-    return render(request, "groups/proposal_new.html", ctx, status=status)
+    return render_page(request, "groups/proposal_new.html", ctx, partial="form", status=status)
 
 
 # --- one proposal: blocks, vote, ballots, escalation ------------------------------------------------------
@@ -205,9 +197,8 @@ def proposal_page(request, slug, pk):
     group = _get_group(slug)
     proposal = _get_proposal(group, pk)
     ctx = _proposal_ctx(request, proposal)
-    if _is_htmx(request) and request.GET.get("part") == "countdown":
-        return render(request, "groups/proposal.html#countdown", ctx)
-    return render(request, "groups/proposal.html", ctx)
+    partial = "countdown" if request.GET.get("part") == "countdown" else None
+    return render_page(request, "groups/proposal.html", ctx, partial=partial)
 
 
 def _act(request, proposal, run, done: str, form=None, form_key=None):
@@ -220,7 +211,7 @@ def _act(request, proposal, run, done: str, form=None, form_key=None):
             run()
         except DomainError as exc:
             error = exc.message
-    if _is_htmx(request):
+    if wants_partial(request):
         proposal = _get_proposal(proposal.group, proposal.pk)
         extra = {"panel_error": error, "panel_done": None if error else done}
         if error and form_key:
@@ -368,7 +359,7 @@ def _escalation_act(request, esc, run, done, form, form_key):
         except DomainError as exc:
             error = exc.message
     esc = _get_escalation(esc.proposal.group, esc.pk)
-    if _is_htmx(request):
+    if wants_partial(request):
         extra = {"panel_error": error, "panel_done": None if error else done}
         if error:
             extra[form_key] = form
@@ -476,18 +467,14 @@ def report_edit(request, slug, quarter):
                 if request.POST.get("action") == "publish":
                     report = reports.report_publish(report=report, by=request.user)
                     messages.success(request, "Report published; it is public on the group page.")
-                    if _is_htmx(request):
-                        return HttpResponse(status=204, headers={"HX-Redirect": report.get_absolute_url()})
-                    return redirect(report)
+                    return redirect_response(request, report.get_absolute_url()) or redirect(report)
             except DomainError as exc:
                 form.add_error(None, exc.message)
         if not form.errors:
-            if not _is_htmx(request):
+            if not wants_partial(request):
                 messages.success(request, "Draft saved.")
                 return redirect("groups:report_edit", group.slug, q.slug)
         else:
             status = 400
     ctx = {"group": group, "report": report, "form": form, "saved": saved, "sections": ReportSection.choices}
-    if _is_htmx(request):
-        return render(request, "groups/report_edit.html#form", ctx)
-    return render(request, "groups/report_edit.html", ctx, status=status)
+    return render_page(request, "groups/report_edit.html", ctx, partial="form", status=status)

@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -23,6 +22,7 @@ from groups.models import Escalation, Group, Proposal, QuarterlyReport
 from meetings.models import Meeting
 from meetings.report_figures import meeting_counts
 
+from .htmx import render_page
 from .models import Event
 
 PAGE_SIZE = 50
@@ -180,6 +180,4 @@ def health(request):
         "overdue_reports": list(QuarterlyReport.objects.overdue().select_related("group").order_by("due_at")[:20]),
         "inactive_after": settings.GOVERNANCE["WG_INACTIVE_AFTER"],
     }
-    if request.htmx and not request.htmx.history_restore_request and request.GET.get("page"):
-        return render(request, "portal/health.html#rows", ctx)
-    return render(request, "portal/health.html", ctx)
+    return render_page(request, "portal/health.html", ctx, partial="rows" if request.GET.get("page") else None)

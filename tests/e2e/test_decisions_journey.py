@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from groups import decisions
 from groups.models import Ballot, Proposal, Tier, Vote
+from groups.services import decisions
 from portal.models import LadderRole
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from groups import decisions
 from groups.models import Tier
+from groups.services import decisions
 from portal.models import LadderRole
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
 

@@ -10,9 +10,10 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groups import decision_tasks, decisions, escalations, reports
+from groups import decision_tasks
 from groups.deadlines import Quarter
 from groups.models import Ballot, Escalation, Group, Proposal, QuarterlyReport, ReportSection, Tier, Vote
+from groups.services import decisions, escalations, reports
 from portal.models import LadderRole
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
 

@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from groups import decision_tasks, decisions
+from groups import decision_tasks
 from groups.models import Ballot, EligibleVoter, Escalation, Group, Membership, Proposal, Tier, Vote
+from groups.services import decisions
 from portal.errors import DomainError
 from portal.models import Event, Notice
 from tests.factories import GroupFactory, MembershipFactory
@@ -170,7 +171,7 @@ def test_d2_sweep_fails_half_way_then_finishes():
         return real(**kw)
 
     with time_machine.travel(timezone.now() + 6 * DAY, tick=False):
-        with mock.patch("groups.decisions.record", side_effect=flaky), pytest.raises(RuntimeError):
+        with mock.patch("groups.services.decisions.record", side_effect=flaky), pytest.raises(RuntimeError):
             decision_tasks.sweep_proposals()
         statuses = sorted(Proposal.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True))
         assert statuses == ["accepted", "open"]  # one done fully, the other untouched
@@ -372,7 +373,7 @@ def test_d4_vote_sweep_fails_half_way_leaves_nothing_half_done():
         return real(**kw)
 
     with time_machine.travel(timezone.now() + 8 * DAY, tick=False):
-        with mock.patch("groups.decisions.escalate_vote", side_effect=flaky), pytest.raises(RuntimeError):
+        with mock.patch("groups.services.decisions.escalate_vote", side_effect=flaky), pytest.raises(RuntimeError):
             decision_tasks.sweep_votes()
         assert Vote.objects.filter(status="closed").count() == 1
         assert Escalation.objects.count() == 1  # the second vote rolled back entirely

@@ -8,9 +8,10 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from groups import decision_tasks, decisions, escalations
+from groups import decision_tasks
 from groups.deadlines import add_business_days, escalation_first_response_due
 from groups.models import Escalation, EscalationResponse, Proposal
+from groups.services import decisions, escalations
 from portal.errors import DomainError
 from portal.models import Event, LadderRole, Notice
 from tests.factories import UserFactory
@@ -224,7 +225,7 @@ def test_d5_missed_escalation_sweeps_are_caught_up_and_a_failure_half_way_is_fin
         return real(**kw)
 
     with time_machine.travel(timezone.now() + 40 * DAY, tick=False):
-        with mock.patch("groups.escalations.record", side_effect=flaky), pytest.raises(RuntimeError):
+        with mock.patch("groups.services.escalations.record", side_effect=flaky), pytest.raises(RuntimeError):
             decision_tasks.sweep_escalations()
         assert Escalation.objects.filter(overdue_at__isnull=False).count() == 1
         assert decision_tasks.sweep_escalations() == 1

@@ -7,9 +7,10 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 
-from groups import decision_tasks, reports
+from groups import decision_tasks
 from groups.deadlines import Quarter, quarter_containing, quarter_ending_before, quarter_from_slug
 from groups.models import Group, Membership, Proposal, QuarterlyReport, ReportSection, Tier
+from groups.services import reports
 from portal.errors import DomainError
 from portal.events import record
 from portal.models import Event, Notice
@@ -274,7 +275,7 @@ def test_g8_report_sweep_fails_half_way_then_finishes():
         return real(**kw)
 
     with time_machine.travel(AFTER_DUE, tick=False):
-        with mock.patch("groups.reports.record", side_effect=flaky), pytest.raises(RuntimeError):
+        with mock.patch("groups.services.reports.record", side_effect=flaky), pytest.raises(RuntimeError):
             decision_tasks.sweep_reports()
         assert QuarterlyReport.objects.overdue().count() == 1
         decision_tasks.sweep_reports()

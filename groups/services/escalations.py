@@ -10,9 +10,9 @@ from portal.events import record
 from portal.markdown import render_markdown
 from portal.models import User
 
-from . import deadlines
+from .. import deadlines
+from ..models import Escalation, EscalationResponse, Proposal, Vote
 from .decision_common import _bump, _text, notify_each
-from .models import Escalation, EscalationResponse, Proposal, Vote
 
 
 def normalize_affiliation(value: str) -> str:

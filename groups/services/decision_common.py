@@ -8,8 +8,8 @@ from portal.errors import DomainError
 from portal.notices import queue_notice
 from portal.templatetags.portal_tags import when
 
-from .models import Group, Membership
-from .selectors import quorum_members
+from ..models import Group, Membership
+from ..selectors import quorum_members
 
 
 def _bump(group_id: int) -> None:

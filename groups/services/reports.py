@@ -8,11 +8,11 @@ from django.utils import timezone
 from portal.errors import DomainError
 from portal.events import record
 
-from . import deadlines, report_figures
-from .deadlines import Quarter
+from .. import deadlines, report_figures
+from ..deadlines import Quarter
+from ..models import Group, QuarterlyReport, ReportSection
+from ..selectors import leads_of
 from .decision_common import _bump, notify_each
-from .models import Group, QuarterlyReport, ReportSection
-from .selectors import leads_of
 
 SECTION_LIMIT = 20000
 PREFILL_NOTE = "<!-- Pre-filled from the portal's records for this quarter; edit freely. -->"

@@ -25,10 +25,8 @@ from portal.events import record
 from portal.markdown import render_markdown
 from portal.templatetags.portal_tags import when
 
-from . import deadlines
-from .decision_common import _bump, _text, group_people, notify_each, voters_of
-from .escalations import escalate_vote
-from .models import (
+from .. import deadlines
+from ..models import (
     Ballot,
     Block,
     EligibleVoter,
@@ -39,6 +37,8 @@ from .models import (
     Vote,
     VoteRequest,
 )
+from .decision_common import _bump, _text, group_people, notify_each, voters_of
+from .escalations import escalate_vote
 
 ABSTENTIONS_RULE = "Abstentions count towards quorum but not towards the majority: it is computed over yes and no only."
 
