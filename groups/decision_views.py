@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import activity
 from portal.errors import DomainError
 from portal.htmx import redirect_response, render_page, wants_partial
 from portal.models import Event
@@ -32,6 +31,7 @@ from .services import decisions, escalations, reports
 
 DECIDED_PAGE_SIZE = 20
 ACTIVITY_PREFIXES = ("proposal.", "vote.", "escalation.", "report.")
+QUIET = ("report.reminder_sent", "report.edited")  # bookkeeping, as on the home timeline
 
 
 def _get_group(slug):
@@ -52,9 +52,10 @@ def decision_events(group, limit=10):
     for prefix in ACTIVITY_PREFIXES:
         q |= Q(verb__startswith=prefix)
     return list(
-        activity.for_sentences(Event.objects.filter(group=group).filter(q).exclude(verb__in=activity.QUIET_VERBS))[
-            :limit
-        ]
+        Event.objects.filter(group=group)
+        .filter(q)
+        .exclude(verb__in=QUIET)
+        .select_related("actor", "group", "target_type")[:limit]  # what the sentences read
     )
 
 

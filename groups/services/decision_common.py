@@ -2,11 +2,10 @@
 
 from django.db.models import F
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from portal.errors import DomainError
 from portal.notices import queue_notice
-from portal.templatetags.portal_tags import when
+from portal.timefmt import moment_text
 
 from ..models import Group, Membership
 from ..selectors import quorum_members
@@ -24,7 +23,7 @@ def notify_each(*, kind: str, target, due_at, users, template: str, context: dic
         with timezone.override(user.timezone or "UTC"):
             ctx = {**context, "recipient": user}
             for key, moment in (moments or {}).items():
-                ctx[key] = strip_tags(when(moment))
+                ctx[key] = moment_text(moment)
             queue_notice(
                 kind=f"{kind}:{user.pk}"[:64],
                 target=target,

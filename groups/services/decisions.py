@@ -18,12 +18,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from portal.errors import DomainError
 from portal.events import record
 from portal.markdown import render_markdown
-from portal.templatetags.portal_tags import when
+from portal.timefmt import moment_text
 
 from .. import deadlines
 from ..models import (
@@ -59,7 +58,7 @@ def proposal_open(*, group: Group, by, title: str, body: str, kind: str, deadlin
     earliest = deadlines.earliest_deadline(kind, now)
     if deadline is None or deadline < earliest:
         with timezone.override(by.timezone or "UTC"):
-            earliest_text = strip_tags(when(earliest))
+            earliest_text = moment_text(earliest)
         label = ProposalKind(kind).label.lower()
         days = deadlines.minimum_notice(kind).days
         raise DomainError(
