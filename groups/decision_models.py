@@ -9,8 +9,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Group
-
 
 class ProposalKind(models.TextChoices):
     MINOR = "minor", "Minor"
@@ -46,7 +44,7 @@ class Proposal(models.Model):
         VOTE = "vote", "Formal vote"
         ESCALATION = "escalation", "Core maintainers' guidance"
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="proposals")
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="proposals")
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .deadlines import Quarter
-from .models import Group
 
 
 class ReportSection(models.TextChoices):
@@ -38,7 +37,7 @@ class QuarterlyReport(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="reports")
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="reports")
     quarter_end = models.DateField(help_text="The last day of the quarter (end of Jan, Apr, Jul or Oct).")
     due_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT, db_index=True)
