@@ -3,9 +3,9 @@
 from django.db.models import F
 from django.utils import timezone
 
-from portal.errors import DomainError
 from portal.notices import queue_notice
 from portal.timefmt import moment_text
+from portal.validation import clean_text
 
 from ..models import Group, Membership
 from ..selectors import quorum_members
@@ -45,9 +45,5 @@ def voters_of(group):
 
 
 def _text(value: str, what: str, limit: int = 20000) -> str:
-    value = (value or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
-    if not value:
-        raise DomainError(f"{what} is required.")
-    if len(value) > limit:
-        raise DomainError(f"{what} is longer than {limit} characters.")
-    return value
+    """Stripped text without control characters (portal.validation), required, at most `limit` long."""
+    return clean_text(value, label=what, max_length=limit)

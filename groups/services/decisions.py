@@ -23,8 +23,10 @@ from portal.errors import DomainError
 from portal.events import record
 from portal.markdown import render_markdown
 from portal.timefmt import moment_text
+from portal.validation import clean_text
 
 from .. import deadlines
+from ..guards import ensure_group_writable
 from ..models import (
     Ballot,
     Block,
@@ -50,7 +52,8 @@ def proposal_open(*, group: Group, by, title: str, body: str, kind: str, deadlin
         if group.is_retired:
             raise DomainError(f"{group.name} is retired: it takes no proposals or votes.")
         raise PermissionDenied(f"Only a lead of {group.name} (an active Working Group) may open a proposal.")
-    title = _text(title, "A title", 200)
+    ensure_group_writable(group)
+    title = clean_text(title, label="A title", max_length=200, one_line=True)
     body = _text(body, "The proposal text")
     if kind not in ProposalKind.values:
         raise DomainError("Choose minor, significant or scope change.")
@@ -94,8 +97,7 @@ def _lock_open(proposal: Proposal, now) -> Proposal:
     p = Proposal.objects.select_for_update().select_related("group").get(pk=proposal.pk)
     if p.status != Proposal.Status.OPEN or p.deadline <= now:
         raise DomainError("This proposal is no longer open for objections.")
-    if p.group.is_retired:
-        raise DomainError(f"{p.group.name} is retired: it takes no proposals or votes.")
+    ensure_group_writable(p.group_id)
     return p
 
 
@@ -206,8 +208,7 @@ def ballot_cast(*, vote: Vote, by, choice: str, rationale: str) -> Ballot:
         v = Vote.objects.select_for_update().select_related("proposal__group").get(pk=vote.pk)
         if v.status != Vote.Status.OPEN or v.closes_at <= now:
             raise DomainError("This vote is closed.")
-        if v.proposal.group.is_retired:
-            raise DomainError(f"{v.proposal.group.name} is retired: it takes no proposals or votes.")
+        ensure_group_writable(v.proposal.group_id)
         if not EligibleVoter.objects.filter(vote=v, user=by).exists():
             raise PermissionDenied(
                 "Only the active members of the group when the vote opened may vote (D4); you were not one of them."
@@ -362,3 +363,21 @@ def proposal_accept_if_unblocked(*, proposal_id: int, now=None) -> Proposal | No
         )
         _bump(p.group_id)
     return p
+
+
+def close_for_retired_group(sender, *, group, by, now, **kwargs):
+    """G2/G7 (`groups.signals.group_retired`, inside the retirement's transaction): a retired group takes
+    no proposals or votes, so its open proposals are withdrawn and its open votes closed, each recorded."""
+    for p in Proposal.objects.select_for_update().filter(
+        group=group, status__in=[Proposal.Status.OPEN, Proposal.Status.VOTING]
+    ):
+        vote = Vote.objects.select_for_update().filter(proposal=p, status=Vote.Status.OPEN).first()
+        if vote is not None:
+            counts = tally(vote)
+            result = compute_result(**counts, eligible=vote.eligible_count, scope_change=vote.scope_change)
+            vote.yes, vote.no, vote.abstain = counts["yes"], counts["no"], counts["abstain"]
+            vote.status, vote.outcome, vote.closed_at = Vote.Status.CLOSED, result.outcome, now
+            vote.save(update_fields=["yes", "no", "abstain", "status", "outcome", "closed_at"])
+        p.status, p.decided_at = Proposal.Status.WITHDRAWN, now
+        p.save(update_fields=["status", "decided_at"])
+        record(actor=by, verb="proposal.withdrawn", target=p, data={"by": "retirement"}, at=now)

@@ -11,6 +11,7 @@ from portal.markdown import render_markdown
 from portal.models import User
 
 from .. import deadlines
+from ..guards import ensure_group_writable
 from ..models import Escalation, EscalationResponse, Proposal, Vote
 from .decision_common import _bump, _text, notify_each
 
@@ -78,6 +79,7 @@ def escalation_contest(*, proposal: Proposal, by, options: str, disagreement: st
     """D5: a lead contests a vote's result, documenting the options and the points of disagreement."""
     if not rules.test_rule("decisions.contest", by, proposal.group):
         raise PermissionDenied(f"Only a lead of {proposal.group.name} may contest a vote's result.")
+    ensure_group_writable(proposal.group_id)
     options = _text(options, "The documented options", 10000)
     disagreement = _text(disagreement, "The points of disagreement", 10000)
     now = timezone.now()
@@ -140,6 +142,7 @@ def escalation_designate(*, escalation: Escalation, designee: User, by) -> Escal
         e = Escalation.objects.select_for_update().select_related("proposal__group").get(pk=escalation.pk)
         if e.status not in (Escalation.Status.OPEN, Escalation.Status.ASSIGNED):
             raise DomainError("This escalation is closed.")
+        ensure_group_writable(e.proposal.group_id)
         warning = affiliation_warning(e, designee)
         e.designee, e.designated_by, e.designated_at = designee, by, timezone.now()
         e.status, e.affiliation_warning = Escalation.Status.ASSIGNED, warning
@@ -174,6 +177,7 @@ def escalation_respond(*, escalation: Escalation, by, kind: str, text: str) -> E
             raise PermissionDenied("Only the designated core maintainer responds to this escalation.")
         if e.status != Escalation.Status.ASSIGNED:
             raise DomainError("This escalation is closed.")
+        ensure_group_writable(e.proposal.group_id)
         now = timezone.now()
         response = EscalationResponse.objects.create(
             escalation=e, by=by, kind=kind, text=text, text_html=render_markdown(text), created_at=now

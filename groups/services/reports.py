@@ -7,9 +7,11 @@ from django.utils import timezone
 
 from portal.errors import DomainError
 from portal.events import record
+from portal.validation import clean_text
 
 from .. import deadlines, report_figures
 from ..deadlines import Quarter
+from ..guards import ensure_group_writable
 from ..models import Group, QuarterlyReport, ReportSection
 from ..selectors import leads_of
 from .decision_common import _bump, notify_each
@@ -38,6 +40,7 @@ def _check_group(group: Group):
 def report_open(*, group: Group, quarter: Quarter, by=None, now=None) -> QuarterlyReport:
     """Open (or return) the draft for `quarter`, pre-filled. `by=None` is the sweep."""
     _check_group(group)
+    ensure_group_writable(group)
     if by is not None and not rules.test_rule("decisions.write_report", by, group):
         raise PermissionDenied(f"Only a lead of {group.name} (an active Working Group) writes its reports.")
     now = now or timezone.now()
@@ -73,14 +76,14 @@ def report_save(*, report: QuarterlyReport, by, sections: dict) -> QuarterlyRepo
         raise PermissionDenied(f"Only a lead of {report.group.name} writes its reports.")
     clean = {}
     for key in ReportSection.values:
-        text = (sections.get(key) or "").replace("\x00", "").strip()
-        if len(text) > SECTION_LIMIT:
-            raise DomainError(f"{ReportSection(key).label} is longer than {SECTION_LIMIT} characters.")
-        clean[key] = text
+        clean[key] = clean_text(
+            sections.get(key) or "", label=ReportSection(key).label, max_length=SECTION_LIMIT, required=False
+        )
     with transaction.atomic():
         r = QuarterlyReport.objects.select_for_update().select_related("group").get(pk=report.pk)
         if r.is_published:
             raise DomainError("This report is published; it no longer changes.")
+        ensure_group_writable(r.group_id)
         r.sections = clean
         r.render()
         r.save(update_fields=["sections", "sections_html"])
@@ -96,6 +99,7 @@ def report_publish(*, report: QuarterlyReport, by) -> QuarterlyReport:
         r = QuarterlyReport.objects.select_for_update().select_related("group").get(pk=report.pk)
         if r.is_published:
             raise DomainError("This report is already published.")
+        ensure_group_writable(r.group_id)
         missing = [ReportSection(k).label for k in ReportSection.values if not (r.sections.get(k) or "").strip()]
         if missing:
             raise DomainError("Fill in every section before publishing (G8); empty: " + ", ".join(missing) + ".")

@@ -403,3 +403,39 @@ def test_d4_voting_counts_as_participation():
     _, vote = open_vote(group, lead)
     decisions.ballot_cast(vote=vote, by=members[0], choice="abstain", rationale="No view")
     assert members[0].participations.filter(group=group, kind="vote").count() == 1
+
+
+# --- retirement and merged people -------------------------------------------------------------------------
+
+
+def test_d1_d4_retiring_a_group_withdraws_its_open_proposals_and_closes_its_votes(core_maintainer):
+    from groups.models import RetirementProposal
+    from groups.services import retirement_decide
+
+    group, lead, members = make_wg()
+    open_p = open_proposal(group, lead, title="Still open")
+    voting, vote = open_vote(group, lead)
+    decisions.ballot_cast(vote=vote, by=members[0], choice="yes", rationale="ok")
+    rp = RetirementProposal.objects.create(group=group, proposed_by=lead, rationale="Work is done")
+    retirement_decide(proposal=rp, by=core_maintainer, approve=True, rationale="Done")
+    assert set(Proposal.objects.filter(pk__in=[open_p.pk, voting.pk]).values_list("status", flat=True)) == {"withdrawn"}
+    vote.refresh_from_db()
+    assert vote.status == Vote.Status.CLOSED and vote.yes == 1
+    assert Event.objects.filter(verb="proposal.withdrawn", data__by="retirement").count() == 2
+    with time_machine.travel(vote.closes_at + DAY, tick=False):
+        assert decision_tasks.sweep_votes() == 0 and decision_tasks.sweep_proposals() == 0
+    assert not Escalation.objects.exists()
+
+
+def test_d4_merging_a_placeholder_keeps_one_eligibility_per_vote():
+    from portal.identity import merge_placeholder
+    from tests.factories import PlaceholderFactory
+
+    group, lead, members = make_wg()
+    placeholder = PlaceholderFactory()
+    MembershipFactory(group=group, user=placeholder, tier=Tier.MEMBER)
+    _, vote = open_vote(group, lead)
+    assert EligibleVoter.objects.filter(vote=vote, user=placeholder).exists()
+    merge_placeholder(placeholder=placeholder, into=members[0])
+    assert EligibleVoter.objects.filter(vote=vote, user=members[0]).count() == 1
+    assert not EligibleVoter.objects.filter(user=placeholder).exists()
