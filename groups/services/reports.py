@@ -13,7 +13,7 @@ from .. import deadlines, report_figures
 from ..deadlines import Quarter
 from ..guards import ensure_group_writable
 from ..models import Group, QuarterlyReport, ReportSection
-from ..selectors import leads_of
+from ..selectors import current_leads
 from .decision_common import _bump, notify_each
 
 SECTION_LIMIT = 20000
@@ -130,7 +130,7 @@ def report_remind(*, group_id: int, quarter: Quarter, now=None) -> QuarterlyRepo
             kind="decisions.report_due",
             target=r,
             due_at=quarter.reminder_at,
-            users=leads_of(group),
+            users=current_leads(group),
             template="groups/email/report_due",
             context={"report": r, "group": group},
             moments={"due": r.due_at},
@@ -157,7 +157,7 @@ def report_mark_overdue(*, report_id: int, now=None) -> QuarterlyReport | None:
             kind="decisions.report_overdue",
             target=r,
             due_at=r.due_at,
-            users=leads_of(r.group),
+            users=current_leads(r.group),
             template="groups/email/report_overdue",
             context={"report": r, "group": r.group},
             moments={"due": r.due_at},
