@@ -78,6 +78,7 @@ def urls():
         ("groups directory", "/groups/"),
         ("groups directory filtered", "/groups/?kind=wg&state=active&q=bench"),
         ("group page", f"/groups/{PREFIX}001/"),
+        ("group decisions page", f"/groups/{PREFIX}001/decisions/"),
         ("API: groups list", "/api/groups?limit=100"),
         ("API: a group's members", f"/api/groups/{PREFIX}001/members?limit=100"),
     ]

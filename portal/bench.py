@@ -67,6 +67,7 @@ def urls():
         ("home", "/"),
         ("sign-in page", "/accounts/login/"),
         ("dashboard (signed in)", "/dashboard/", "lena"),
+        ("group health (core maintainer)", "/health/", "lena"),
         # A 4th item is a JSON body to POST: one MCP tool call over Streamable HTTP (stateless, JSON response).
         ("MCP tools/call search_seps", "/mcp", None, MCP_SEARCH),
     ]

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import token_views, views
+from . import health, token_views, views
 from .api import api
 
 app_name = "portal"
@@ -17,6 +17,7 @@ portal_patterns = (
         path("profile/tokens/", token_views.create_token, name="create_token"),
         path("profile/tokens/<int:pk>/revoke/", token_views.revoke_token, name="revoke_token"),
         path("timezone/", views.set_timezone, name="set_timezone"),
+        path("health/", health.health, name="health"),
     ],
     "portal",
 )
