@@ -75,7 +75,11 @@ def for_request(request) -> int:
     cache, feeds)."""
     version = getattr(request, "data_version", None)
     if version is None:
-        version = request.data_version = current()
+        # a session just read from the database carried it along (portal.sessions)
+        version = getattr(getattr(request, "session", None), "data_version", None)
+        if version is None:
+            version = current()
+        request.data_version = version
     return version
 
 

@@ -90,7 +90,7 @@ def test_index_query_budget_does_not_grow(client_for, group):
     assert past_many <= 6
     with CaptureQueriesContext(connection) as partial:  # htmx results: no filter form, no group list
         assert c.get("/meetings/", headers={"HX-Request": "true"}).status_code == 200
-    assert len(partial) == many - 1
+    assert len(partial) <= many - 1
 
 
 # --- /meetings/<id>/ -----------------------------------------------------------------------------
