@@ -19,27 +19,49 @@ NOT_ACTIVITY_VERBS = (
 )
 
 
-def last_activity(group: Group, now=None):
-    """Latest sign of life for G7: a meeting held, a meeting/SEP event, a participation, or activation."""
-    from django.db.models import Max, Q
+def activity_sources(now):
+    """Every sign of life G7 counts, as (queryset without a group filter, moment field): meeting and
+    SEP events (not the portal's own nagging), meetings held, recorded participation. Read by both
+    `last_activity` (one group) and `groups_to_check` (the sweep's one-query selection), so the
+    two cannot drift apart."""
+    from django.db.models import Q
 
     from meetings.models import Meeting
     from portal.models import Event
 
-    now = now or timezone.now()
-    ev = (
-        Event.objects.filter(group=group)
-        .filter(Q(verb__startswith="meeting.") | Q(verb__startswith="sep."))
+    events = (
+        Event.objects.filter(Q(verb__startswith="meeting.") | Q(verb__startswith="sep."))
         .exclude(verb__in=NOT_ACTIVITY_VERBS)
         .exclude(Q(data__has_key="automatic") & Q(data__automatic=True))
-        .aggregate(m=Max("created_at"))["m"]
     )
-    held = Meeting.objects.filter(group=group, status=Meeting.Status.PUBLISHED, starts_at__lte=now).aggregate(
-        m=Max("starts_at")
-    )["m"]
-    part = Participation.objects.filter(group=group).aggregate(m=Max("occurred_at"))["m"]
-    candidates = [d for d in (ev, held, part, group.activated_at) if d is not None]
+    held = Meeting.objects.filter(status=Meeting.Status.PUBLISHED, starts_at__lte=now)
+    return [(events, "created_at"), (held, "starts_at"), (Participation.objects.all(), "occurred_at")]
+
+
+def last_activity(group: Group, now=None):
+    """Latest sign of life for G7: a meeting held, a meeting/SEP event, a participation, or activation."""
+    from django.db.models import Max
+
+    now = now or timezone.now()
+    found = [qs.filter(group=group).aggregate(m=Max(field))["m"] for qs, field in activity_sources(now)]
+    candidates = [d for d in (*found, group.activated_at) if d is not None]
     return max(candidates) if candidates else group.created_at
+
+
+def groups_to_check(now):
+    """The active WGs whose G7 flag may change, in one query (each source an EXISTS served by its
+    (group, moment) index): unflagged ones with no sign of life since the cutoff, and flagged ones
+    with one. A superset of what `group_check_activity` changes (it decides, under a lock), so a
+    sweep costs what is due, not what exists."""
+    from django.db.models import Exists, OuterRef, Q
+
+    cutoff = now - settings.GOVERNANCE["WG_INACTIVE_AFTER"]
+    alive = Q(activated_at__gt=cutoff)
+    for qs, field in activity_sources(now):
+        alive |= Exists(qs.filter(group=OuterRef("pk"), **{f"{field}__gt": cutoff}))
+    flag = Q(inactive_since__isnull=True) & ~alive
+    clear = Q(inactive_since__isnull=False) & (alive | Q(activated_at__isnull=True, created_at__gt=cutoff))
+    return Group.objects.active().working_groups().filter(flag | clear)
 
 
 def group_check_activity(*, group_id: int, now=None) -> str | None:

@@ -1,7 +1,7 @@
 """Whole-response cache for GET and HEAD, keyed on the data version (DESIGN 9).
 
-A page or feed is rendered once per (data version, minute, URL, viewer, time zone, htmx headers,
-Accept) and replayed from the shared cache until any write (by any path: the triggers of
+A page or feed is rendered once per (data version, minute, URL, viewer, time zone, htmx headers)
+and replayed from the shared cache until any write (by any path: the triggers of
 `portal.dataversion`) or the next minute changes the key. Nothing is ever invalidated by hand, and
 nothing time-based serves stale data: the minute is part of the key, so a page that says "in 3
 hours" or lists "upcoming" meetings moves on with the clock (at most a minute late, the resolution
@@ -56,12 +56,12 @@ ALLOWED_META = frozenset(
         "HTTP_HOST", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PROTO",
         "wsgi.url_scheme", "HTTPS", "CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_COOKIE",
         "CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE",  # filled in per request
-        "HTTP_ACCEPT", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
+        "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
         "HTTP_IF_UNMODIFIED_SINCE",  # conditional requests are answered on hits from the stored ETag
     }
 )  # fmt: skip
 ALLOWED_SESSION_KEYS = frozenset({"_auth_user_id", "_auth_user_backend", "_auth_user_hash", "_messages"})
-KEYED_VARY = frozenset({"cookie", "accept", "hx-request", "hx-boosted", "hx-target", "hx-trigger",
+KEYED_VARY = frozenset({"cookie", "hx-request", "hx-boosted", "hx-target", "hx-trigger",
                         "hx-trigger-name", "hx-current-url", "hx-history-restore-request", "hx-prompt"})  # fmt: skip
 
 
@@ -143,7 +143,6 @@ class ResponseCacheMiddleware:
             request.get_full_path(),
             viewer,
             viewer_timezone_name(request),
-            request.META.get("HTTP_ACCEPT", ""),
             headers,
         )
         return "rc:" + hashlib.sha256(repr(parts).encode()).hexdigest()
@@ -156,13 +155,13 @@ class ResponseCacheMiddleware:
         if uses_nonce:
             body = body.replace(NONCE_PLACEHOLDER.encode(), str(request._csp_nonce).encode())
         response = HttpResponse(body, headers=headers)
-        response.response_cache = "hit"
+        response.response_cache = response["X-Response-Cache"] = "hit"
         patch_vary_headers(response, ("Cookie",))
         etag = response.get("ETag")
         if etag:
             not_modified = get_conditional_response(request, etag=etag, response=response)
             if not_modified is not None and not_modified is not response:
-                not_modified.response_cache = "hit"
+                not_modified.response_cache = not_modified["X-Response-Cache"] = "hit"
                 return not_modified
         return response
 
@@ -191,12 +190,13 @@ class ResponseCacheMiddleware:
         response = self.get_response(request)
         if session is not None and hasattr(session, "tracking"):
             session.tracking = False
-        response.response_cache = "miss"
         reason = self.refusal(request, response)
         if reason:
             response.response_cache = f"miss, not stored: {reason}"
         else:
+            response.response_cache = "miss"
             cache.set(key, self.freeze(request, response), timeout=2 * _config().get("BUCKET_SECONDS", 60))
+        response["X-Response-Cache"] = "miss"  # (after freeze: a replay says "hit")
         return response
 
     def refusal(self, request, response) -> str:

@@ -326,6 +326,7 @@ def test_a_deactivated_person_is_signed_out_at_once(client_for):
     [
         ("/t/referer/", {"HTTP_REFERER": "https://a.example/"}, {"HTTP_REFERER": "https://b.example/"}, "a.example"),
         ("/t/agent/", {"HTTP_USER_AGENT": "agent-one"}, {"HTTP_USER_AGENT": "agent-two"}, "agent-one"),
+        ("/t/accept/", {"HTTP_ACCEPT": "text/html"}, {"HTTP_ACCEPT": "text/calendar"}, "text/html"),
     ],
 )
 def test_a_page_built_from_a_header_outside_the_key_is_not_replayed(client, path, first, second, must_not_repeat):

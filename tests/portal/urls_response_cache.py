@@ -16,6 +16,10 @@ def by_user_agent_header(request):
     return HttpResponse(f"agent {request.headers.get('User-Agent', '?')}")
 
 
+def by_accept(request):
+    return HttpResponse(f"wants {request.META.get('HTTP_ACCEPT', '?')}")
+
+
 def by_cookie(request):
     return HttpResponse(f"flavour {request.COOKIES.get('flavour', 'plain')}")
 
@@ -62,6 +66,7 @@ def plain(request):
 urlpatterns = [
     path("t/referer/", by_referer),
     path("t/agent/", by_user_agent_header),
+    path("t/accept/", by_accept),
     path("t/cookie/", by_cookie),
     path("t/session/", by_session),
     path("t/writes/", writes),

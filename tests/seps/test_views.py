@@ -369,7 +369,7 @@ def test_s1_budgets_hold_with_5000_seps(client_for, core_maintainer, db):
     assert after["/seps/1/"] <= SEP_PAGE_BUDGET and after["/seps/review/"] <= QUEUE_BUDGET
     bench.seed()  # idempotent
     assert SEP.objects.count() == bench.COUNT + 1
-    assert [label for label, _ in bench.urls()] == ["SEP index", "SEP page"]
+    assert [label for label, *_ in bench.urls()] == ["SEP index", "SEP index filtered", "SEP page", "SEP feed"]
 
 
 def test_s6_feed_answers_conditional_get_until_next_change(client, make_sep, sponsor, core_maintainer):
