@@ -186,7 +186,11 @@ class Participation(models.Model):
                 fields=["group", "user", "kind", "source_type", "source_id"], name="participation_once_per_source"
             )
         ]
-        indexes = [models.Index(fields=["group", "user", "occurred_at"], name="participation_recent")]
+        indexes = [
+            models.Index(fields=["group", "user", "occurred_at"], name="participation_recent"),
+            # G7's sweep: "any participation in this group since the cutoff" as one index probe
+            models.Index(fields=["group", "occurred_at"], name="participation_group_time"),
+        ]
 
     def __str__(self):
         return f"{self.user} {self.get_kind_display().lower()} in {self.group} at {self.occurred_at:%Y-%m-%d}"
