@@ -1,5 +1,5 @@
 from django import forms
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Cast
 
 from groups.models import Group
@@ -10,7 +10,7 @@ from portal.widgets import FastSelect
 
 from .models import SEP, SEPType, Status
 
-_SPONSOR_FIELDS = ("pk", "username", "first_name", "last_name", "display_name", "github")
+_SPONSOR_FIELDS = ("pk", "username", "first_name", "last_name", "display_name", "github", "verified")
 
 
 def filter_choices() -> tuple[list, list]:
@@ -30,6 +30,12 @@ def filter_choices() -> tuple[list, list]:
             g_slug=Value(None, output_field=CharField()),
             g_name=Value(None, output_field=CharField()),
             u_pk=Cast("pk", CharField()),
+            # portal.identity.verified_handle: a placeholder's or a verified handle names a person
+            verified=Case(
+                When(Q(is_placeholder=True) | Q(github_verified_at__isnull=False), then=Value("1")),
+                default=Value(""),
+                output_field=CharField(),
+            ),
         )
         .values_list("row_kind", "g_slug", "g_name", "u_pk", *_SPONSOR_FIELDS[1:])
     )
@@ -38,10 +44,13 @@ def filter_choices() -> tuple[list, list]:
         if kind == "g":
             groups.append((slug, name))
         else:
-            sponsors.append(User(**dict(zip(_SPONSOR_FIELDS, person, strict=True))))
+            fields = dict(zip(_SPONSOR_FIELDS, person, strict=True))
+            verified = fields.pop("verified") == "1" and fields["github"]
+            sponsors.append((User(**fields), verified))
     groups.sort(key=lambda g: g[1])
-    sponsors.sort(key=lambda u: (u.display_name, u.username))
-    return groups, [(u.github or f"id-{u.pk}", u.name) for u in sponsors]
+    sponsors.sort(key=lambda s: (s[0].display_name, s[0].username))
+    # a typed (unverified) handle names nobody: such a sponsor is chosen by id
+    return groups, [(u.github if verified else f"id-{u.pk}", u.name) for u, verified in sponsors]
 
 
 class FilterForm(forms.Form):
