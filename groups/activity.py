@@ -2,11 +2,14 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from portal.events import record
+from portal.models import Event
 
-from .models import Group, Participation
+from .models import Group
+from .registry import registered_sources
 
 # Events the portal writes by itself (reminders, flags, automatic pings and dormancy) are not the
 # group's own activity: a WG whose only "activity" is our nagging is still inactive.
@@ -20,28 +23,27 @@ NOT_ACTIVITY_VERBS = (
 
 
 def activity_sources(now):
-    """Every sign of life G7 counts, as (queryset without a group filter, moment field): meeting and
-    SEP events (not the portal's own nagging), meetings held, recorded participation. Read by both
-    `last_activity` (one group) and `groups_to_check` (the sweep's one-query selection), so the
-    two cannot drift apart."""
-    from django.db.models import Q
-
-    from meetings.models import Meeting
-    from portal.models import Event
-
-    events = (
-        Event.objects.filter(Q(verb__startswith="meeting.") | Q(verb__startswith="sep."))
+    """Every sign of life G7 counts, as (queryset with a `group` foreign key, moment field): changes
+    to the group's SEPs (not the portal's automatic pings and dormancy) and what the apps above
+    register (meetings: meetings held). Read by both `last_activity` (one group) and
+    `groups_to_check` (the sweep's one-query selection), so the two cannot drift apart."""
+    sep_events = (
+        Event.objects.filter(verb__startswith="sep.")
         .exclude(verb__in=NOT_ACTIVITY_VERBS)
         .exclude(Q(data__has_key="automatic") & Q(data__automatic=True))
+        .filter(created_at__lte=now)
     )
-    held = Meeting.objects.filter(status=Meeting.Status.PUBLISHED, starts_at__lte=now)
-    return [(events, "created_at"), (held, "starts_at"), (Participation.objects.all(), "occurred_at")]
+    return [(sep_events, "created_at"), *registered_sources(now)]
 
 
 def last_activity(group: Group, now=None):
-    """Latest sign of life for G7: a meeting held, a meeting/SEP event, a participation, or activation."""
-    from django.db.models import Max
+    """Latest sign of life for G7, read literally: a meeting held (registered by meetings: published,
+    not cancelled, started), a change to one of the group's SEPs (not the portal's automatic pings and
+    dormancy), or activation.
 
+    Not activity: a draft or cancelled meeting nobody held, scheduling or editing meetings, the portal's
+    own reminders, and participation rows (attendance already comes with a meeting held).
+    """
     now = now or timezone.now()
     found = [qs.filter(group=group).aggregate(m=Max(field))["m"] for qs, field in activity_sources(now)]
     candidates = [d for d in (*found, group.activated_at) if d is not None]
@@ -51,10 +53,8 @@ def last_activity(group: Group, now=None):
 def groups_to_check(now):
     """The active WGs whose G7 flag may change, in one query (each source an EXISTS served by its
     (group, moment) index): unflagged ones with no sign of life since the cutoff, and flagged ones
-    with one. A superset of what `group_check_activity` changes (it decides, under a lock), so a
+    with one. A superset of what `group_check_activity` changes (it decides, under a lock), so the
     sweep costs what is due, not what exists."""
-    from django.db.models import Exists, OuterRef, Q
-
     cutoff = now - settings.GOVERNANCE["WG_INACTIVE_AFTER"]
     alive = Q(activated_at__gt=cutoff)
     for qs, field in activity_sources(now):
@@ -81,13 +81,13 @@ def group_check_activity(*, group_id: int, now=None) -> str | None:
             g.inactive_since = due
             g.version += 1
             g.save(update_fields=["inactive_since", "version"])
-            record(actor=None, verb="group.flagged_inactive", target=g, data={"last_activity": last}, at=now)
+            record(actor=None, verb="group.flagged_inactive", target=g, group=g, data={"last_activity": last}, at=now)
             return "flagged"
         if g.inactive_since is not None and due > now:
             since = g.inactive_since
             g.inactive_since = None
             g.version += 1
             g.save(update_fields=["inactive_since", "version"])
-            record(actor=None, verb="group.activity_resumed", target=g, data={"inactive_since": since}, at=now)
+            record(actor=None, verb="group.activity_resumed", target=g, group=g, data={"inactive_since": since}, at=now)
             return "cleared"
     return None

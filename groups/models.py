@@ -25,12 +25,6 @@ class GroupQuerySet(models.QuerySet):
             return self
         return self.filter(Q(name__icontains=text) | Q(mission_summary__icontains=text) | Q(slug__icontains=text))
 
-    def with_next_meeting(self):
-        """Annotate `next_meeting_at`: the start of the group's next valid published meeting."""
-        from meetings.selectors import annotate_next_meeting
-
-        return annotate_next_meeting(self)
-
 
 class Group(models.Model):
     """A Working Group or Interest Group (RULES G1, G2)."""
@@ -186,11 +180,7 @@ class Participation(models.Model):
                 fields=["group", "user", "kind", "source_type", "source_id"], name="participation_once_per_source"
             )
         ]
-        indexes = [
-            models.Index(fields=["group", "user", "occurred_at"], name="participation_recent"),
-            # G7's sweep: "any participation in this group since the cutoff" as one index probe
-            models.Index(fields=["group", "occurred_at"], name="participation_group_time"),
-        ]
+        indexes = [models.Index(fields=["group", "user", "occurred_at"], name="participation_recent")]
 
     def __str__(self):
         return f"{self.user} {self.get_kind_display().lower()} in {self.group} at {self.occurred_at:%Y-%m-%d}"

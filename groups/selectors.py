@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import CharterVersion, Group, Membership, Nomination, Participation, Tier
+from .registry import annotate_directory
 from .rules import is_group_lead, is_group_member
 
 
@@ -38,7 +39,7 @@ def directory(*, kind: str = "", state: str = "", q: str = ""):
         qs = qs.filter(kind=kind)
     if state in Group.State.values:
         qs = qs.filter(state=state)
-    qs = qs.search(q).with_next_meeting()
+    qs = annotate_directory(qs.search(q))  # e.g. next_meeting_at, added by meetings
     # A correlated subquery, not JOIN + GROUP BY: the paginator's COUNT drops it and only the
     # page's rows compute it.
     members = (
@@ -80,14 +81,15 @@ def member_rows(group):
     )
 
 
+def organisation_key(affiliation: str) -> str:
+    """P2: "Acme", "ACME" and " acme " are one organisation (counted once; shown as each person typed it)."""
+    return " ".join((affiliation or "").split()).casefold()
+
+
 def organisation_count(group) -> int:
     """P2: how many distinct organisations the group's current members come from."""
-    return (
-        Membership.objects.current()
-        .filter(group=group)
-        .exclude(user__affiliation="")
-        .aggregate(n=Count("user__affiliation", distinct=True))["n"]
-    )
+    names = Membership.objects.current().filter(group=group).exclude(user__affiliation="")
+    return len({key for key in map(organisation_key, names.values_list("user__affiliation", flat=True)) if key})
 
 
 def open_nominations(group):

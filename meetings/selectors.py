@@ -20,6 +20,12 @@ def annotate_next_meeting(group_queryset, now=None):
     return group_queryset.annotate(next_meeting_at=Subquery(nxt))
 
 
+def meetings_held(now):
+    """G7 activity source (registered in MeetingsConfig.ready): meetings held (published, not
+    cancelled, started), by start; served by the (group, status, starts_at) index."""
+    return Meeting.objects.filter(status=Meeting.Status.PUBLISHED, starts_at__lte=now), "starts_at"
+
+
 def group_panel(group, *, upcoming=3, recent=3, now=None) -> dict:
     """Next meetings and recent notes of a group: two queries whatever the number of meetings."""
     now = now or timezone.now()

@@ -28,18 +28,22 @@ def _scenarios():
     MeetingFactory(group=met, starts_at=NOW - timedelta(days=2))
     future_only = GroupFactory(slug="future-only", activated_at=OLD)
     MeetingFactory(group=future_only, starts_at=NOW + timedelta(days=5))
-    talked = GroupFactory(slug="talked", activated_at=OLD)
-    ParticipationFactory(group=talked, occurred_at=NOW - timedelta(days=1))
+    only_talked = GroupFactory(slug="only-talked", activated_at=OLD)  # participation alone is not G7 activity
+    ParticipationFactory(group=only_talked, occurred_at=NOW - timedelta(days=1))
     nagged = GroupFactory(slug="nagged", activated_at=OLD)
-    record(actor=None, verb="meeting.notes_overdue", target=nagged, at=NOW - timedelta(days=1))
+    record(actor=None, verb="meeting.notes_overdue", target=nagged, group=nagged, at=NOW - timedelta(days=1))
     sep_moved = GroupFactory(slug="sep-moved", activated_at=OLD)
-    record(actor=None, verb="sep.status_changed", target=sep_moved, at=NOW - timedelta(days=1))
+    record(actor=None, verb="sep.status_changed", target=sep_moved, group=sep_moved, at=NOW - timedelta(days=1))
+    pinged = GroupFactory(slug="pinged", activated_at=OLD)
+    record(actor=None, verb="sep.pinged", target=pinged, group=pinged, at=NOW - timedelta(days=1))
     flagged_resumed = GroupFactory(slug="flagged-resumed", activated_at=OLD, inactive_since=OLD)
-    ParticipationFactory(group=flagged_resumed, occurred_at=NOW - timedelta(days=1))
+    MeetingFactory(group=flagged_resumed, starts_at=NOW - timedelta(days=1))
     flagged_still = GroupFactory(slug="flagged-still", activated_at=OLD, inactive_since=NOW - timedelta(days=10))
     GroupFactory(slug="interest", kind=Group.Kind.INTEREST, activated_at=OLD)
     GroupFactory(slug="retired", state=Group.State.RETIRED, activated_at=OLD)
-    return {"idle", "future-only", "nagged", "flagged-resumed"}, flagged_still
+    draft_only = GroupFactory(slug="draft-only", activated_at=OLD)  # a draft nobody held is not activity
+    MeetingFactory(group=draft_only, starts_at=NOW - timedelta(days=2), status="draft")
+    return {"idle", "future-only", "only-talked", "nagged", "pinged", "draft-only", "flagged-resumed"}, flagged_still
 
 
 def test_g7_sweep_selects_exactly_the_groups_whose_flag_changes():
@@ -61,20 +65,16 @@ def test_g7_selection_agrees_with_the_per_group_rule_for_every_wg():
 
 def test_g7_sweep_flags_and_clears_then_a_second_run_does_nothing():
     _scenarios()
-    assert sweep_inactive_groups() == 4
-    assert set(Group.objects.filter(inactive_since__isnull=False).values_list("slug", flat=True)) == {
-        "idle",
-        "future-only",
-        "nagged",
-        "flagged-still",
-    }
+    assert sweep_inactive_groups() == 7
+    flagged = set(Group.objects.filter(inactive_since__isnull=False).values_list("slug", flat=True))
+    assert flagged == {"idle", "future-only", "only-talked", "nagged", "pinged", "draft-only", "flagged-still"}
     assert sweep_inactive_groups() == 0
 
 
 def test_g7_sweep_with_nothing_due_is_one_query_whatever_the_number_of_groups():
     for i in range(30):
         g = GroupFactory(slug=f"busy-{i}", activated_at=OLD)
-        ParticipationFactory(group=g, occurred_at=NOW - timedelta(days=1))
+        MeetingFactory(group=g, starts_at=NOW - timedelta(days=1))
     with CaptureQueriesContext(connection) as queries:
         assert sweep_inactive_groups() == 0
     assert len(queries) == 1

@@ -127,12 +127,12 @@ def test_write_by_the_admin_shows_on_the_next_request(client, group):
 
 
 def test_write_by_an_importer_shows_on_the_next_request(client, group, tmp_path):
-    from tests.portal.test_m6_feeds_follow_every_change import CHARTER
+    from tests.portal.test_m6_feeds_follow_every_change import CHARTER, _by
 
     _warm(client, "/groups/caching/")
     (tmp_path / "working-groups").mkdir()
     (tmp_path / "working-groups" / "caching.md").write_text(CHARTER.format(title="Imported Name"))
-    call_command("import_charters", str(tmp_path), stdout=StringIO())
+    call_command("import_charters", str(tmp_path), *_by(), stdout=StringIO())
     assert "Imported Name Working Group" in client.get("/groups/caching/").content.decode()
 
 
