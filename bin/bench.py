@@ -80,6 +80,7 @@ def child_env(db_url: str, static_root: Path) -> dict:
         STATIC_ROOT=str(static_root),
         EMAIL_URL="dummymail://",
         CELERY_TASK_ALWAYS_EAGER="true",  # no broker needed while seeding
+        CACHE_KEY_PREFIX="portal-bench",  # a test run clearing its cache on the same Redis leaves these alone
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
@@ -152,6 +153,14 @@ def time_sweeps() -> None:
     print(json.dumps(rows))
 
 
+class _Counted(list):
+    """Execute wrapper that keeps the SQL of every query (robust to reset_queries at request start)."""
+
+    def __call__(self, execute, sql, params, many, context):
+        self.append(sql)
+        return execute(sql, params, many, context)
+
+
 def in_process(targets, rounds: int, requests: int) -> None:
     """Each URL through Django's WSGI handler in this process (no HTTP, no load generator): CPU ms
     per request (median of `rounds`, each the mean of `requests` requests) and queries per request."""
@@ -161,7 +170,6 @@ def in_process(targets, rounds: int, requests: int) -> None:
     django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     rows = []
     for target in targets:
@@ -171,7 +179,8 @@ def in_process(targets, rounds: int, requests: int) -> None:
             client.cookies[name] = value
         for _ in range(3):
             client.get(target["path"])  # warm: caches, connections, templates
-        with CaptureQueriesContext(connection) as queries:
+        queries = _Counted()
+        with connection.execute_wrapper(queries):
             status = client.get(target["path"]).status_code
         cpu = []
         for _ in range(rounds):

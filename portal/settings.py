@@ -222,7 +222,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "portal.cache.PrefixedRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "portal",
+            # the test suite clears its own keys before every test; a bench or dev server on the
+            # same Redis keeps its entries
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal-test" if TESTING else "portal"),
             "TIMEOUT": 3600,
         }
     }
