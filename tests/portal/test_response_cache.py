@@ -26,6 +26,16 @@ from tests.meetings.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _early_in_a_minute():
+    """Tests assert hits: each starts a second into a minute (the clock running), so two requests
+    never straddle the cache's minute bucket and a hit is never a flaky miss."""
+    start = timezone.now().replace(second=1, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=True):
+        yield
+
+
 NONCE = re.compile(r'nonce="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
