@@ -40,3 +40,7 @@ def conditional(request, etag: str, body: bytes, content_type: str) -> HttpRespo
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"  # revalidate every time: never a stale agenda
     return response
+
+
+# The name the read API's body cache (portal.api_middleware) uses.
+request_version = dataversion.for_request

@@ -53,11 +53,13 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.github",
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
+    "ninja",  # the API docs page serves Swagger UI from static/, not from a CDN
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.api_middleware.ApiMiddleware",  # /api/ only: CORS, ETag + 304, cache headers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -236,6 +238,18 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
+# The read API's per-address rate limit (portal.api_common.IPRateThrottle) counts in its own cache:
+# Redis when REDIS_URL is set (one count shared by every web worker), else per process.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="10000/m" if TESTING else "120/m")
+API_RATE_LIMIT_CACHE = "api"
+_api_redis = env.str("REDIS_URL", default="") and not TESTING
+CACHES["api"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "api"}
+    if _api_redis
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+)
+NINJA_NUM_PROXIES = 0  # the client address is REMOTE_ADDR (gunicorn/uvicorn set it from trusted proxies)
+
 # Sessions: read from Redis when it is shared (cached_db); from the database otherwise.
 SESSIONS_CACHED = bool(REDIS_URL)
 SESSION_ENGINE = "portal.sessions"
