@@ -54,20 +54,10 @@ def seed():
     )
 
 
-MCP_SEARCH = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "tools/call",
-    "params": {"name": "search_seps", "arguments": {"status": "in-review"}},
-}
-
-
 def urls():
     return [
         ("home", "/"),
         ("sign-in page", "/accounts/login/"),
         ("dashboard (signed in)", "/dashboard/", "lena"),
         ("group health (core maintainer)", "/health/", "lena"),
-        # A 4th item is a JSON body to POST: one MCP tool call over Streamable HTTP (stateless, JSON response).
-        ("MCP tools/call search_seps", "/mcp", None, MCP_SEARCH),
     ]
