@@ -204,3 +204,18 @@ def test_s3_finalize_service_refuses_a_non_web_reference_implementation(core_mai
     sep = SEPFactory(status=Status.ACCEPTED)
     with pytest.raises(DomainError):
         services.sep_finalize(sep=sep, by=core_maintainer, reason="Done.", reference_implementation="javascript:x")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"pr_url": "ftp://example.test/pull/1"}, {"reference_implementation": "ftp://example.test/x"}, "retired-group"],
+    ids=["pr-ftp", "ref-ftp", "retired-group"],
+)
+def test_s1_g2_admin_edits_get_the_edit_services_checks(client_for, core_maintainer, change):
+    sep = SEPFactory(status=Status.DRAFT)
+    if change == "retired-group":
+        change = {"group": GroupFactory(state=Group.State.RETIRED).pk}
+    before = SEP.objects.values().get(pk=sep.pk)
+    r = _admin_post(client_for(core_maintainer), sep, **change)
+    assert r.status_code == 200  # the form shows the error
+    assert SEP.objects.values().get(pk=sep.pk) == before
