@@ -219,3 +219,15 @@ def test_s1_g2_admin_edits_get_the_edit_services_checks(client_for, core_maintai
     r = _admin_post(client_for(core_maintainer), sep, **change)
     assert r.status_code == 200  # the form shows the error
     assert SEP.objects.values().get(pk=sep.pk) == before
+
+
+def test_s5_a_proposal_with_a_sponsor_from_any_path_is_still_swept(maintainer):
+    """A sponsored proposal (a file or an old admin edit set the sponsor without the transition) is pinged
+    like a draft, never forgotten by the sweep."""
+    start = timezone.now()
+    sep = SEPFactory(status=Status.PROPOSAL, sponsor=maintainer, last_activity_at=start)
+    with time_machine.travel(start + timedelta(days=91), tick=False):
+        assert sweep_staleness() == {"ping_draft": 1}
+        assert sweep_staleness() == {}
+    sep.refresh_from_db()
+    assert sep.status == Status.PROPOSAL  # pinged, not put to sleep: it has a sponsor
