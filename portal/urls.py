@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import views
+from . import people, views
 
 app_name = "portal"
 
@@ -18,6 +18,14 @@ portal_patterns = (
     "portal",
 )
 
+people_patterns = (
+    [
+        path("maintainers/", people.maintainers, name="maintainers"),
+        path("<str:username>/", people.person, name="person"),
+    ],
+    "people",
+)
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include(portal_patterns)),
@@ -26,6 +34,7 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("meetings/", include("meetings.urls")),
     path("seps/", include("seps.urls")),
+    path("people/", include(people_patterns)),
     # Calendar feeds at their public addresses: /meetings.ics, /groups/<slug>/meetings.ics,
     # /calendar/<token>.ics (RULES M6).
     *meetings_root_urlpatterns,
