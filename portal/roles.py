@@ -95,3 +95,20 @@ def _describe(role: Role) -> dict:
         "source": role.source,
         "title": role.title,
     }
+
+
+ROLE_OF_LADDER = {ladder: kind for kind, ladder in LADDER_OF_ROLE.items()}
+ADMIN_SOURCE = "admin"
+
+
+def roles_follow_ladder(*, person: User, by=None, now=None) -> None:
+    """A ladder change made by hand (the admin) is a role with dates too: the org-wide role it names opens,
+    and the ones an earlier hand-made change opened end. Roles from MAINTAINERS.md are left to that file."""
+    now = now or timezone.now()
+    want = ROLE_OF_LADDER.get(person.ladder_role)
+    with transaction.atomic():
+        for role in Role.objects.select_for_update().current().filter(person=person, source=ADMIN_SOURCE):
+            if role.kind != want or role.area != RoleArea.ORG or role.scope:
+                role_end(role=role, by=by, now=now, reason=f"ladder role changed to {person.ladder_role}")
+        if want and not Role.objects.current().filter(person=person, kind=want, area=RoleArea.ORG, scope="").exists():
+            role_start(person=person, kind=want, area=RoleArea.ORG, source=ADMIN_SOURCE, by=by, now=now)
