@@ -382,3 +382,17 @@ def test_p1_one_open_role_per_person_kind_and_scope(db):
 def test_p1_a_role_cannot_end_before_it_starts(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         Role.objects.create(person=UserFactory(), kind=RoleKind.CORE_MAINTAINER, started_at=DAY2, ended_at=DAY1)
+
+
+def test_p1_by_names_who_ran_the_import_recorded_as_actor(db):
+    core = UserFactory(username="cm", ladder_role=LadderRole.CORE_MAINTAINER)
+    run(V1, "--by", "cm")
+    assert Event.objects.filter(verb="role.started", actor=core).count() == 21
+
+
+@pytest.mark.parametrize("who", ["nobody", "contrib"])
+def test_p1_by_must_be_an_active_core_maintainer(db, who):
+    UserFactory(username="contrib", ladder_role=LadderRole.CONTRIBUTOR)
+    with pytest.raises(CommandError):
+        run(V1, "--by", who)
+    assert not Role.objects.exists()

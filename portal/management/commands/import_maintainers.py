@@ -18,8 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("path", help="MAINTAINERS.md, or a folder (a repository) that holds it.")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="Who runs the import (a core maintainer, or a superuser setting up a new site): recorded as the "
+            "actor of every change. Optional: this file is what makes the first core maintainers.",
+        )
 
-    def handle(self, *args, path, dry_run, format, **options):
+    def handle(self, *args, path, dry_run, format, by=None, **options):
+        actor = self._actor(by)
         file = self._file(Path(path))
         try:
             with file.open("rb") as fh:
@@ -35,7 +42,7 @@ class Command(BaseCommand):
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise MaintainersFormatError(f"{file.name} is not UTF-8 text.") from exc
-            report = import_maintainers_text(text, file=file.name, dry_run=dry_run)
+            report = import_maintainers_text(text, file=file.name, dry_run=dry_run, by=actor)
         except MaintainersFormatError as exc:
             if format == "json":
                 out = {"file": file.name, "error": str(exc), "entries": [], "changes": [], "warnings": [],
@@ -46,6 +53,18 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
             return
         self._say(report.parsed, report.changes, dry_run)
+
+    def _actor(self, username):
+        from portal.models import User
+
+        if not username:
+            return None
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"There is no active user {username!r}.")
+        if not (user.is_core_maintainer or user.is_superuser):
+            raise CommandError(f"{user.name} is not a core maintainer; only core maintainers run imports.")
+        return user
 
     def _file(self, path: Path) -> Path:
         if path.is_dir():
