@@ -4,6 +4,7 @@ from django.urls import include, path
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
 from . import people, views
+from .api import api
 
 app_name = "portal"
 
@@ -28,6 +29,7 @@ people_patterns = (
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("api/", api.urls),
     path("", include(portal_patterns)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
