@@ -87,4 +87,5 @@ def urls():
         ("home", "/"),
         ("sign-in page", "/accounts/login/"),
         ("dashboard (signed in)", "/dashboard/", "lena"),
+        ("group health (core maintainer)", "/health/", "lena"),
     ]
