@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import health, token_views, views
+from . import health, people, token_views, views
 from .api import api
 
 app_name = "portal"
@@ -22,6 +22,14 @@ portal_patterns = (
     "portal",
 )
 
+people_patterns = (
+    [
+        path("maintainers/", people.maintainers, name="maintainers"),
+        path("<str:username>/", people.person, name="person"),
+    ],
+    "people",
+)
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/", api.urls),
@@ -31,6 +39,7 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("meetings/", include("meetings.urls")),
     path("seps/", include("seps.urls")),
+    path("people/", include(people_patterns)),
     # Calendar feeds at their public addresses: /meetings.ics, /groups/<slug>/meetings.ics,
     # /calendar/<token>.ics (RULES M6).
     *meetings_root_urlpatterns,
