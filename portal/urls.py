@@ -26,6 +26,7 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("meetings/", include("meetings.urls")),
     path("seps/", include("seps.urls")),
+    path("", include("portal.github.urls")),  # /sync/ and /github/webhook/
     # Calendar feeds at their public addresses: /meetings.ics, /groups/<slug>/meetings.ics,
     # /calendar/<token>.ics (RULES M6).
     *meetings_root_urlpatterns,
