@@ -7,6 +7,12 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from django.contrib import admin
+        from django.db.models.signals import post_migrate
+
+        from .dataversion import install_after_migrate
+
+        # every table, including those later migrations add, bumps the data version (DESIGN 9)
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="portal.dataversion")
 
         admin.site.site_header = "MCP Groups Portal: administration"
         admin.site.site_title = "MCP Groups Portal admin"

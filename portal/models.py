@@ -208,3 +208,22 @@ class Notice(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.target_type_id}:{self.target_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class DataVersion(models.Model):
+    """One row (id 1) whose `value` changes whenever any portal data changes, by any path.
+
+    Database triggers bump it (PostgreSQL: one AFTER ... FOR EACH STATEMENT trigger per table;
+    SQLite: row triggers), installed by migration 0003 and re-installed idempotently after every
+    `migrate` for tables later migrations add (`portal.dataversion`). Caches key on it: a write by a
+    view, service, admin, importer, sweep, migration or raw SQL changes the key, so nothing stale is
+    served and nothing needs to be invalidated by hand.
+    """
+
+    value = models.BigIntegerField()
+
+    class Meta:
+        db_table = "portal_dataversion"
+
+    def __str__(self):
+        return f"data version {self.value}"
