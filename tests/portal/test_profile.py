@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from portal.events import record
 from portal.middleware import TZ_COOKIE
-from tests.factories import UserFactory
+from tests.factories import UnverifiedUserFactory, UserFactory
 
 GOOD = {
     "display_name": "Rosa Diaz",
@@ -22,7 +22,8 @@ def test_profile_anonymous_is_sent_to_sign_in(client, db):
     assert resp.status_code == 302 and resp["Location"].startswith("/accounts/login/")
 
 
-def test_p3_profile_edit_saves_every_field(client_for, contributor):
+def test_p3_profile_edit_saves_every_field(client_for, db):
+    contributor = UnverifiedUserFactory()
     client = client_for(contributor)
     assert client.get("/profile/").status_code == 200
     resp = client.post("/profile/", GOOD)
@@ -46,7 +47,8 @@ def test_p3_profile_bad_time_zone_rejected_nothing_saved(client_for, contributor
     assert (contributor.display_name, contributor.timezone, contributor.github) == before
 
 
-def test_p3_profile_github_handle_taken_by_someone_else_rejected(client_for, contributor):
+def test_p3_profile_github_handle_verified_by_someone_else_rejected(client_for, db):
+    contributor = UnverifiedUserFactory()
     UserFactory(github="rosad")
     resp = client_for(contributor).post("/profile/", GOOD)
     assert resp.status_code == 400
