@@ -1,4 +1,4 @@
-"""Hands MAINTAINERS.md to the maintainers importer (issue 13 part A) and reports what it changed."""
+"""Hands MAINTAINERS.md to the maintainers importer (issue 13 part A: portal.maintainers)."""
 
 from dataclasses import dataclass, field
 
@@ -7,14 +7,17 @@ from dataclasses import dataclass, field
 class Result:
     changes: list = field(default_factory=list)
     error: str = ""
+    missing: bool = False  # the importer is not installed: try again when it is
 
 
-def apply(text: str, *, source: str) -> Result:
-    """Apply the maintainers list given as text, inside the caller's transaction."""
+def apply(text: str, *, path: str) -> Result:
+    """Apply the maintainers list given as text, in its own transaction (nested in the caller's)."""
     try:
-        from portal.maintainers import import_maintainers_text  # noqa: PLC0415 - lands with part A
+        from portal.maintainers import MaintainersFormatError, import_maintainers_text
     except ImportError:
-        return Result(error="The maintainers importer is not installed in this portal yet; MAINTAINERS.md not applied.")
-    report = import_maintainers_text(text, source=source)
-    changes = list(getattr(report, "changes", None) or (report.get("changes", []) if isinstance(report, dict) else []))
-    return Result(changes=changes)
+        return Result(error="The maintainers importer is not installed yet; MAINTAINERS.md not applied.", missing=True)
+    try:
+        report = import_maintainers_text(text, file=path)
+    except MaintainersFormatError as exc:
+        return Result(error=str(exc))
+    return Result(changes=list(report.changes), error=report.error or "")

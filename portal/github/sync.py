@@ -204,8 +204,12 @@ class Sync:
             return
 
         def work():
-            result = maintainers.apply(text, source=f"{FROM_REPOSITORY} ({path})")
-            self.remember(path, SyncedFile.Kind.MAINTAINERS, sha, error=result.error)
+            result = maintainers.apply(text, path=path)
+            if result.changes:
+                record(actor=None, verb="maintainers.synced",
+                       data={"file": path, "blob": sha, "source": FROM_REPOSITORY, "changes": result.changes})  # fmt: skip
+            if not result.missing:
+                self.remember(path, SyncedFile.Kind.MAINTAINERS, sha, error=result.error)
             return result
 
         result = self.atomic(work)

@@ -71,6 +71,8 @@ def repo(github):
 @pytest.fixture
 def full_repo(repo):
     """`repo` plus two charters (a WG and an IG) where the documentation keeps them."""
-    repo.put("docs/community/working-groups/streaming.mdx", (CHARTERS / "working-groups" / "streaming.mdx").read_bytes())
+    repo.put(
+        "docs/community/working-groups/streaming.mdx", (CHARTERS / "working-groups" / "streaming.mdx").read_bytes()
+    )
     repo.put("docs/community/interest-groups/tooling.mdx", (CHARTERS / "interest-groups" / "tooling.mdx").read_bytes())
     return repo

@@ -15,7 +15,7 @@ from seps.models import SEP, SEPPullRequest, Status
 from seps.services import STATUS_CHANGED, sep_accept
 from tests.factories import UserFactory
 
-from .conftest import WHEN_1101, WHEN_1102, sep_text
+from .conftest import MAINTAINERS, WHEN_1101, WHEN_1102, sep_text
 
 pytestmark = pytest.mark.django_db
 
@@ -457,3 +457,34 @@ def test_p1_sponsor_from_synced_maintainers_is_a_steering_member(repo):
     repo.put("seps/1104-sponsored.md", sep_text(1104, "Sponsored", "Draft", sponsor="@cora-core"))
     sync()
     assert SEP.objects.get(number=1104).sponsor.github == "cora-core"
+
+
+# --- MAINTAINERS.md (through the maintainers importer) ---------------------------------------------
+
+
+def test_p1_maintainers_list_sets_the_ladder_role(repo):
+    pytest.importorskip("portal.maintainers")
+    sync()
+    from portal.models import User
+
+    assert User.objects.get(github__iexact="cora-core").ladder_role == LadderRole.CORE_MAINTAINER
+
+
+def test_p1_a_person_removed_from_core_maintainers_has_the_role_ended_not_deleted(repo):
+    pytest.importorskip("portal.maintainers")
+    from portal.models import Role, User
+
+    sync()
+    repo.put("MAINTAINERS.md", MAINTAINERS.replace("- [Cal Core](https://github.com/cal-core)\n", ""))
+    sync()
+    cal = User.objects.get(github__iexact="cal-core")
+    assert Role.objects.filter(person=cal, ended_at__isnull=False).count() == 1
+    assert Role.objects.filter(person=cal, ended_at__isnull=True, emeritus=False, kind="core_maintainer").count() == 0
+
+
+def test_p1_an_unchanged_maintainers_list_is_not_fetched_again(repo):
+    pytest.importorskip("portal.maintainers")
+    sync()
+    before = repo.count("blob")
+    sync()
+    assert repo.count("blob") == before

@@ -7,7 +7,9 @@ from unittest import mock
 
 import pytest
 from django.test import TestCase
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from portal.github.models import WebhookDelivery
 
@@ -159,11 +161,14 @@ def test_any_unsigned_input_is_refused_without_a_500(client, queued, body, signa
 
 
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(payload=st.recursive(st.none() | st.booleans() | st.text(max_size=20) | st.integers(),
-                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                         max_size=3),
-                            max_leaves=8),  # fmt: skip
-       event=st.sampled_from(["push", "pull_request", "issues", ""]))
+@given(
+    payload=st.recursive(
+        st.none() | st.booleans() | st.text(max_size=20) | st.integers(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        max_leaves=8,
+    ),  # fmt: skip
+    event=st.sampled_from(["push", "pull_request", "issues", ""]),
+)
 def test_any_signed_payload_gets_an_answer_not_a_500(client, queued, payload, event):
     response = post(client, payload, event=event, delivery=f"h-{hash(json.dumps(payload))}")
     assert response.status_code in (200, 202, 204)
