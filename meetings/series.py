@@ -15,7 +15,8 @@ from portal.errors import DomainError
 from portal.events import record
 
 from .models import Meeting, MeetingSeries, earliest_publishable_start, render_section
-from .services import _check
+from .rules import require
+from .services import meeting_cancel
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def series_create(
     *, group, by, title, frequency, first_date, local_time, timezone_name, duration, join_url, agenda_md="",
     until=None, auto_publish=True,
 ) -> MeetingSeries:  # fmt: skip
-    _check("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers create series.")
+    require("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers create series.")
     if not title.strip() or not join_url.strip():
         raise DomainError("A series needs a title and a join link (M1).")
     if until and until < first_date:
@@ -165,9 +166,7 @@ def series_end(*, series, by, cancel_published: bool = False, reason: str = "") 
     are cancelled (nobody relies on them, and they would only draw publication reminders); its future
     published meetings are kept unless the lead cancels them too, with a reason shown to everyone
     (they stay in calendars as cancelled, M6). Returns how many meetings were cancelled and kept."""
-    from .services import meeting_cancel
-
-    _check("meetings.manage_meeting", by, series.group, "Only the group's leads and core maintainers end a series.")
+    require("meetings.manage_meeting", by, series.group, "Only the group's leads and core maintainers end a series.")
     reason = (reason or "").strip()
     if cancel_published and not reason:
         raise DomainError("Say why the published meetings are cancelled; the reason is shown on each of them.")
