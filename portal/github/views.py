@@ -4,8 +4,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
+
+from portal.htmx import render_page, wants_partial
 
 from .models import SyncRun, SyncState
 from .services import request_sync
@@ -16,10 +18,6 @@ RUNS_SHOWN = 25
 def _check(request):
     if not request.user.is_core_maintainer:
         raise PermissionDenied("The repository sync is for core maintainers.")
-
-
-def _wants_partial(request) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
 
 
 def _context():
@@ -38,8 +36,7 @@ def _context():
 @require_GET
 def sync_page(request):
     _check(request)
-    template = "github/sync.html#runs" if _wants_partial(request) else "github/sync.html"
-    return render(request, template, _context())
+    return render_page(request, "github/sync.html", _context(), partial="runs")
 
 
 @login_required
@@ -48,9 +45,7 @@ def sync_now(request):
     _check(request)
     request_sync(by=request.user)
     done = "A sync with the repository is queued; this page shows it when it has run."
-    if request.htmx:
-        ctx = _context()
-        ctx["notice"] = done
-        return render(request, "github/sync.html#runs", ctx)
+    if wants_partial(request):
+        return render_page(request, "github/sync.html", {**_context(), "notice": done}, partial="runs")
     messages.success(request, done)
     return redirect("github:sync")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from portal.github.models import SyncRun, SyncState
 from portal.github.services import request_sync
 from portal.models import Event
+from tests.html import find_all, text
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +55,9 @@ def test_sync_page_shows_requests_files_and_errors(client_for, core_maintainer):
     SyncRun.objects.create(trigger="beat", status="failed", requests_made=17, files_changed=4,
                            errors=["GitHub answered 502 for the tree."], finished_at=timezone.now())  # fmt: skip
     content = client_for(core_maintainer).get(PAGE).content.decode()
-    assert "GitHub answered 502 for the tree." in content
-    assert "<td>17<div" in content
+    assert text(find_all(content, "ul", class_="sync-errors")[0]) == "GitHub answered 502 for the tree."
+    assert text(find_all(content, "td", class_="requests")[0]) == "17 0 files fetched"
+    assert text(find_all(content, "td", class_="files-changed")[0]) == "4"
 
 
 def test_sync_page_shows_the_rate_limit_left(client_for, core_maintainer):

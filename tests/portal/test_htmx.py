@@ -30,6 +30,7 @@ LIST_PAGES = [
     ("/meetings/compliance/", True, False),
     ("/seps/?status=draft", False, True),
     ("/seps/review/?page=1", True, True),
+    ("/sync/", True, True),
 ]
 
 
