@@ -28,6 +28,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/djlint templates --check
 	$(VENV)/bin/djlint templates --lint
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
@@ -37,6 +38,7 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/djlint templates --check
 	$(VENV)/bin/djlint templates --lint
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 e2e: install

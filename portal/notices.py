@@ -6,8 +6,9 @@
 
 renders `templates/<template>.txt` (first line `Subject: ...`) and `<template>.html`, and stores
 the message. Calling it twice for the same (kind, target, due_at) stores nothing new and returns
-None. Delivery happens after commit in `portal.tasks.deliver_notices`, which also runs every
-minute from beat, so a notice whose delivery was interrupted is sent on the next run.
+None. After commit the `notice_queued` signal goes out; `portal.tasks` answers it by enqueuing
+`deliver_notices` (this core module never imports the task layer), which also runs every minute
+from beat, so a notice whose delivery was interrupted is sent on the next run.
 """
 
 import logging
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -23,6 +25,10 @@ from django.utils import timezone
 from .models import Notice
 
 log = logging.getLogger(__name__)
+
+# Sent (sender=Notice) after the transaction that stored a notice commits. portal.tasks connects the
+# delivery; a receiver that fails is logged and the minutely delivery run catches up.
+notice_queued = Signal()
 
 
 def _addresses(recipients) -> list[str]:
@@ -73,12 +79,11 @@ def queue_notice(*, kind: str, target, due_at, recipients, template: str, contex
 
 
 def _enqueue_delivery():
-    from .tasks import deliver_notices
-
-    try:
-        deliver_notices.delay()
-    except Exception:  # broker down: beat's next delivery run sends it
-        log.warning("Could not enqueue notice delivery; the periodic run will send it.", exc_info=True)
+    for receiver, result in notice_queued.send_robust(sender=Notice):
+        if isinstance(result, Exception):  # e.g. broker down: beat's next delivery run sends it
+            log.warning(
+                "Could not enqueue notice delivery (%s); the periodic run will send it.", receiver, exc_info=result
+            )
 
 
 def deliver_pending(limit: int = 200) -> int:
