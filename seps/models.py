@@ -310,6 +310,4 @@ class SEPPullRequest(models.Model):
     @property
     def status_labels(self) -> list[str]:
         """The labels that name a SEP status ("in-review", "accepted"), shown beside the file's status."""
-        from .importer import map_status
-
-        return [label for label in self.labels if map_status(label)[0]]
+        return [label for label in self.labels if re.sub(r"[\s_]+", "-", label.strip().lower()) in Status.values]

@@ -187,7 +187,7 @@ class Sync:
             changes = apply_charter(parsed)
             group = Group.objects.filter(slug=parsed.slug).first()
             if changes and group is not None:
-                record(actor=None, verb="group.synced", target=group,
+                record(actor=None, verb="group.synced", target=group, group=group,
                        data={"file": path, "blob": sha, "source": FROM_REPOSITORY, "changes": changes})  # fmt: skip
             self.remember(path, SyncedFile.Kind.CHARTER, sha)
             return changes
@@ -357,10 +357,12 @@ class Sync:
 
 
 def run_sync(*, trigger=SyncRun.Trigger.COMMAND, dry_run=False, client=None, requested_by=None) -> SyncRun:
-    """One run, at most one at a time. Returns the run (a dry run's is not saved)."""
+    """One run, at most one at a time. Returns the run (a dry run's is not saved); `run.rerun` says
+    that a sync was asked for while this one ran, so one more should follow (the task queues it)."""
     now = timezone.now()
     state = SyncState.load()
     run = SyncRun(trigger=trigger, started_at=now, requested_by=requested_by, changes=[], errors=[])
+    run.rerun = False
     if state.resume_after and state.resume_after > now:
         run.status, run.finished_at, run.resume_after = SyncRun.Status.WAITING, now, state.resume_after
         if not dry_run:
@@ -412,9 +414,5 @@ def run_sync(*, trigger=SyncRun.Trigger.COMMAND, dry_run=False, client=None, req
             SyncState.objects.filter(pk=1).update(**updates)
             rerun = bool(SyncState.objects.filter(pk=1, rerun_requested=True).update(rerun_requested=False))
             SyncState.release(token)
-    if rerun and run.status == SyncRun.Status.OK:
-        from .tasks import sync_repository
-
-        transaction.on_commit(lambda: sync_repository.apply_async(kwargs={"trigger": SyncRun.Trigger.WEBHOOK},
-                                                                  countdown=5))  # fmt: skip
+    run.rerun = rerun and run.status == SyncRun.Status.OK  # the task queues one more run
     return run
