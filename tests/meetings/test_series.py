@@ -27,6 +27,7 @@ def make_series(group, lead, **kw):
         timezone_name="Europe/Berlin",
         duration=timedelta(hours=1),
         join_url="https://meet.example.test/w",
+        agenda_md="1. Open items",  # M1: generated meetings are published with an agenda
     )
     defaults.update(kw)
     return meeting_series.series_create(group=group, by=lead, **defaults)
