@@ -240,6 +240,9 @@ GITHUB_REPOSITORY = env.str("GITHUB_REPOSITORY", default="modelcontextprotocol/m
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="")  # optional: without it GitHub allows 60 requests an hour
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
+# The core maintainer (username) the scheduled and webhook syncs act as: named as approver of synced
+# charters (G5). Without it charters wait for "sync now" or `sync_github --by`; SEPs still sync.
+GITHUB_SYNC_USER = env.str("GITHUB_SYNC_USER", default="")
 GITHUB_SYNC_MINUTES = env.int("GITHUB_SYNC_MINUTES", default=30)  # 0: no periodic sync
 GITHUB_TIMEOUT_SECONDS = env.float("GITHUB_TIMEOUT_SECONDS", default=15.0)
 if GITHUB_SYNC_MINUTES > 0:

@@ -632,6 +632,7 @@ def import_sep_text(
     pr_url: str = "",
     extra: dict | None = None,
     dry_run: bool = False,
+    by=None,
 ) -> tuple[Parsed, str | None]:
     """Import one SEP file from its name and text, in its own transaction (same rules as
     `import_seps`). Returns (parsed, outcome); outcome is None when nothing was imported
@@ -639,7 +640,8 @@ def import_sep_text(
 
     `number` forces the SEP's number: a file that an open pull request adds is the SEP numbered
     like the pull request (S1), also while the file is still named `0000-...`. `source`, `detail`
-    and `activity_at` (the repository's time of the change) go to `sep_import_parsed`."""
+    and `activity_at` (the repository's time of the change) go to `sep_import_parsed`, and so does
+    `by`, the core maintainer the import is recorded under (None: recorded as the portal's)."""
     from django.db import transaction
 
     from .services import sep_import_parsed
@@ -665,7 +667,7 @@ def import_sep_text(
     try:
         with transaction.atomic():
             outcome, changed = sep_import_parsed(
-                parsed=parsed, source=source, detail=detail, activity_at=activity_at, extra=extra
+                parsed=parsed, by=by, source=source, detail=detail, activity_at=activity_at, extra=extra
             )
             parsed.changed = changed
             if dry_run:

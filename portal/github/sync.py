@@ -55,8 +55,9 @@ class _Rollback(Exception):
 
 
 class Sync:
-    def __init__(self, client: GitHubClient, run: SyncRun, *, dry_run=False, token=""):
+    def __init__(self, client: GitHubClient, run: SyncRun, *, dry_run=False, token="", actor=None):
         self.client = client
+        self.actor = actor  # a core maintainer, or None
         self.run = run
         self.dry_run = dry_run
         self.token = token
@@ -155,7 +156,7 @@ class Sync:
         def work():
             parsed, outcome = import_sep_text(
                 path, text, source=FROM_REPOSITORY, detail=detail, activity_at=committed_at,
-                extra={"commit": commit_sha, "path": path},
+                extra={"commit": commit_sha, "path": path}, by=self.actor,
             )  # fmt: skip
             if outcome is None:
                 self.error(f"{path}: {parsed.error}")
@@ -183,11 +184,16 @@ class Sync:
             self.remember(path, SyncedFile.Kind.CHARTER, sha, error=str(exc))
             return
 
+        if self.actor is None:  # G5: an imported charter is approved by a core maintainer, named
+            self.error(f"{path}: not applied: charters are approved by a core maintainer; set GITHUB_SYNC_USER "
+                       "or use “Sync now” / sync_github --by.")  # fmt: skip
+            return
+
         def work():
-            changes = apply_charter(parsed)
+            changes = apply_charter(parsed, by=self.actor)
             group = Group.objects.filter(slug=parsed.slug).first()
             if changes and group is not None:
-                record(actor=None, verb="group.synced", target=group, group=group,
+                record(actor=self.actor, verb="group.synced", target=group, group=group,
                        data={"file": path, "blob": sha, "source": FROM_REPOSITORY, "changes": changes})  # fmt: skip
             self.remember(path, SyncedFile.Kind.CHARTER, sha)
             return changes
@@ -204,9 +210,9 @@ class Sync:
             return
 
         def work():
-            result = maintainers.apply(text, path=path)
+            result = maintainers.apply(text, path=path, by=self.actor)
             if result.changes:
-                record(actor=None, verb="maintainers.synced",
+                record(actor=self.actor, verb="maintainers.synced",
                        data={"file": path, "blob": sha, "source": FROM_REPOSITORY, "changes": result.changes})  # fmt: skip
             if not result.missing:
                 self.remember(path, SyncedFile.Kind.MAINTAINERS, sha, error=result.error)
@@ -305,7 +311,7 @@ class Sync:
         def work():
             parsed, outcome = import_sep_text(
                 path, text, number=number, source=source, activity_at=facts["updated_at"], pr_url=facts["url"],
-                extra={"pull_request": number, "path": path},
+                extra={"pull_request": number, "path": path}, by=self.actor,
             )  # fmt: skip
             if outcome is None:
                 self.error(f"#{number} {path}: {parsed.error}")
@@ -356,6 +362,20 @@ class Sync:
             self.changed(f"#{sp.number}: {'merged' if merged else 'closed without merging'}, on SEP-{row.sep.number}")
 
 
+def sync_actor(requested_by=None):
+    """Who a run acts as: the core maintainer who asked for it, else GITHUB_SYNC_USER if that is a
+    core maintainer, else nobody (charters then wait; SEPs and the maintainers list still sync)."""
+    from django.conf import settings
+
+    from portal.models import User
+
+    if requested_by is not None and requested_by.is_core_maintainer:
+        return requested_by
+    username = settings.GITHUB_SYNC_USER
+    user = User.objects.filter(username=username).first() if username else None
+    return user if user is not None and user.is_core_maintainer else None
+
+
 def run_sync(*, trigger=SyncRun.Trigger.COMMAND, dry_run=False, client=None, requested_by=None) -> SyncRun:
     """One run, at most one at a time. Returns the run (a dry run's is not saved); `run.rerun` says
     that a sync was asked for while this one ran, so one more should follow (the task queues it)."""
@@ -383,7 +403,7 @@ def run_sync(*, trigger=SyncRun.Trigger.COMMAND, dry_run=False, client=None, req
         run.save()
     rerun = False
     try:
-        Sync(client, run, dry_run=dry_run, token=token)()
+        Sync(client, run, dry_run=dry_run, token=token, actor=sync_actor(requested_by))()
         run.status = SyncRun.Status.OK
     except RateLimited as exc:
         run.status, run.resume_after = SyncRun.Status.RATE_LIMITED, exc.reset_at

@@ -48,8 +48,17 @@ def hub():
 
 
 @pytest.fixture
-def github(hub, settings):
+def sync_user(db):
+    from portal.models import LadderRole
+    from tests.factories import UserFactory
+
+    return UserFactory(username="sync-bot-owner", ladder_role=LadderRole.CORE_MAINTAINER)
+
+
+@pytest.fixture
+def github(hub, settings, sync_user):
     """GitHub as far as the tests are concerned: respx answers from `hub`, anything else fails."""
+    settings.GITHUB_SYNC_USER = sync_user.username
     settings.GITHUB_API_URL = API
     settings.GITHUB_REPOSITORY = OWNER_REPO
     settings.GITHUB_TOKEN = ""

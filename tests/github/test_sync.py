@@ -491,3 +491,43 @@ def test_p1_an_unchanged_maintainers_list_is_not_fetched_again(repo):
     before = repo.count("blob")
     sync()
     assert repo.count("blob") == before
+
+
+# --- who the sync acts as -------------------------------------------------------------------------
+
+
+def test_g5_without_a_sync_user_charters_wait_and_the_run_says_why(full_repo, settings):
+    settings.GITHUB_SYNC_USER = ""
+    run = sync()
+    assert Group.objects.count() == 0
+    assert any("GITHUB_SYNC_USER" in e for e in run.errors)
+
+
+def test_g5_without_a_sync_user_seps_still_sync(full_repo, settings):
+    settings.GITHUB_SYNC_USER = ""
+    sync()
+    assert SEP.objects.count() == 2
+
+
+def test_g5_a_sync_user_who_is_not_a_core_maintainer_is_not_used(full_repo, settings, maintainer):
+    settings.GITHUB_SYNC_USER = maintainer.username
+    sync()
+    assert Group.objects.count() == 0
+
+
+def test_g5_a_synced_charter_names_the_sync_user_as_approver(full_repo, sync_user):
+    sync()
+    assert CharterVersion.objects.get(group__slug="streaming").decided_by == sync_user
+
+
+def test_g5_sync_now_acts_as_the_core_maintainer_who_asked(full_repo, settings, core_maintainer):
+    settings.GITHUB_SYNC_USER = ""
+    run_sync(trigger=SyncRun.Trigger.MANUAL, requested_by=core_maintainer)
+    assert CharterVersion.objects.get(group__slug="streaming").decided_by == core_maintainer
+
+
+def test_sync_github_command_by_must_name_a_core_maintainer(repo, maintainer):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("sync_github", "--by", maintainer.username)

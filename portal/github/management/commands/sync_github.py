@@ -15,11 +15,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Read and report; write nothing.")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="The core maintainer this sync acts as (named as approver of synced charters, G5); "
+            "default: GITHUB_SYNC_USER.",
+        )
 
-    def handle(self, *args, dry_run=False, **options):
+    def handle(self, *args, dry_run=False, by=None, **options):
+        from portal.models import User
+
+        requested_by = None
+        if by:
+            requested_by = User.objects.filter(username=by).first()
+            if requested_by is None or not requested_by.is_core_maintainer:
+                raise CommandError(f"--by {by}: no core maintainer has that username.")
         self.stdout.write(f"Syncing {settings.GITHUB_REPOSITORY} from {settings.GITHUB_API_URL}"
                           f"{' (dry run)' if dry_run else ''}")  # fmt: skip
-        run = run_sync(trigger=SyncRun.Trigger.COMMAND, dry_run=dry_run)
+        run = run_sync(trigger=SyncRun.Trigger.COMMAND, dry_run=dry_run, requested_by=requested_by)
         for line in run.changes:
             self.stdout.write(f"  {line}")
         for line in run.errors:
