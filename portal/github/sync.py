@@ -18,9 +18,10 @@ from django.utils import timezone
 from groups.charter_import import CharterFormatError, CharterSkipped, apply_charter, parse_charter
 from groups.models import Group
 from portal.events import record
-from seps.importer import import_sep_text, parse_sep
+from seps.importer import parse_sep
 from seps.models import SEP, SEPPullRequest
 from seps.services import sep_pull_request_closed, sep_pull_request_seen
+from seps.text_import import import_sep_text
 
 from . import maintainers
 from .client import GitHubClient, GitHubError, RateLimited, Unavailable, parse_time
