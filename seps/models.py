@@ -308,6 +308,14 @@ class SEPPullRequest(models.Model):
         return f"#{self.number} ({self.get_kind_display().lower()}) on SEP-{self.sep.number}"
 
     @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def what(self) -> str:
+        return "proposes a change to this SEP" if self.kind == self.Kind.CHANGES else "proposes this SEP"
+
+    @property
     def status_labels(self) -> list[str]:
         """The labels that name a SEP status ("in-review", "accepted"), shown beside the file's status."""
         return [label for label in self.labels if re.sub(r"[\s_]+", "-", label.strip().lower()) in Status.values]

@@ -587,7 +587,7 @@ def sep_pull_request_seen(
         if action:
             record(actor=None, verb=PULL_REQUEST, target=sep,
                    data={"number": number, "url": pr.url, "kind": kind, "action": action, "title": pr.title,
-                         "source": f"pull request #{number}"})  # fmt: skip
+                         "source": f"pull request #{number}", "what": pr.what})  # fmt: skip
     return pr
 
 
@@ -607,6 +607,6 @@ def sep_pull_request_closed(*, number, merged, closed_at=None):
             record(actor=None, verb=PULL_REQUEST, target=pr.sep,
                    data={"number": number, "url": pr.url, "kind": pr.kind,
                          "action": "merged" if merged else "closed", "title": pr.title,
-                         "source": f"pull request #{number}"})  # fmt: skip
+                         "source": f"pull request #{number}", "what": pr.what})  # fmt: skip
             out.append(pr)
     return out
