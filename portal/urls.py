@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import views
+from . import health, views
 from .api import api
 
 app_name = "portal"
@@ -15,6 +15,7 @@ portal_patterns = (
         path("profile/", views.profile, name="profile"),
         path("profile/calendar-token/", views.rotate_calendar_token, name="rotate_calendar_token"),
         path("timezone/", views.set_timezone, name="set_timezone"),
+        path("health/", health.health, name="health"),
     ],
     "portal",
 )
