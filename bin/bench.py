@@ -7,8 +7,14 @@ against a dedicated database (created and migrated here), seeds a large data set
 with wrk (a bounded Python loop when wrk is missing) and prints requests/s, p50, p99 and the
 ratio to `/healthz` measured in the same run. Only loopback traffic; every step is time-bounded.
 
-    make bench                       # 5 s per URL, 16 connections
+    make bench                       # 3 rounds x 5 s per URL, 16 connections; median of the rounds
     BENCH_SECONDS=10 make bench
+    bin/bench.py --cold              # the response cache off (RESPONSE_CACHE=false): what a miss costs
+    bin/bench.py --in-process        # one process, no HTTP: CPU ms and queries per request
+    bin/bench.py --sweeps-only       # time every periodic sweep on the bench data
+
+Every run also times each sweep of CELERY_BEAT_SCHEDULE on the bench data (twice: the first run
+may have work to catch up; the second is the steady state of every later tick).
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench make bench
                                      # default: <DATABASE_URL's name>_bench, else portal_bench
 """
@@ -62,7 +68,9 @@ def ensure_database(url: str):
 
 
 def child_env(db_url: str, static_root: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "TESTING", "REDIS_URL"}}
+    # REDIS_URL stays: the response cache, sessions and users are shared by the workers as in
+    # production (keys carry the database's name, so the bench never meets another database's).
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "TESTING"}}
     env.update(
         DEBUG="false",
         SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
@@ -72,6 +80,7 @@ def child_env(db_url: str, static_root: Path) -> dict:
         STATIC_ROOT=str(static_root),
         EMAIL_URL="dummymail://",
         CELERY_TASK_ALWAYS_EAGER="true",  # no broker needed while seeding
+        CACHE_KEY_PREFIX="portal-bench",  # a test run clearing its cache on the same Redis leaves these alone
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
@@ -116,6 +125,71 @@ def seed_and_collect() -> None:
                 cookie = f"sessionid={session.session_key}"
             targets.append({"app": app, "label": label, "path": path, "cookie": cookie})
     print(json.dumps(targets))
+
+
+def time_sweeps() -> None:
+    """Run every sweep of CELERY_BEAT_SCHEDULE twice on the bench data; print JSON rows of
+    (task, run, ms, queries)."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    import importlib
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = []
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        module, _, attr = entry["task"].rpartition(".")
+        task = getattr(importlib.import_module(module), attr)
+        for run in (1, 2):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                task.run()
+                ms = (time.perf_counter() - started) * 1000
+            rows.append({"sweep": name, "run": run, "ms": ms, "queries": len(queries)})
+    print(json.dumps(rows))
+
+
+class _Counted(list):
+    """Execute wrapper that keeps the SQL of every query (robust to reset_queries at request start)."""
+
+    def __call__(self, execute, sql, params, many, context):
+        self.append(sql)
+        return execute(sql, params, many, context)
+
+
+def in_process(targets, rounds: int, requests: int) -> None:
+    """Each URL through Django's WSGI handler in this process (no HTTP, no load generator): CPU ms
+    per request (median of `rounds`, each the mean of `requests` requests) and queries per request."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    rows = []
+    for target in targets:
+        client = Client(HTTP_HOST="127.0.0.1")
+        if target["cookie"]:
+            name, value = target["cookie"].split("=", 1)
+            client.cookies[name] = value
+        for _ in range(3):
+            client.get(target["path"])  # warm: caches, connections, templates
+        queries = _Counted()
+        with connection.execute_wrapper(queries):
+            status = client.get(target["path"]).status_code
+        cpu = []
+        for _ in range(rounds):
+            started = time.process_time()
+            for _ in range(requests):
+                client.get(target["path"])
+            cpu.append((time.process_time() - started) * 1000 / requests)
+        rows.append({**target, "status": status, "cpu_ms": statistics.median(cpu), "queries": len(queries)})
+    print(json.dumps(rows))
 
 
 # --- load generation ------------------------------------------------------------------------
@@ -225,14 +299,27 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--python-load", action="store_true", help="use the Python loop even if wrk exists")
     parser.add_argument("--only", default="", help="only URLs whose label or path contains this text")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per URL; the median is reported")
+    parser.add_argument("--cold", action="store_true", help="response cache off: every request is a miss")
+    parser.add_argument("--in-process", action="store_true", help="CPU ms and queries per request, one process")
+    parser.add_argument("--sweeps-only", action="store_true", help="only time the sweeps on the bench data")
+    parser.add_argument("--no-sweeps", action="store_true", help="skip timing the sweeps")
     parser.add_argument("--seed-and-collect", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--time-sweeps", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--in-process-child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed_and_collect:
         return seed_and_collect()
+    if args.time_sweeps:
+        return time_sweeps()
+    if args.in_process_child:
+        return in_process(json.loads(Path(args.in_process_child).read_text()), args.rounds, 30)
 
     db_url = bench_database_url()
     static_root = ROOT / ".dev" / "bench-static"
     env = child_env(db_url, static_root)
+    if args.cold:
+        env["RESPONSE_CACHE"] = "false"
     log(f"database {urlsplit(db_url).path.lstrip('/')}")
     ensure_database(db_url)
     run([PY, "manage.py", "migrate", "--noinput", "-v0"], env, timeout=600)
@@ -246,6 +333,38 @@ def main():
     if args.only:
         targets = [t for t in targets if args.only in t["label"] or args.only in t["path"]]
     baseline = {"app": "portal", "label": "bare view (baseline)", "path": "/healthz", "cookie": ""}
+    mode = "response cache OFF (--cold)" if args.cold else "response cache on"
+
+    if not args.no_sweeps or args.sweeps_only:
+        timed = subprocess.run(
+            [PY, str(Path(__file__).resolve()), "--time-sweeps"],
+            cwd=ROOT, env=env, check=True, timeout=1200, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        print("\nSweeps on the bench data (run 1 may catch up; run 2 is every later tick):")
+        for row in json.loads(timed.stdout.strip().splitlines()[-1]):
+            print(f"  {row['sweep']:<24} run {row['run']}: {row['ms']:>8.1f} ms {row['queries']:>6} queries")
+        if args.sweeps_only:
+            return None
+
+    if args.in_process:
+        spec = ROOT / ".dev" / "bench-targets.json"
+        spec.write_text(json.dumps([baseline, *targets]))
+        out = subprocess.run(
+            [PY, str(Path(__file__).resolve()), "--in-process-child", str(spec), "--rounds", str(args.rounds)],
+            cwd=ROOT, env=env, check=True, timeout=1800, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        rows = json.loads(out.stdout.strip().splitlines()[-1])
+        base = rows[0]["cpu_ms"]
+        print(f"\nIn process ({mode}): CPU ms per request (median of {args.rounds} rounds of 30), queries per request.")
+        print(f"Ratio = /healthz CPU ms / page CPU ms (baseline {base:.2f} ms).\n")
+        header = f"{'URL':<44} {'label':<34} {'status':>6} {'CPU ms':>8} {'queries':>8} {'ratio':>7}"
+        print(header)
+        print("-" * len(header))
+        for r in rows:
+            path = r["path"] + (" [signed in]" if r["cookie"] else "")
+            print(f"{path[:44]:<44} {r['label'][:34]:<34} {r['status']:>6} {r['cpu_ms']:>8.2f} {r['queries']:>8} "
+                  f"{base / r['cpu_ms']:>7.2f}")  # fmt: skip
+        return None
 
     wrk = None if args.python_load else find_wrk()
     tool = f"wrk ({wrk})" if wrk else "Python load loop (wrk not available)"
@@ -268,18 +387,33 @@ def main():
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("gunicorn did not come up")
             time.sleep(0.3)
+        measured = {}
         for target in [baseline, *targets]:
             statuses = {fetch_status(port, target) for _ in range(3)}  # warm caches and connections
             if statuses != {200}:
-                rows.append((target, None, f"HTTP {sorted(statuses)}"))
+                measured[id(target)] = None
                 log(f"{target['path']}: HTTP {sorted(statuses)}; skipped")
+        for round_no in range(1, args.rounds + 1):
+            for target in [baseline, *targets]:
+                if measured.get(id(target), []) is None:
+                    continue
+                if wrk:
+                    result = load_wrk(wrk, port, target, args.seconds, args.connections)
+                else:
+                    result = load_python(port, target, args.seconds, args.connections)
+                measured.setdefault(id(target), []).append(result)
+                log(f"round {round_no}: {target['path']}: {result['rps']:.0f} req/s")
+        for target in [baseline, *targets]:
+            runs = measured.get(id(target))
+            if not runs:
+                rows.append((target, None, "failed"))
                 continue
-            if wrk:
-                result = load_wrk(wrk, port, target, args.seconds, args.connections)
-            else:
-                result = load_python(port, target, args.seconds, args.connections)
-            rows.append((target, result, ""))
-            log(f"{target['path']}: {result['rps']:.0f} req/s")
+            rows.append((target, {
+                "rps": statistics.median(r["rps"] for r in runs),
+                "p50": statistics.median(r["p50"] for r in runs),
+                "p99": statistics.median(r["p99"] for r in runs),
+                "errors": sum(r["errors"] for r in runs),
+            }, ""))  # fmt: skip
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -288,7 +422,8 @@ def main():
             os.killpg(server.pid, signal.SIGKILL)
 
     base_rps = rows[0][1]["rps"] if rows and rows[0][1] else float("nan")
-    print(f"\nLoad: {tool}; {args.connections} connections, {args.seconds}s per URL; gunicorn 2 workers, DEBUG off.")
+    print(f"\nLoad: {tool}; {args.connections} connections, {args.rounds} rounds x {args.seconds}s per URL (median);"
+          f" gunicorn 2 workers, DEBUG off; {mode}.")  # fmt: skip
     print(f"Ratio = page req/s / /healthz req/s in this same run (baseline {base_rps:.0f} req/s).\n")
     header = f"{'URL':<44} {'label':<34} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'ratio':>7}"
     print(header)

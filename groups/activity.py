@@ -2,14 +2,14 @@
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from portal.events import record
 from portal.models import Event
 
 from .models import Group
-from .registry import activity_signs
+from .registry import registered_sources
 
 # Events the portal writes by itself (reminders, flags, automatic pings and dormancy) are not the
 # group's own activity: a WG whose only "activity" is our nagging is still inactive.
@@ -22,6 +22,20 @@ NOT_ACTIVITY_VERBS = (
 )
 
 
+def activity_sources(now):
+    """Every sign of life G7 counts, as (queryset with a `group` foreign key, moment field): changes
+    to the group's SEPs (not the portal's automatic pings and dormancy) and what the apps above
+    register (meetings: meetings held). Read by both `last_activity` (one group) and
+    `groups_to_check` (the sweep's one-query selection), so the two cannot drift apart."""
+    sep_events = (
+        Event.objects.filter(verb__startswith="sep.")
+        .exclude(verb__in=NOT_ACTIVITY_VERBS)
+        .exclude(Q(data__has_key="automatic") & Q(data__automatic=True))
+        .filter(created_at__lte=now)
+    )
+    return [(sep_events, "created_at"), *registered_sources(now)]
+
+
 def last_activity(group: Group, now=None):
     """Latest sign of life for G7, read literally: a meeting held (registered by meetings: published,
     not cancelled, started), a change to one of the group's SEPs (not the portal's automatic pings and
@@ -30,17 +44,24 @@ def last_activity(group: Group, now=None):
     Not activity: a draft or cancelled meeting nobody held, scheduling or editing meetings, the portal's
     own reminders, and participation rows (attendance already comes with a meeting held).
     """
-
     now = now or timezone.now()
-    ev = (
-        Event.objects.filter(group=group, verb__startswith="sep.")
-        .exclude(verb__in=NOT_ACTIVITY_VERBS)
-        .exclude(Q(data__has_key="automatic") & Q(data__automatic=True))
-        .filter(created_at__lte=now)
-        .aggregate(m=Max("created_at"))["m"]
-    )
-    candidates = [d for d in (ev, group.activated_at) if d is not None] + activity_signs(group, now)
+    found = [qs.filter(group=group).aggregate(m=Max(field))["m"] for qs, field in activity_sources(now)]
+    candidates = [d for d in (*found, group.activated_at) if d is not None]
     return max(candidates) if candidates else group.created_at
+
+
+def groups_to_check(now):
+    """The active WGs whose G7 flag may change, in one query (each source an EXISTS served by its
+    (group, moment) index): unflagged ones with no sign of life since the cutoff, and flagged ones
+    with one. A superset of what `group_check_activity` changes (it decides, under a lock), so the
+    sweep costs what is due, not what exists."""
+    cutoff = now - settings.GOVERNANCE["WG_INACTIVE_AFTER"]
+    alive = Q(activated_at__gt=cutoff)
+    for qs, field in activity_sources(now):
+        alive |= Exists(qs.filter(group=OuterRef("pk"), **{f"{field}__gt": cutoff}))
+    flag = Q(inactive_since__isnull=True) & ~alive
+    clear = Q(inactive_since__isnull=False) & (alive | Q(activated_at__isnull=True, created_at__gt=cutoff))
+    return Group.objects.active().working_groups().filter(flag | clear)
 
 
 def group_check_activity(*, group_id: int, now=None) -> str | None:

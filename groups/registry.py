@@ -3,12 +3,12 @@ they register here from their AppConfig.ready(), as apps add dashboard panels.
 
 - directory annotations: functions `qs -> qs` applied to the groups directory (meetings adds
   `next_meeting_at`); a template shows what is there and "—" otherwise.
-- activity sources (G7): functions `(group, now) -> datetime | None`, the latest sign of life the
-  app knows of (meetings: the last meeting held).
+- activity sources (G7): functions `now -> (queryset, moment field)`: the rows that are signs of
+  life, with a `group` foreign key (meetings: meetings held, by `starts_at`). groups.activity reads
+  them per group (the latest) and for the sweep as one EXISTS per source.
 """
 
 from collections.abc import Callable
-from datetime import datetime
 
 _directory_annotations: list[Callable] = []
 _activity_sources: list[Callable] = []
@@ -32,6 +32,6 @@ def register_activity_source(fn: Callable) -> Callable:
     return fn
 
 
-def activity_signs(group, now) -> list[datetime]:
-    """Every registered source's latest sign of life for `group` (None answers are left out)."""
-    return [d for d in (fn(group, now) for fn in _activity_sources) if d is not None]
+def registered_sources(now) -> list[tuple]:
+    """Every registered source's (queryset, moment field) at `now`."""
+    return [fn(now) for fn in _activity_sources]

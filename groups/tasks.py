@@ -49,8 +49,7 @@ def sweep_inactive_groups():
     """G7: flag active WGs with no meeting/SEP activity or participation for 30 days; clear on resume."""
     now = timezone.now()
     changed = 0
-    ids = Group.objects.active().working_groups().values_list("pk", flat=True)
-    for pk in list(ids):
+    for pk in list(activity.groups_to_check(now).order_by("pk").values_list("pk", flat=True)):
         if activity.group_check_activity(group_id=pk, now=now):
             changed += 1
     return changed

@@ -166,10 +166,26 @@ def _seed_bulk(groups, have, now):
             Meeting.objects.bulk_create(rows, batch_size=BATCH)
 
 
+def _lead():
+    """`lena` (a demo person) leads the first meetings group, so her dashboard has real content."""
+    from groups.models import Membership, Tier
+    from portal.models import User
+
+    lena = User.objects.filter(username="lena").first()
+    group = _groups()[0]
+    if lena and not Membership.objects.filter(group=group, user=lena, ended_at__isnull=True).exists():
+        Membership.objects.create(group=group, user=lena, tier=Tier.LEAD, started_at=timezone.now())
+
+
 def urls():
+    _lead()
     slug = _groups()[0].slug
     return [
         ("meetings index", "/meetings/"),
+        ("meetings index, past", "/meetings/?when=past"),
+        ("group page with meetings", f"/groups/{slug}/"),
+        ("meetings index (signed in)", "/meetings/", "lena"),
+        ("group page (signed in lead)", f"/groups/{slug}/", "lena"),
         ("meetings group feed", feed_group_url(slug)),
         ("meetings all-groups feed", feed_all_url()),
     ]

@@ -107,11 +107,20 @@ def feed_queryset(qs, now=None):
     )
 
 
+def is_cancelled(meeting) -> bool:
+    """Cancelled, or a meeting after its group's retirement (G2: retirement cancels them; this also covers
+    groups retired before it did): never shown as a valid, confirmed meeting."""
+    if meeting.status == Meeting.Status.CANCELLED:
+        return True
+    group = meeting.group
+    return group.state == group.State.RETIRED and meeting.starts_at > (group.retired_at or meeting.starts_at)
+
+
 def describe(meeting) -> str:
     url = settings.SITE_URL + meeting.get_absolute_url()
     parts = []
-    if meeting.status == Meeting.Status.CANCELLED:
-        parts.append(f"Cancelled: {meeting.cancelled_reason}")
+    if is_cancelled(meeting):
+        parts.append(f"Cancelled: {meeting.cancelled_reason or meeting.group.name + ' was retired.'}")
     parts.append(f"{meeting.group.name}: agenda, notes and attendance at {url}")
     parts.append(f"Join: {meeting.join_url}")
     if meeting.agenda_md:
@@ -146,7 +155,7 @@ def build_calendar(meetings, name: str) -> bytes:
         ev.add("location", vText(text_safe(m.join_url)))
         ev.add("description", describe(m))
         ev.add("last-modified", m.updated_at.astimezone(ZoneInfo("UTC")).replace(microsecond=0))
-        ev.add("status", "CANCELLED" if m.status == Meeting.Status.CANCELLED else "CONFIRMED")
+        ev.add("status", "CANCELLED" if is_cancelled(m) else "CONFIRMED")
         ev.add("transp", "OPAQUE")
         events.append(ev)
     for zone, (first, last) in sorted(zones.items()):

@@ -1,6 +1,10 @@
+import logging
+
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.signals import social_account_added, social_account_updated
 from django.dispatch import receiver
+
+log = logging.getLogger(__name__)
 
 
 def _github_login(sociallogin) -> tuple[str, str | None]:
@@ -18,7 +22,11 @@ def verify_from_sociallogin(sociallogin) -> list[str]:
     user = sociallogin.user
     if not login or user is None or not user.pk:
         return []
-    return github_signed_in(user=user, login=login, github_id=uid)
+    try:
+        return github_signed_in(user=user, login=login, github_id=uid)
+    except Exception:  # a failed verification must not lock the person out: they sign in, unverified
+        log.exception("Could not verify GitHub login %r for user %s", login, user.pk)
+        return []
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -7,6 +7,7 @@ from .errors import DomainError
 from .events import record
 from .identity import confirm_github, revoke_github
 from .models import Event, LadderRole, Notice, Role, User
+from .roles import roles_follow_ladder
 
 
 def may_manage(me, person) -> bool:
@@ -130,6 +131,7 @@ class UserAdmin(BaseUserAdmin):
                     target=obj,
                     data={"from": old_role, "to": obj.ladder_role},
                 )
+                roles_follow_ladder(person=obj, by=request.user)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -8,10 +8,11 @@ Contract shared by every app (`<app>/bench.py`): `seed()` makes a large data set
 from django.utils import timezone
 
 from .demo import seed_people
-from .models import Event, LadderRole, User
+from .models import Event, LadderRole, Role, RoleArea, RoleKind, User
 
 EVENTS = 50_000
 PEOPLE = 500
+ROLES = 300  # current roles on /people/maintainers/ (the real list has ~50), plus as many ended ones
 
 
 def seed():
@@ -34,6 +35,7 @@ def seed():
         ],
         batch_size=1000,
     )
+    _seed_roles()
     have = Event.objects.filter(verb__startswith="bench.").count()
     if have >= EVENTS:
         return
@@ -54,8 +56,34 @@ def seed():
     )
 
 
+def _seed_roles():
+    if Role.objects.filter(source="bench").exists():
+        return
+    people = list(User.objects.filter(username__startswith="bench").order_by("pk").values_list("pk", flat=True))
+    now = timezone.now()
+    kinds = [
+        (RoleKind.LEAD_MAINTAINER, RoleArea.ORG, ""),
+        (RoleKind.CORE_MAINTAINER, RoleArea.ORG, ""),
+        (RoleKind.MAINTAINER, RoleArea.SDK, "Bench SDK"),
+        (RoleKind.MAINTAINER, RoleArea.PROJECT, "Bench Project"),
+        (RoleKind.MAINTAINER, RoleArea.GROUP, "Bench Working Group"),
+        (RoleKind.MODERATOR, RoleArea.COMMUNITY, ""),
+    ]
+    rows = []
+    for i, pk in enumerate(people[:ROLES]):
+        kind, area, scope = kinds[i % len(kinds)]
+        scope = f"{scope} {i % 12}" if scope else ""
+        started = now - timezone.timedelta(days=400 + i)
+        rows.append(Role(person_id=pk, kind=kind, area=area, scope=scope, source="bench", started_at=started,
+                         ended_at=now - timezone.timedelta(days=i)))  # fmt: skip
+        rows.append(Role(person_id=pk, kind=kind, area=area, scope=scope, source="bench", started_at=now,
+                         emeritus=i % 10 == 0))  # fmt: skip
+    Role.objects.bulk_create(rows, batch_size=1000)
+
+
 def urls():
     return [
+        ("maintainers", "/people/maintainers/"),
         ("home", "/"),
         ("sign-in page", "/accounts/login/"),
         ("dashboard (signed in)", "/dashboard/", "lena"),

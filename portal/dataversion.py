@@ -23,6 +23,13 @@ lacks one. Excluded, on purpose:
 Reading the version costs one single-row primary-key query, done once per request.
 """
 
+import hashlib
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.db import DEFAULT_DB_ALIAS, connections
 
 TABLE = "portal_dataversion"
@@ -61,6 +68,59 @@ def current(using: str = DEFAULT_DB_ALIAS) -> int:
         cursor.execute("SELECT value FROM portal_dataversion WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else 0
+
+
+def for_request(request) -> int:
+    """The data version for this request, read once however many layers ask (auth, response
+    cache, feeds)."""
+    version = getattr(request, "data_version", None)
+    if version is None:
+        # a session just read from the database carried it along (portal.sessions)
+        version = getattr(getattr(request, "session", None), "data_version", None)
+        if version is None:
+            version = current()
+        request.data_version = version
+    return version
+
+
+@cache
+def code_version() -> str:
+    """A digest of the code and templates this process runs (names, sizes, modification times):
+    a release starts with new cache keys, so no page rendered by the old code is replayed."""
+    base = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    roots = [p for p in base.iterdir() if (p / "__init__.py").exists()] + [base / "templates", base / "static"]
+    for root in sorted(roots):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".html", ".txt", ".css", ".js", ".svg"):
+                st = path.stat()
+                digest.update(f"{path.relative_to(base)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return digest.hexdigest()[:12]
+
+
+def cache_key(request) -> str:
+    """The version as a cache-key part, with the database's name (two databases sharing one Redis,
+    as parallel test runs or a bench database do, never meet) and the code version."""
+    return f"{connections[DEFAULT_DB_ALIAS].settings_dict['NAME']}:{code_version()}:{for_request(request)}"
+
+
+# The request being served (set by portal.response_cache.ResponseCacheMiddleware), so code far
+# from the view (a form's choices) can memoize per data version without being handed the request.
+current_request: ContextVar = ContextVar("portal_current_request", default=None)
+
+
+def memo(name: str, build, timeout: int = 3600):
+    """`build()` once per data version: for values many pages repeat (filter choices, counts).
+    Outside a request (commands, tasks) it just calls `build()`."""
+    request = current_request.get()
+    if request is None:
+        return build()
+    key = f"memo:{cache_key(request)}:{name}"
+    value = shared_cache.get(key)
+    if value is None:
+        value = build()
+        shared_cache.set(key, value, timeout=timeout)
+    return value
 
 
 def tables_to_watch(connection) -> list[str]:

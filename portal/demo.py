@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from .models import GithubVerification, LadderRole, User
+from .models import GithubVerification, LadderRole, Role, RoleArea, RoleKind, User
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - published demo sign-in for local runs only
 
@@ -66,3 +66,32 @@ def verify_demo_people() -> int:
             username=username, email=f"{username}@example.org", github=github, github_verified_at=None
         ).update(github_verified_at=timezone.now(), github_verified_via=GithubVerification.DEMO)
     return n
+
+
+# username, kind, area, scope, emeritus, started (days ago), ended (days ago or None): matches their ladder role
+DEMO_ROLES = [
+    ("lena", RoleKind.LEAD_MAINTAINER, RoleArea.ORG, "", False, 900, None),
+    ("marco", RoleKind.CORE_MAINTAINER, RoleArea.ORG, "", False, 700, None),
+    ("priya", RoleKind.CORE_MAINTAINER, RoleArea.ORG, "", False, 300, None),
+    ("priya", RoleKind.MAINTAINER, RoleArea.SDK, "Python SDK", False, 800, 300),
+    ("sam", RoleKind.MAINTAINER, RoleArea.SDK, "Python SDK", False, 280, None),
+    ("yuki", RoleKind.MAINTAINER, RoleArea.PROJECT, "Inspector", False, 200, None),
+    ("ana", RoleKind.MODERATOR, RoleArea.COMMUNITY, "", False, 150, None),
+    ("omar", RoleKind.CORE_MAINTAINER, RoleArea.ORG, "", False, 1000, 120),
+    ("omar", RoleKind.CORE_MAINTAINER, RoleArea.ORG, "", True, 120, None),
+]
+
+
+def seed_roles(people: dict[str, User]) -> None:
+    """The demo ladder as roles with dates, for /people/maintainers/ (once; nothing when roles exist)."""
+    if Role.objects.exists():
+        return
+    now = timezone.now()
+    Role.objects.bulk_create(
+        Role(
+            person=people[username], kind=kind, area=area, scope=scope, emeritus=emeritus, source="demo",
+            started_at=now - timezone.timedelta(days=start), ended_at=now - timezone.timedelta(days=end) if end else None,
+        )
+        for username, kind, area, scope, emeritus, start, end in DEMO_ROLES
+        if username in people
+    )  # fmt: skip

@@ -19,18 +19,10 @@ from . import dataversion
 FEED_CACHE_SECONDS = 24 * 3600  # keys carry the version: a write changes the key, never a stale body
 
 
-def request_version(request) -> int:
-    """The data version for this request, read once (the response cache may have read it already)."""
-    version = getattr(request, "data_version", None)
-    if version is None:
-        version = request.data_version = dataversion.current()
-    return version
-
-
 def versioned(request, key_parts, build, shape: object = "") -> tuple[str, bytes]:
     """(quoted ETag, body) of a feed: `build()` runs once per data version and `key_parts`; the
     ETag hashes `shape` (a format number: bump it and every client refetches) and the body."""
-    raw = "|".join(str(p) for p in (request_version(request), shape, *key_parts))
+    raw = "|".join(str(p) for p in (dataversion.cache_key(request), shape, *key_parts))
     key = "feed:" + hashlib.sha256(raw.encode()).hexdigest()
     entry = cache.get(key)
     if entry is None:
@@ -48,3 +40,7 @@ def conditional(request, etag: str, body: bytes, content_type: str) -> HttpRespo
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"  # revalidate every time: never a stale agenda
     return response
+
+
+# The name the read API's body cache (portal.api_middleware) uses.
+request_version = dataversion.for_request

@@ -64,11 +64,14 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.auth.CachedAuthenticationMiddleware",  # the user read from the cache per data version
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # inside CSRF and CSP (they fill in the token cookie and nonce header on hits), outside the
+    # htmx and time zone layers (their inputs are part of the key)
+    "portal.response_cache.ResponseCacheMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.HtmxVaryMiddleware",
     "portal.middleware.TimezoneMiddleware",
@@ -112,21 +115,6 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "portal.User"
-
-# --- Cache (per process; pages use version-keyed entries, never time-based staleness) --------
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# The read API's per-address rate limit (portal.api_common.IPRateThrottle) counts in its own cache:
-# Redis when REDIS_URL is set (one count shared by every web worker), else per process.
-API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="10000/m" if TESTING else "120/m")
-API_RATE_LIMIT_CACHE = "api"
-_api_redis = env.str("REDIS_URL", default="") and not TESTING
-CACHES["api"] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "api"}
-    if _api_redis
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
-)
-NINJA_NUM_PROXIES = 0  # the client address is REMOTE_ADDR (gunicorn/uvicorn set it from trusted proxies)
 
 # --- Auth: django-allauth -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -228,6 +216,54 @@ else:
         "store_processed": False,
         "polling_interval": 0.1,
     }
+
+# --- Cache: keys carry the data version, so entries never go stale; nothing is invalidated ------
+# Redis when REDIS_URL is set (every worker shares it: a sign-out or a write is seen by all at
+# once); otherwise a bounded per-process memory cache.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.PrefixedRedisCache",
+            "LOCATION": REDIS_URL,
+            # the test suite clears its own keys before every test; a bench or dev server on the
+            # same Redis keeps its entries
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal-test" if TESTING else "portal"),
+            "TIMEOUT": 3600,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    }
+# The read API's per-address rate limit (portal.api_common.IPRateThrottle) counts in its own cache:
+# Redis when REDIS_URL is set (one count shared by every web worker), else per process.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="10000/m" if TESTING else "120/m")
+API_RATE_LIMIT_CACHE = "api"
+_api_redis = env.str("REDIS_URL", default="") and not TESTING
+CACHES["api"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "api"}
+    if _api_redis
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+)
+NINJA_NUM_PROXIES = 0  # the client address is REMOTE_ADDR (gunicorn/uvicorn set it from trusted proxies)
+
+# Sessions: read from Redis when it is shared (cached_db); from the database otherwise.
+SESSIONS_CACHED = bool(REDIS_URL)
+SESSION_ENGINE = "portal.sessions"
+
+# Whole-response cache of GET/HEAD pages and feeds (portal/response_cache.py). RESPONSE_CACHE=false
+# turns it off (`bin/bench.py --cold` measures the misses that way).
+RESPONSE_CACHE = {
+    "ENABLED": env.bool("RESPONSE_CACHE", default=True),
+    "BUCKET_SECONDS": 60,  # pages showing "upcoming" or "in 3 hours" move on at least once a minute
+    "MAX_BYTES": 2_000_000,
+    "EXCLUDE": ["/admin/", "/accounts/", "/api/", "/mcp", "/static/", "/healthz", "/webhooks/"],
+}
+
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to be redelivered
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

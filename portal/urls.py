@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import health, views
+from . import health, people, views
 from .api import api
 
 app_name = "portal"
@@ -20,6 +20,14 @@ portal_patterns = (
     "portal",
 )
 
+people_patterns = (
+    [
+        path("maintainers/", people.maintainers, name="maintainers"),
+        path("<str:username>/", people.person, name="person"),
+    ],
+    "people",
+)
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/", api.urls),
@@ -29,6 +37,7 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("meetings/", include("meetings.urls")),
     path("seps/", include("seps.urls")),
+    path("people/", include(people_patterns)),
     path("", include("portal.github.urls")),  # /sync/ and /github/webhook/
     # Calendar feeds at their public addresses: /meetings.ics, /groups/<slug>/meetings.ics,
     # /calendar/<token>.ics (RULES M6).

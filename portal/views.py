@@ -29,33 +29,34 @@ def public_events(limit: int):
     """The site's public timeline: no system pings, no reminder bookkeeping, nothing about meetings the
     public cannot open (drafts, missed publications): their titles are not public and links would 404.
 
-    Two queries whatever the size of the log: the newest candidates (a bounded over-fetch, read
-    backwards along the created_at index), then which of the meetings they name are valid.
+    One query whatever the size of the log: the newest events, read backwards along the created_at
+    index, each event about a meeting kept only if that meeting is valid (an EXISTS on its primary
+    key; the target id is cast only when it is a meeting's and all digits).
     """
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import BigIntegerField, Case, Exists, OuterRef, Q, When
+    from django.db.models.functions import Cast
+
     from meetings.models import Meeting
 
-    candidates = list(
-        activity.for_sentences(
-            Event.objects.exclude(verb__startswith="system.").exclude(verb__in=activity.QUIET_VERBS)
-        )[: limit * PUBLIC_EVENTS_OVERFETCH]
+    meeting_type = ContentType.objects.get_for_model(Meeting)
+    meeting_pk = Case(
+        When(
+            target_type=meeting_type,
+            target_id__regex=r"^[0-9]{1,18}$",
+            then=Cast("target_id", BigIntegerField()),
+        ),
+        default=None,
+        output_field=BigIntegerField(),
     )
-    meeting_ids = {
-        int(e.target_id)
-        for e in candidates
-        if e.target_type_id and e.target_type.model_class() is Meeting and e.target_id.isdigit()
-    }
-    valid = (
-        set(Meeting.objects.valid().filter(pk__in=meeting_ids).values_list("pk", flat=True)) if meeting_ids else set()
+    valid = Meeting.objects.valid().filter(pk=OuterRef("meeting_pk"))
+    events = (
+        Event.objects.exclude(verb__startswith="system.")
+        .exclude(verb__in=activity.QUIET_VERBS)
+        .annotate(meeting_pk=meeting_pk)
+        .exclude(Q(target_type=meeting_type) & ~Exists(valid))
     )
-    shown = [
-        e
-        for e in candidates
-        if not (e.target_type_id and e.target_type.model_class() is Meeting and int(e.target_id or 0) not in valid)
-    ]
-    return shown[:limit]
-
-
-PUBLIC_EVENTS_OVERFETCH = 4  # candidates read per event shown, so hidden meeting events rarely leave gaps
+    return list(activity.for_sentences(events)[:limit])
 
 
 @require_GET

@@ -10,7 +10,7 @@ from portal.events import record
 
 from . import transitions
 from .models import SEP, SEPAuthor
-from .services import sep_assign_sponsor, sep_transition
+from .services import EDITABLE_FIELDS, clean_metadata, sep_assign_sponsor, sep_transition
 
 
 class SEPAuthorInline(admin.TabularInline):
@@ -47,6 +47,13 @@ class SEPAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        # the same checks as the edit service (links http(s) only, no retired group, a title), for every path
+        edited = {f: data[f] for f in EDITABLE_FIELDS if f in self.changed_data and f in data}
+        if edited:
+            try:
+                clean_metadata(edited)
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from None
         name = data.get("transition")
         if name:
             try:

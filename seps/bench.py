@@ -38,5 +38,37 @@ def seed():
     )
 
 
+_SPREAD = """
+UPDATE seps_sep SET
+    sponsor_id = (%(sponsors)s::bigint[])[1 + number %% cardinality(%(sponsors)s::bigint[])],
+    group_id = (%(groups)s::bigint[])[1 + number %% cardinality(%(groups)s::bigint[])]
+WHERE number >= %(base)s AND number < %(end)s AND sponsor_id IS NULL AND status <> 'proposal'
+"""
+
+
+def spread():
+    """Sponsors and groups as a real community spreads them: every SEP past proposal has a sponsor
+    from the steering group (the demo people first, so `lena` sponsors some) and a group."""
+    from django.db import connection
+
+    from groups.models import Group
+    from portal.models import User
+
+    if connection.vendor != "postgresql":
+        return
+    sponsors = list(User.objects.steering_group().order_by("pk").values_list("pk", flat=True)[:40])
+    groups = list(Group.objects.filter(slug__startswith="bench-").order_by("pk").values_list("pk", flat=True)[:60])
+    if not sponsors or not groups:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_SPREAD, {"sponsors": sponsors, "groups": groups, "base": BASE, "end": BASE + COUNT})
+
+
 def urls():
-    return [("SEP index", "/seps/"), ("SEP page", f"/seps/{BASE + 1}/")]
+    spread()  # after every app seeded (people, groups): idempotent, only SEPs still without a sponsor
+    return [
+        ("SEP index", "/seps/"),
+        ("SEP index filtered", "/seps/?status=draft&type=standards-track"),
+        ("SEP page", f"/seps/{BASE + 1}/"),
+        ("SEP feed", "/seps/feed/"),
+    ]

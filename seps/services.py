@@ -276,7 +276,9 @@ def staleness_action(sep, now):
         if now >= dormant_at:
             return ("dormant", dormant_at)
         kind, after = "ping_proposal", G["SEP_PROPOSAL_PING_AFTER"]
-    elif sep.status == Status.DRAFT:
+    elif sep.status == Status.DRAFT or sep.status == Status.PROPOSAL:
+        # a draft; or a proposal that has a sponsor however it got one (a file, the admin): S5 sweeps
+        # it like a draft, pinging the sponsor, instead of never (S2 says a sponsored proposal is a draft)
         kind, after = "ping_draft", G["SEP_DRAFT_PING_AFTER"]
     elif sep.status == Status.ACCEPTED:
         kind, after = "ping_accepted", G["SEP_ACCEPTED_PING_AFTER"]

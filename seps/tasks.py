@@ -19,7 +19,11 @@ def stale_candidates(now):
         Q(last_activity_at__lte=now - g["SEP_PROPOSAL_DORMANT_AFTER"])
         | (Q(last_activity_at__lte=now - g["SEP_PROPOSAL_PING_AFTER"]) & cooldown)
     )
-    draft = Q(status=Status.DRAFT, last_activity_at__lte=now - g["SEP_DRAFT_PING_AFTER"]) & cooldown
+    draft = (
+        (Q(status=Status.DRAFT) | Q(status=Status.PROPOSAL, sponsor__isnull=False))
+        & Q(last_activity_at__lte=now - g["SEP_DRAFT_PING_AFTER"])
+        & cooldown
+    )
     accepted = Q(status=Status.ACCEPTED, last_activity_at__lte=now - g["SEP_ACCEPTED_PING_AFTER"]) & cooldown
     return SEP.objects.filter(proposal | draft | accepted).order_by("last_activity_at", "pk")
 

@@ -53,6 +53,11 @@ def _community():
     SEPFactory(number=4243, title="Agent cards", status=Status.DRAFT, group=wg)
     record(actor=lead, verb="meeting.published", target=upcoming)
     record(actor=lead, verb="sep.status_changed", target=sep, data={"from": "draft", "to": "in-review", "number": 4242})
+    from portal.models import Role, RoleArea, RoleKind
+
+    Role.objects.create(person=lead, kind=RoleKind.CORE_MAINTAINER, started_at=now - timedelta(days=300))
+    Role.objects.create(person=people[0], kind=RoleKind.MAINTAINER, area=RoleArea.SDK, scope="Go SDK",
+                        started_at=now - timedelta(days=90), ended_at=now - timedelta(days=9))  # fmt: skip
     return {"lead": lead, "group": wg, "meeting": upcoming, "past": past, "sep": sep}
 
 
@@ -120,6 +125,8 @@ def test_p3_public_pages_pass_axe(page, live_server):
             f"/meetings/{c['past'].pk}/",
             "/seps/",
             f"/seps/{c['sep'].number}/",
+            "/people/maintainers/",
+            f"/people/{c['lead'].username}/",
             "/accounts/login/",
             "/accounts/signup/",
             "/accounts/password/reset/",

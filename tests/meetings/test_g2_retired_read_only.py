@@ -299,3 +299,14 @@ def test_g2_retired_groups_future_meetings_are_not_valid(retiring):
     meetings, _ = retiring
     upcoming = Meeting.objects.upcoming().filter(group=meetings["published"].group)
     assert [m.status for m in upcoming] == [Meeting.Status.CANCELLED]
+
+
+def test_g2_m6_a_group_retired_before_retirement_cancelled_meetings_shows_none_as_confirmed(db, client):
+    """Groups retired before retirement closed their meetings: the calendar still never confirms one."""
+    import vobject
+
+    meeting = MeetingFactory(starts_at=timezone.now() + 20 * DAY)
+    Group.objects.filter(pk=meeting.group_id).update(state=Group.State.RETIRED, retired_at=timezone.now())
+    body = client.get(f"/groups/{meeting.group.slug}/meetings.ics").content.decode()
+    events = list(vobject.readOne(body).vevent_list)
+    assert [e.status.value for e in events] == ["CANCELLED"]

@@ -86,7 +86,7 @@ def test_index_query_budget_does_not_grow(client_for, group, page_queries):
     assert many == few <= 6
     assert past_many <= 6
     partial, _ = page_queries(c, "/meetings/", headers={"HX-Request": "true"})  # no filter form, no group list
-    assert partial == many - 1
+    assert partial <= many - 1  # (and the user, read once per data version, is cached by now)
 
 
 # --- /meetings/<id>/ -----------------------------------------------------------------------------

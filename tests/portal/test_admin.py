@@ -164,3 +164,22 @@ def test_p1_lead_maintainer_appoints_a_core_maintainer(client_for, lead_maintain
     assert resp.status_code == 302
     person.refresh_from_db()
     assert person.ladder_role == LadderRole.CORE_MAINTAINER
+
+
+def test_p1_ladder_change_in_the_admin_is_a_role_with_dates(client_for, lead_maintainer):
+    import time_machine
+
+    from portal.models import Role, RoleKind
+
+    person = UserFactory(ladder_role=LadderRole.MEMBER)
+    client = client_for(lead_maintainer)
+    url = f"/admin/portal/user/{person.pk}/change/"
+    with time_machine.travel("2026-03-01 10:00Z", tick=False):
+        client.post(url, _change_form_data(person, ladder_role=LadderRole.CORE_MAINTAINER))
+    person.refresh_from_db()
+    with time_machine.travel("2026-06-01 10:00Z", tick=False):
+        client.post(url, _change_form_data(person, ladder_role=LadderRole.MEMBER))
+    (role,) = Role.objects.filter(person=person)
+    assert role.kind == RoleKind.CORE_MAINTAINER
+    assert (role.started_at.date().isoformat(), role.ended_at.date().isoformat()) == ("2026-03-01", "2026-06-01")
+    assert role.source == "admin"

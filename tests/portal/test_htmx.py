@@ -32,6 +32,7 @@ LIST_PAGES = [
     ("/seps/review/?page=1", True, True),
     ("/groups/list-wg/decisions/?page=1", False, True),
     ("/health/?page=1", True, True),
+    ("/people/maintainers/", False, False),
     ("/sync/", True, True),
 ]
 

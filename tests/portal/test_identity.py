@@ -354,3 +354,16 @@ def test_p3_demo_people_loaded_before_verification_are_verified_by_seed_demo():
     assert User.objects.get(pk=people["lena"].pk).github_verified_via == GithubVerification.DEMO
     impostor.refresh_from_db()
     assert impostor.github_verified_at is None
+
+
+def test_p3_a_failed_verification_does_not_block_the_sign_in(monkeypatch):
+    from portal import identity
+
+    def broken(**kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(identity, "github_signed_in", broken)
+    response = github_sign_in("unlucky", 3001)
+    assert response.status_code == 302
+    user = User.objects.get(socialaccount__uid="3001")
+    assert user.github_verified_at is None

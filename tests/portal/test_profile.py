@@ -108,3 +108,18 @@ def test_profile_errors_are_announced_at_the_top(client_for, contributor):
     assert resp.status_code == 400
     assert body.index('role="alert"') < body.index('id="id_display_name"')
     assert "Your profile is not saved yet" in body
+
+
+def test_p3_profile_verified_handle_cannot_be_retyped(client_for, contributor):
+    resp = client_for(contributor).post("/profile/", {**GOOD, "github": "someone-else"})
+    assert resp.status_code == 302
+    contributor.refresh_from_db()
+    assert contributor.github != "someone-else"
+    assert contributor.github_verified_at is not None
+
+
+def test_p3_profile_shows_a_typed_handle_as_unverified(client_for, db):
+    typed = UnverifiedUserFactory(github="just-typed")
+    body = client_for(typed).get("/profile/").content.decode()
+    assert "unverified" in body
+    assert "grants nothing" in body

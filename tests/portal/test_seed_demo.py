@@ -52,3 +52,33 @@ def test_seed_demo_refuses_to_run_in_production(db, settings):
     with pytest.raises(CommandError, match="DEBUG=true"):
         call_command("seed_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_p1_demo_roles_match_the_demo_ladder_and_run_once(db):
+    from portal.models import Role, RoleKind, User
+
+    call_command("seed_demo", stdout=StringIO())
+    lena = User.objects.get(username="lena")
+    assert lena.roles.current().get().kind == RoleKind.LEAD_MAINTAINER
+    omar = User.objects.get(username="omar")
+    assert [(r.emeritus, r.ended_at is None) for r in omar.roles.order_by("started_at")] == [
+        (False, False),
+        (True, True),
+    ]
+    count = Role.objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert Role.objects.count() == count
+
+
+def test_p1_bench_seed_makes_roles_once_and_lists_the_maintainers_page(db, monkeypatch):
+    from portal import bench
+    from portal.models import Role
+
+    for name, value in (("PEOPLE", 12), ("EVENTS", 10), ("ROLES", 12)):
+        monkeypatch.setattr(bench, name, value)
+    bench.seed()
+    count = Role.objects.filter(source="bench").count()
+    assert count == 24
+    bench.seed()
+    assert Role.objects.filter(source="bench").count() == count
+    assert ("maintainers", "/people/maintainers/") in bench.urls()

@@ -203,3 +203,30 @@ def test_s3_finalize_service_refuses_a_non_web_reference_implementation(core_mai
     sep = SEPFactory(status=Status.ACCEPTED)
     with pytest.raises(DomainError):
         services.sep_finalize(sep=sep, by=core_maintainer, reason="Done.", reference_implementation="javascript:x")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"pr_url": "ftp://example.test/pull/1"}, {"reference_implementation": "ftp://example.test/x"}, "retired-group"],
+    ids=["pr-ftp", "ref-ftp", "retired-group"],
+)
+def test_s1_g2_admin_edits_get_the_edit_services_checks(client_for, core_maintainer, change):
+    sep = SEPFactory(status=Status.DRAFT)
+    if change == "retired-group":
+        change = {"group": GroupFactory(state=Group.State.RETIRED).pk}
+    before = SEP.objects.values().get(pk=sep.pk)
+    r = _admin_post(client_for(core_maintainer), sep, **change)
+    assert r.status_code == 200  # the form shows the error
+    assert SEP.objects.values().get(pk=sep.pk) == before
+
+
+def test_s5_a_proposal_with_a_sponsor_from_any_path_is_still_swept(maintainer):
+    """A sponsored proposal (a file or an old admin edit set the sponsor without the transition) is pinged
+    like a draft, never forgotten by the sweep."""
+    start = timezone.now()
+    sep = SEPFactory(status=Status.PROPOSAL, sponsor=maintainer, last_activity_at=start)
+    with time_machine.travel(start + timedelta(days=91), tick=False):
+        assert sweep_staleness() == {"ping_draft": 1}
+        assert sweep_staleness() == {}
+    sep.refresh_from_db()
+    assert sep.status == Status.PROPOSAL  # pinged, not put to sleep: it has a sponsor

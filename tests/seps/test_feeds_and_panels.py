@@ -65,7 +65,7 @@ def test_s1_budgets_hold_with_5000_seps(client_for, core_maintainer, db, page_qu
     assert after["/seps/review/"] <= QUEUE_BUDGET
     bench.seed()  # idempotent
     assert SEP.objects.count() == bench.COUNT + 1
-    assert [label for label, _ in bench.urls()] == ["SEP index", "SEP page"]
+    assert [label for label, *_ in bench.urls()] == ["SEP index", "SEP index filtered", "SEP page", "SEP feed"]
 
 
 def test_s6_feed_answers_conditional_get_until_next_change(client, make_sep, sponsor, core_maintainer):

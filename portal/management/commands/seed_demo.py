@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from portal.demo import DEMO_PASSWORD, seed_people, verify_demo_people
+from portal.demo import DEMO_PASSWORD, seed_people, seed_roles, verify_demo_people
 from portal.hooks import app_modules
 from portal.models import User
 
@@ -26,6 +26,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             people = seed_people(self.stdout)
+            seed_roles(people)
             for module in app_modules("demo", APP_SEEDERS):
                 module.seed(people, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo community ready: {len(people)} people."))

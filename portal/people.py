@@ -1,0 +1,120 @@
+"""Public pages about people: `/people/maintainers/` (the ladder from MAINTAINERS.md) and a person's
+page (their roles over time and their groups). Read-only; a handful of queries whatever the rows.
+
+Groups are shown through `<app>/people.py` (`groups_of`, `memberships_of`, `group_links`), found by
+name like the dashboard panels, so this core module never imports the apps above it.
+"""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from .hooks import app_modules
+from .models import Role, RoleArea, RoleKind, User
+
+PEOPLE_APPS = ("groups",)
+PAST_ROLES_SHOWN = 100  # the newest ended roles on the maintainers page; each person's page has them all
+
+PERSON_FIELDS = ("id", "username", "display_name", "first_name", "last_name", "github", "github_verified_at",
+                 "is_placeholder", "affiliation", "ladder_role", "is_active")  # fmt: skip
+
+
+def _providers(name: str):
+    return [getattr(m, name) for m in app_modules("people", PEOPLE_APPS) if hasattr(m, name)]
+
+
+def _groups_of(person_ids) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for provider in _providers("groups_of"):
+        for pk, rows in provider(person_ids).items():
+            out.setdefault(pk, []).extend(rows)
+    return out
+
+
+def _group_links(names) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for provider in _providers("group_links"):
+        out.update(provider(names))
+    return out
+
+
+def _roles(qs):
+    prefix = [f"person__{f}" for f in PERSON_FIELDS]
+    return qs.select_related("person").only("kind", "area", "scope", "emeritus", "product", "note", "started_at",
+                                            "ended_at", "person_id", *prefix)  # fmt: skip
+
+
+def _scoped(roles, area) -> list[dict]:
+    """[{scope, roles}] for one area, scopes in name order."""
+    by_scope: dict[str, dict] = {}
+    for r in roles:
+        if r.area == area and not r.emeritus:
+            by_scope.setdefault(r.scope.lower(), {"scope": r.scope, "roles": []})["roles"].append(r)
+    return [by_scope[k] for k in sorted(by_scope)]
+
+
+@require_GET
+def maintainers(request):
+    """Current lead and core maintainers, maintainers of each SDK, project and group, moderators and
+    emeritus, each with GitHub, groups and the role's start; then the roles that ended, with both dates."""
+    current = list(
+        _roles(Role.objects.current().filter(person__is_active=True)).order_by(
+            "person__display_name", "person__username", "started_at"
+        )
+    )
+    past = list(
+        _roles(Role.objects.exclude(ended_at=None).filter(person__is_active=True)).order_by("-ended_at", "-id")[
+            :PAST_ROLES_SHOWN
+        ]
+    )
+    person_ids = {r.person_id for r in current}
+    groups = _groups_of(person_ids)
+    group_scopes = _scoped(current, RoleArea.GROUP)
+    links = _group_links([s["scope"] for s in group_scopes])
+    for s in group_scopes:
+        s["url"] = links.get(s["scope"].lower())
+    for r in current:
+        r.person.group_rows = groups.get(r.person_id, [])
+
+    def org(kind):
+        return [r for r in current if r.area == RoleArea.ORG and r.kind == kind and not r.emeritus]
+
+    ctx = {
+        "leads": org(RoleKind.LEAD_MAINTAINER),
+        "cores": org(RoleKind.CORE_MAINTAINER),
+        "sdks": _scoped(current, RoleArea.SDK),
+        "projects": _scoped(current, RoleArea.PROJECT),
+        "group_scopes": group_scopes,
+        "moderators": [r for r in current if r.kind == RoleKind.MODERATOR and not r.emeritus],
+        "emeritus": [r for r in current if r.emeritus],
+        "past": past,
+        "past_limit": PAST_ROLES_SHOWN,
+    }
+    return render(request, "portal/people/maintainers.html", ctx)
+
+
+@require_GET
+def person(request, username):
+    """One person: GitHub (verified or not), affiliation, ladder role, roles over time, groups over time."""
+    someone = User.objects.filter(username=username).only(*PERSON_FIELDS, "merged_into_id").first()
+    if someone is None:
+        raise Http404("No such person.")
+    if someone.merged_into_id:  # a placeholder merged into a real account: that account's page
+        target = User.objects.filter(pk=someone.merged_into_id).values_list("username", flat=True).first()
+        if target:
+            return redirect("people:person", username=target, permanent=True)
+    if not someone.is_active:
+        raise Http404("No such person.")
+    roles = list(Role.objects.filter(person=someone).order_by("ended_at", "-started_at", "-id"))
+    roles.sort(key=lambda r: (r.ended_at is not None, -(r.ended_at or r.started_at).timestamp()))
+    memberships = []
+    for provider in _providers("memberships_of"):
+        memberships.extend(provider(someone.pk))
+    ctx = {
+        "person": someone,
+        "current_roles": [r for r in roles if r.ended_at is None],
+        "past_roles": [r for r in roles if r.ended_at is not None],
+        "memberships": [m for m in memberships if m["ended_at"] is None],
+        "past_memberships": [m for m in memberships if m["ended_at"] is not None],
+    }
+    return render(request, "portal/people/person.html", ctx)

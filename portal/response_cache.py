@@ -1,0 +1,261 @@
+"""Whole-response cache for GET and HEAD, keyed on the data version (DESIGN 9).
+
+A page or feed is rendered once per (data version, minute, URL, viewer, time zone, htmx headers)
+and replayed from the shared cache until any write (by any path: the triggers of
+`portal.dataversion`) or the next minute changes the key. Nothing is ever invalidated by hand, and
+nothing time-based serves stale data: the minute is part of the key, so a page that says "in 3
+hours" or lists "upcoming" meetings moves on with the clock (at most a minute late, the resolution
+times are shown at).
+
+Per-request values are filled in on every hit: the CSP nonce and the CSRF token are stored as
+placeholders (derived from SECRET_KEY, so user text cannot forge them) and replaced with this
+request's values; the CSRF cookie is issued on a hit exactly as on a miss (the middleware sits
+inside CsrfViewMiddleware and calls `get_token` when the page used it). 304s are answered from the
+cached ETag.
+
+Default-safe for pages this module has never seen: a response is stored only if nothing in the
+request it could depend on is missing from the key. During the view the middleware records which
+request headers (META), cookies and session keys were read, and whether the view wrote to the
+database; it refuses to store when:
+- the status is not 200, the response streams, sets a cookie, says no-store or private-by-opt-out
+  (`@no_response_cache`), or is larger than MAX_BYTES;
+- the view read a header, cookie or session key the key does not cover (a page built from
+  Referer or User-Agent), or the response varies on a header the key does not cover;
+- the view modified the session, or messages were added or shown.
+A GET that writes to the database needs no rule: its write bumps the data version, so the next
+request has a new key and runs the view again.
+Requests carrying pending messages bypass the cache. Excluded outright: /admin/, /accounts/,
+/api/, /mcp, webhooks, /static/, /healthz (settings.RESPONSE_CACHE["EXCLUDE"]).
+"""
+
+import hashlib
+import hmac
+import re
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.http.request import HttpHeaders
+from django.middleware.csrf import CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH, _unmask_cipher_token, get_token
+from django.utils.cache import get_conditional_response, patch_vary_headers
+
+from . import dataversion
+from .middleware import TZ_COOKIE, viewer_timezone_name
+
+_secret = settings.SECRET_KEY.encode()
+NONCE_PLACEHOLDER = "rcnonce" + hmac.new(_secret, b"response-cache-nonce", hashlib.sha256).hexdigest()[:24]
+CSRF_PLACEHOLDER = "rccsrf" + hmac.new(_secret, b"response-cache-csrf", hashlib.sha256).hexdigest()[:24]
+_MASKED = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z0-9]{{{CSRF_TOKEN_LENGTH}}}(?![A-Za-z0-9])")
+
+# What a cached response may depend on without it being in the key (or being filled in per request).
+ALLOWED_META = frozenset(
+    {
+        "REQUEST_METHOD", "PATH_INFO", "SCRIPT_NAME", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT",
+        "HTTP_HOST", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PROTO",
+        "wsgi.url_scheme", "HTTPS", "CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_COOKIE",
+        "CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE",  # filled in per request
+        "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
+        "HTTP_IF_UNMODIFIED_SINCE",  # conditional requests are answered on hits from the stored ETag
+    }
+)  # fmt: skip
+ALLOWED_SESSION_KEYS = frozenset({"_auth_user_id", "_auth_user_backend", "_auth_user_hash", "_messages"})
+KEYED_VARY = frozenset({"cookie", "hx-request", "hx-boosted", "hx-target", "hx-trigger",
+                        "hx-trigger-name", "hx-current-url", "hx-history-restore-request", "hx-prompt"})  # fmt: skip
+
+
+def no_response_cache(view):
+    """Never store this view's responses (for a page whose content the key cannot describe)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.response_cache_skip = True
+        return response
+
+    return wrapped
+
+
+class _Tracked(dict):
+    """A dict that remembers which keys were read."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+class _TrackedHeaders(HttpHeaders):
+    """request.headers over the tracked META: a read is noted under its META name."""
+
+    def __init__(self, meta):
+        super().__init__(meta)
+        self._meta = meta
+
+    def __getitem__(self, key):
+        name = key.upper().replace("-", "_")
+        self._meta.read.add(name if name in HttpHeaders.UNPREFIXED_HEADERS else HttpHeaders.HTTP_PREFIX + name)
+        return super().__getitem__(key)
+
+
+def _config():
+    return getattr(settings, "RESPONSE_CACHE", {})
+
+
+class ResponseCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    # --- when ------------------------------------------------------------------------------------
+    def applies(self, request) -> bool:
+        config = _config()
+        if not config.get("ENABLED", False) or request.method not in ("GET", "HEAD"):
+            return False
+        if request.path.startswith(tuple(config.get("EXCLUDE", ()))) or "webhook" in request.path:
+            return False
+        if request.COOKIES.get("messages"):
+            return False  # messages waiting to be shown: the page is this request's alone
+        # with a session, messages may wait there too
+        return not (settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.get("_messages"))
+
+    def key(self, request) -> str:
+        user = request.user
+        viewer = f"u{user.pk}" if user.is_authenticated else "anon"
+        headers = sorted((k, v) for k, v in request.META.items() if k.startswith("HTTP_HX_"))
+        bucket = int(time.time() // _config().get("BUCKET_SECONDS", 60))
+        parts = (
+            dataversion.cache_key(request),
+            bucket,
+            request.scheme,
+            request.get_host(),
+            request.get_full_path(),
+            viewer,
+            viewer_timezone_name(request),
+            headers,
+        )
+        return "rc:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    # --- hit -------------------------------------------------------------------------------------
+    def replay(self, request, entry) -> HttpResponse:
+        headers, body, uses_csrf, uses_nonce = entry
+        if uses_csrf:
+            body = body.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+        if uses_nonce:
+            body = body.replace(NONCE_PLACEHOLDER.encode(), str(request._csp_nonce).encode())
+        response = HttpResponse(body, headers=headers)
+        response.response_cache = response["X-Response-Cache"] = "hit"
+        patch_vary_headers(response, ("Cookie",))
+        etag = response.get("ETag")
+        if etag:
+            not_modified = get_conditional_response(request, etag=etag, response=response)
+            if not_modified is not None and not_modified is not response:
+                not_modified.response_cache = not_modified["X-Response-Cache"] = "hit"
+                return not_modified
+        return response
+
+    # --- miss ------------------------------------------------------------------------------------
+    def __call__(self, request):
+        token = dataversion.current_request.set(request)
+        try:
+            return self.respond(request)
+        finally:
+            dataversion.current_request.reset(token)
+
+    def respond(self, request):
+        if not self.applies(request):
+            return self.get_response(request)
+        key = self.key(request)
+        entry = cache.get(key)
+        if entry is not None:
+            return self.replay(request, entry)
+
+        request.META = _Tracked(request.META)
+        request.COOKIES = _Tracked(request.COOKIES)
+        request.headers = _TrackedHeaders(request.META)
+        session = getattr(request, "session", None)
+        if session is not None and hasattr(session, "tracking"):
+            session.tracking, session.read_keys = True, set()
+        response = self.get_response(request)
+        if session is not None and hasattr(session, "tracking"):
+            session.tracking = False
+        reason = self.refusal(request, response)
+        if reason:
+            response.response_cache = f"miss, not stored: {reason}"
+        else:
+            response.response_cache = "miss"
+            cache.set(key, self.freeze(request, response), timeout=2 * _config().get("BUCKET_SECONDS", 60))
+        response["X-Response-Cache"] = "miss"  # (after freeze: a replay says "hit")
+        return response
+
+    def refusal(self, request, response) -> str:
+        """Why this response must not be replayed to anyone else ('' when it may)."""
+        if response.status_code != 200:
+            return "status"
+        if response.streaming or getattr(response, "response_cache_skip", False):
+            return "streaming or opted out"
+        if response.cookies:
+            return "sets a cookie"
+        cache_control = response.get("Cache-Control", "").lower()
+        if "no-store" in cache_control:
+            return "no-store"
+        if len(response.content) > _config().get("MAX_BYTES", 2_000_000):
+            return "too large"
+        meta = {k for k in request.META.read if k not in ALLOWED_META and not k.startswith("HTTP_HX_")}
+        if meta:
+            return f"read {sorted(meta)}"
+        cookies = request.COOKIES.read - {
+            TZ_COOKIE,
+            settings.SESSION_COOKIE_NAME,
+            settings.CSRF_COOKIE_NAME,
+            "messages",
+        }
+        if cookies:
+            return f"read cookies {sorted(cookies)}"
+        session = getattr(request, "session", None)
+        if session is not None:
+            if session.modified:
+                return "modified the session"
+            read = getattr(session, "read_keys", set())
+            if read - ALLOWED_SESSION_KEYS:
+                return f"read session {sorted(read - ALLOWED_SESSION_KEYS)}"
+        storage = getattr(request, "_messages", None)
+        if storage is not None and (storage._queued_messages or storage.__dict__.get("_loaded_data")):
+            return "messages"
+        vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+        if vary - KEYED_VARY:
+            return f"varies on {sorted(vary - KEYED_VARY)}"
+        return ""
+
+    def freeze(self, request, response):
+        """(headers, body with placeholders, uses CSRF, uses nonce): what a hit replays."""
+        patch_vary_headers(response, ("Cookie",))
+        body = response.content
+        uses_csrf = "CSRF_COOKIE" in request.META.read
+        if uses_csrf:
+            secret = dict.get(request.META, "CSRF_COOKIE", "")
+            text = body.decode(response.charset or "utf-8", errors="surrogateescape")
+
+            def swap(match):
+                token = match.group(0)
+                return CSRF_PLACEHOLDER if _unmask_cipher_token(token) == secret else token
+
+            if len(secret) == CSRF_SECRET_LENGTH:
+                body = _MASKED.sub(swap, text).encode(response.charset or "utf-8", errors="surrogateescape")
+        nonce = getattr(request, "_csp_nonce", None)
+        uses_nonce = bool(nonce)
+        if uses_nonce:
+            body = body.replace(str(nonce).encode(), NONCE_PLACEHOLDER.encode())
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "set-cookie")}
+        return headers, body, uses_csrf, uses_nonce
