@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "groups",
     "meetings",
     "seps",
+    "portal.github",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -288,6 +289,23 @@ CELERY_BEAT_SCHEDULE = {
     "seps-staleness": {"task": "seps.tasks.sweep_staleness", "schedule": crontab(minute=30, hour=4)},
 }
 
+# --- GitHub: live sync with the specification repository (portal/github/) -------------------
+GITHUB_REPOSITORY = env.str("GITHUB_REPOSITORY", default="modelcontextprotocol/modelcontextprotocol")
+GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
+GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="")  # optional: without it GitHub allows 60 requests an hour
+GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
+# The core maintainer (username) the scheduled and webhook syncs act as: named as approver of synced
+# charters (G5). Without it charters wait for "sync now" or `sync_github --by`; SEPs still sync.
+GITHUB_SYNC_USER = env.str("GITHUB_SYNC_USER", default="")
+GITHUB_SYNC_MINUTES = env.int("GITHUB_SYNC_MINUTES", default=30)  # 0: no periodic sync
+GITHUB_TIMEOUT_SECONDS = env.float("GITHUB_TIMEOUT_SECONDS", default=15.0)
+if GITHUB_SYNC_MINUTES > 0:
+    CELERY_BEAT_SCHEDULE["github-sync"] = {
+        "task": "portal.github.tasks.sync_repository",
+        "schedule": timedelta(minutes=GITHUB_SYNC_MINUTES),
+        "kwargs": {"trigger": "beat"},
+    }
+
 # --- Governance: every duration of RULES.md, in one place -----------------------------------
 GOVERNANCE = {
     # Groups (G3, G7)
@@ -335,5 +353,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

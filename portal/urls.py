@@ -40,6 +40,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("seps/", include("seps.urls")),
     path("people/", include(people_patterns)),
+    path("", include("portal.github.urls")),  # /sync/ and /github/webhook/
     # Calendar feeds at their public addresses: /meetings.ics, /groups/<slug>/meetings.ics,
     # /calendar/<token>.ics (RULES M6).
     *meetings_root_urlpatterns,

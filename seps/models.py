@@ -270,3 +270,52 @@ class SEPAuthor(models.Model):
 
     def as_tuple(self):
         return (self.name, self.github.lower(), self.email.lower())
+
+
+class SEPPullRequest(models.Model):
+    """A pull request on the specification repository that concerns a SEP (S1, S7): the one that
+    proposes it (its number is the SEP's) or one that proposes a change to a SEP already merged.
+    A proposed change is shown on the SEP with a link and applied only once it merges; the labels
+    sponsors put on it are shown beside the file's status, which stays the source of truth."""
+
+    class Kind(models.TextChoices):
+        PROPOSES = "proposes", "Proposes this SEP"
+        CHANGES = "changes", "Proposes a change"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        MERGED = "merged", "Merged"
+        CLOSED = "closed", "Closed without merging"
+
+    sep = models.ForeignKey(SEP, on_delete=models.CASCADE, related_name="pull_requests")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind)
+    state = models.CharField(max_length=10, choices=State, default=State.OPEN)
+    title = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=300, blank=True)
+    author = models.CharField("GitHub login of its author", max_length=39, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    proposed_status = models.CharField(max_length=12, choices=Status, blank=True)
+    head_sha = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="The pull request's own updated_at.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["sep", "number"], name="seppr_once_per_sep")]
+
+    def __str__(self):
+        return f"#{self.number} ({self.get_kind_display().lower()}) on SEP-{self.sep.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def what(self) -> str:
+        return "proposes a change to this SEP" if self.kind == self.Kind.CHANGES else "proposes this SEP"
+
+    @property
+    def status_labels(self) -> list[str]:
+        """The labels that name a SEP status ("in-review", "accepted"), shown beside the file's status."""
+        return [label for label in self.labels if re.sub(r"[\s_]+", "-", label.strip().lower()) in Status.values]

@@ -383,11 +383,18 @@ def _import_authors(sep, parsed, users_by_handle):
     return rows
 
 
-def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
+def sep_import_parsed(
+    *, parsed, by=None, now=None, source="import", detail="", activity_at=None, extra=None
+) -> tuple[str, list[str]]:
     """Create or update the SEP a parsed file describes. Returns (outcome, changed fields).
 
     outcome: "created", "updated" or "unchanged". Re-importing the same file changes nothing; a
     status that differs from the database's is applied and recorded ("import: draft -> in-review").
+
+    The GitHub sync names its `source` ("synced from the repository", "pull request #2385"), a
+    `detail` ("commit abc1234") and `activity_at`, the repository's own time of the change: S5
+    counts from it, so a first sync does not restart every SEP's clock; and a status decided in
+    the portal after that time is kept (newest change wins), with the file's status recorded.
     """
     from groups.models import Group
     from portal.identity import people_for_handles
@@ -460,7 +467,8 @@ def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
         if status == Status.SUPERSEDED and successor is None:
             parsed.warnings.append("Superseded without a known successor; imported as final.")
             status = Status.FINAL
-        sep = SEP(number=parsed.number, status=status, status_changed_at=now, last_activity_at=now, created_at=now,
+        since = activity_at or now
+        sep = SEP(number=parsed.number, status=status, status_changed_at=since, last_activity_at=since, created_at=now,
                   **body_fields)  # fmt: skip
         if not parsed.created:
             parsed.warnings.append("No created date; using today.")
@@ -472,7 +480,7 @@ def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
         SEPAuthor.objects.bulk_create(_import_authors(sep, parsed, users_by_handle))
         record(actor=by, verb="sep.imported", target=sep, at=now,
                data={"file": parsed.file, "status": status, "number": sep.number, "title": sep.title,
-                     "warnings": parsed.warnings})  # fmt: skip
+                     "warnings": parsed.warnings, "source": source, "detail": detail, **(extra or {})})  # fmt: skip
         return "created", []
 
     sep = existing
@@ -503,24 +511,33 @@ def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
         parsed.warnings.append("Superseded without a known successor; status left as it is.")
         new_status = None
     status_changed = new_status is not None and new_status != sep.status
+    if status_changed and activity_at is not None and sep.status_changed_at > activity_at:
+        # Newest change wins: the portal decided after the file last changed; keep it, record both.
+        record(actor=by, verb="sep.sync_status_kept", target=sep, at=now,
+               data={"file": parsed.file, "number": sep.number, "file_status": new_status, "kept": sep.status,
+                     "decided_at": sep.status_changed_at, "file_changed_at": activity_at, "source": source,
+                     "detail": detail, **(extra or {})})  # fmt: skip
+        status_changed = False
     if not changed and not status_changed:
         return "unchanged", []
     fields = [f for f in changed if f != "authors"]
-    sep.last_activity_at = now
+    sep.last_activity_at = max(sep.last_activity_at, activity_at) if activity_at else now
     sep.version += 1
     fields += ["last_activity_at", "version"]
     old_status = sep.status
     if status_changed:
         sep.status = new_status
-        sep.status_changed_at = now
+        sep.status_changed_at = max(sep.status_changed_at, activity_at) if activity_at else now
         fields += ["status", "status_changed_at"]
     sep.save(update_fields=fields)
     if changed:
         record(actor=by, verb="sep.import_updated", target=sep, at=now,
-               data={"file": parsed.file, "fields": changed, "number": sep.number})  # fmt: skip
+               data={"file": parsed.file, "fields": changed, "number": sep.number, "source": source,
+                     "detail": detail, **(extra or {})})  # fmt: skip
     if status_changed:
-        record_status_change(sep=sep, by=by, old=old_status, new=new_status, now=now,
-                             reason=f"import: {old_status} -> {new_status}", extra={"file": parsed.file})  # fmt: skip
+        reason = f"{source}: {old_status} -> {new_status}" + (f", {detail}" if detail else "")
+        record_status_change(sep=sep, by=by, old=old_status, new=new_status, now=now, reason=reason,
+                             extra={"file": parsed.file, "source": source, **(extra or {})})  # fmt: skip
         changed.append("status")
     return "updated", changed
 
@@ -530,3 +547,68 @@ def models_q_name(name):
 
     name = name.strip()
     return Q(name__iexact=name) | Q(slug__iexact=name)
+
+
+# --- Pull requests about a SEP (the GitHub sync reports them; nothing here applies a change) -----
+
+PULL_REQUEST = "sep.pull_request"
+
+
+def sep_pull_request_seen(
+    *, sep, number, kind, title="", url="", author="", labels=(), head_sha="", updated_at=None, proposed_status=""
+):
+    """Record or refresh an open pull request about `sep` (S1, S7). A proposed change is shown on
+    the SEP with its link; it is not applied before it merges. Records "opened"/"reopened" once."""
+    from .models import SEPPullRequest
+
+    values = {
+        "kind": kind,
+        "title": (title or "")[:300],
+        "url": (url or "")[:300],
+        "author": (author or "")[:39],
+        "labels": sorted({str(label)[:50] for label in labels}),
+        "head_sha": (head_sha or "")[:40],
+        "updated_at": updated_at,
+        "proposed_status": proposed_status or "",
+        "state": SEPPullRequest.State.OPEN,
+        "closed_at": None,
+    }
+    with transaction.atomic():
+        pr = SEPPullRequest.objects.select_for_update().filter(sep=sep, number=number).first()
+        if pr is None:
+            pr = SEPPullRequest.objects.create(sep=sep, number=number, **values)
+            action = "opened"
+        else:
+            action = "reopened" if pr.state != SEPPullRequest.State.OPEN else None
+            diff = [k for k, v in values.items() if getattr(pr, k) != v]
+            if not diff:
+                return pr
+            for k in diff:
+                setattr(pr, k, values[k])
+            pr.save(update_fields=diff)
+        if action:
+            record(actor=None, verb=PULL_REQUEST, target=sep,
+                   data={"number": number, "url": pr.url, "kind": kind, "action": action, "title": pr.title,
+                         "source": f"pull request #{number}", "what": pr.what})  # fmt: skip
+    return pr
+
+
+def sep_pull_request_closed(*, number, merged, closed_at=None):
+    """A pull request closed (merged or not): recorded on every SEP it concerned; nothing is deleted."""
+    from .models import SEPPullRequest
+
+    state = SEPPullRequest.State.MERGED if merged else SEPPullRequest.State.CLOSED
+    closed_at = closed_at or timezone.now()
+    out = []
+    with transaction.atomic():
+        for pr in SEPPullRequest.objects.select_for_update().filter(number=number).select_related("sep"):
+            if pr.state == state:
+                continue
+            pr.state, pr.closed_at = state, closed_at
+            pr.save(update_fields=["state", "closed_at"])
+            record(actor=None, verb=PULL_REQUEST, target=pr.sep,
+                   data={"number": number, "url": pr.url, "kind": pr.kind,
+                         "action": "merged" if merged else "closed", "title": pr.title,
+                         "source": f"pull request #{number}", "what": pr.what})  # fmt: skip
+            out.append(pr)
+    return out

@@ -32,7 +32,9 @@ def index(request):
 
 def _sep_for_page(number):
     return get_object_or_404(
-        SEP.objects.select_related("sponsor", "group", "superseded_by").prefetch_related("authors", "supersedes"),
+        SEP.objects.select_related("sponsor", "group", "superseded_by").prefetch_related(
+            "authors", "supersedes", "pull_requests"
+        ),
         number=number,
     )
 

@@ -33,6 +33,7 @@ LIST_PAGES = [
     ("/groups/list-wg/decisions/?page=1", False, True),
     ("/health/?page=1", True, True),
     ("/people/maintainers/", False, False),
+    ("/sync/", True, True),
 ]
 
 
