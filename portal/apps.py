@@ -7,6 +7,13 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from django.contrib import admin
+        from django.db.models.signals import post_migrate
+
+        from .sites import sync_site_after_migrate
+
+        # after sites' own post_migrate (which would create example.com): ours is connected first,
+        # creates the row, and sites' then finds one and leaves it alone
+        post_migrate.connect(sync_site_after_migrate, dispatch_uid="portal.sync_site")
 
         admin.site.site_header = "MCP Groups Portal: administration"
         admin.site.site_title = "MCP Groups Portal admin"
