@@ -4,3 +4,21 @@ from django.apps import AppConfig
 class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = "Groups"
+
+    def ready(self):
+        from portal.notices import register_notice_kind
+
+        register_notice_kind("groups.nomination_opened", "You are nominated to member of a group", audience="nominees")
+        register_notice_kind(
+            "groups.nomination_confirmed",
+            "A nomination you made or received is confirmed",
+            audience="nominators, nominees",
+        )
+        register_notice_kind(
+            "groups.nomination_objected",
+            "A nomination you made or received met an objection",
+            audience="nominators, nominees",
+        )
+        register_notice_kind(
+            "groups.charter_decided", "A charter version of a group you lead is approved or rejected", audience="leads"
+        )

@@ -4,3 +4,21 @@ from django.apps import AppConfig
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = "Meetings"
+
+    def ready(self):
+        from portal.notices import register_notice_kind
+
+        # Deadline notices to leads (M2, M4): they cannot be turned off.
+        for key, label in (
+            ("meeting.publication_reminder", "A draft meeting must be published soon"),
+            ("meeting.publication_missed", "A draft meeting missed its publication deadline"),
+            ("meeting.notes_reminder", "A meeting's notes are due soon"),
+            ("meeting.notes_overdue", "A meeting's notes are overdue"),
+        ):
+            register_notice_kind(key, label, optional=False, audience="leads")
+        register_notice_kind(
+            "meeting.agenda_item_proposed", "Someone proposes an agenda item in a group you lead", audience="leads"
+        )
+        register_notice_kind(
+            "meeting.agenda_item_decided", "An agenda item you proposed is accepted or declined", audience="proposers"
+        )

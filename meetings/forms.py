@@ -122,6 +122,13 @@ class SeriesForm(forms.Form):
         initial=True,
         help_text="Others are created as drafts you publish yourself.",
     )
+    keep_early_dates = forms.BooleanField(
+        label="Keep dates that can no longer be published on time",
+        required=False,
+        initial=False,
+        help_text="Without this, the series starts on its first date that can still be published on time. "
+        "Earlier dates become drafts that only a core maintainer can publish late.",
+    )
 
     def __init__(self, *args, groups=None, **kwargs):
         from .models import governance_labels

@@ -14,7 +14,8 @@ from groups.models import Group
 from portal.errors import DomainError
 from portal.events import record
 
-from .models import Meeting, MeetingSeries, earliest_publishable_start, render_section
+from .models import Meeting, MeetingSeries, earliest_publishable_start, publish_ahead, render_section
+from .publication import first_publishable_day
 from .services import _check
 
 log = logging.getLogger(__name__)
@@ -61,13 +62,31 @@ def series_local_start(series, day: date) -> datetime:
 
 def series_create(
     *, group, by, title, frequency, first_date, local_time, timezone_name, duration, join_url, agenda_md="",
-    until=None, auto_publish=True,
+    until=None, auto_publish=True, keep_early_dates=False,
 ) -> MeetingSeries:  # fmt: skip
+    """Create a series. It starts at its first date that can still be published on time (M2), so
+    no meeting of a new series is born past its publication deadline and flagged "missed" at
+    once; `keep_early_dates` (the lead insists) keeps the dates before it, as drafts that only a
+    core maintainer can publish late. `series.moved_from` says when the start was moved."""
     _check("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers create series.")
     if not title.strip() or not join_url.strip():
         raise DomainError("A series needs a title and a join link (M1).")
     if until and until < first_date:
         raise DomainError("The series ends before its first meeting.")
+    moved_from = None
+    if not keep_early_dates:
+        probe = MeetingSeries(
+            frequency=frequency, first_date=first_date, local_time=local_time, timezone_name=timezone_name, until=until
+        )
+        horizon = until or first_date + relativedelta(years=1)
+        day = first_publishable_day(series_dates(probe, horizon), lambda d: series_local_start(probe, d))
+        if day is None:
+            raise DomainError(
+                "None of this series' dates can still be published on time (a meeting is published at least "
+                f"{publish_ahead().days} days ahead). Choose a later last date, or ask a core maintainer."
+            )
+        if day != first_date:
+            moved_from, first_date = first_date, day
     with transaction.atomic():
         series = MeetingSeries.objects.create(
             group=group,
@@ -83,8 +102,12 @@ def series_create(
             auto_publish=auto_publish,
             created_by=by,
         )
-        record(actor=by, verb="meeting.series_created", target=series, group=group, data={"frequency": frequency})
+        data = {"frequency": frequency}
+        if moved_from:
+            data["moved_from"] = moved_from.isoformat()
+        record(actor=by, verb="meeting.series_created", target=series, group=group, data=data)
         transaction.on_commit(lambda: _generate_after_commit(series.pk))
+    series.moved_from = moved_from
     return series
 
 

@@ -32,7 +32,8 @@ from .forms import (
     SeriesEndForm,
     SeriesForm,
 )
-from .models import AgendaItem, Meeting, MeetingSeries, governance_labels, render_section
+from .models import AgendaItem, Meeting, MeetingSeries, governance_labels, publish_ahead, render_section
+from .publication import publication_warning
 from .rules import lead_group_ids
 from .selectors import compliance_chart, compliance_rows
 
@@ -244,13 +245,30 @@ def _submit(request, form, action, *, success, url):
     except DomainError as exc:
         form.add_error(None, exc.message)
         return None
-    messages.success(request, success(result) if callable(success) else success)
+    text = success(result) if callable(success) else success
+    messages.add_message(request, messages.WARNING if isinstance(text, Caution) else messages.SUCCESS, text)
     target = url(result) if callable(url) else url
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target
         return response
     return redirect(target)
+
+
+class Caution(str):
+    """A success message that needs the person's attention: shown as a warning."""
+
+
+def _draft_saved_message(meeting) -> str:
+    warning = publication_warning(meeting)
+    if warning:
+        return Caution(f"Draft saved, but note: {warning}")
+    return f"Draft saved. Publish it at least {governance_labels()['ahead_days']} days before it starts."
+
+
+def _edit_saved_message(meeting) -> str:
+    warning = publication_warning(meeting)
+    return Caution(f"Saved, but note: {warning}") if warning else "Saved. Calendars pick up the change."
 
 
 def _group_meetings_url(group) -> str:
@@ -275,7 +293,7 @@ def schedule(request):
             request,
             form,
             lambda d: services.meeting_schedule(group=d["group"], by=request.user, **form.meeting_fields()),
-            success=f"Draft saved. Publish it at least {governance_labels()['ahead_days']} days before it starts.",
+            success=_draft_saved_message,
             url=lambda meeting: meeting.get_absolute_url(),
         )
         if done:
@@ -298,7 +316,7 @@ def edit(request, pk):
             request,
             form,
             lambda d: services.meeting_edit(meeting=meeting, by=request.user, **form.meeting_fields()),
-            success="Saved. Calendars pick up the change.",
+            success=_edit_saved_message,
             url=meeting.get_absolute_url(),
         )
         if done:
@@ -306,6 +324,16 @@ def edit(request, pk):
         status = 400
     ctx = {"form": form, "meeting": meeting, "heading": f"Edit “{meeting.title}”", "timezones": timezone_names()}
     return _form_page(request, "meetings/form.html", ctx, status)
+
+
+def _series_created_message(series) -> str:
+    text = f"Series “{series.title}” created; its meetings are generated ahead."
+    if getattr(series, "moved_from", None):
+        text += (
+            f" It starts on {series.first_date:%a %-d %b %Y}, its first date that can still be published on time"
+            f" ({publish_ahead().days} days ahead), not on {series.moved_from:%a %-d %b %Y}."
+        )
+    return text
 
 
 @login_required
@@ -330,6 +358,7 @@ def series_new(request):
             agenda_md=d["agenda_md"],
             until=d["until"],
             auto_publish=d["auto_publish"],
+            keep_early_dates=d["keep_early_dates"],
         )
 
     status = 200
@@ -338,7 +367,7 @@ def series_new(request):
             request,
             form,
             create,
-            success=lambda series: f"Series “{series.title}” created; its meetings are generated ahead.",
+            success=_series_created_message,
             url=lambda series: _group_meetings_url(series.group),
         )
         if done:

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import views
+from . import notice_views, views
 
 app_name = "portal"
 
@@ -13,6 +13,8 @@ portal_patterns = (
         path("dashboard/", views.dashboard, name="dashboard"),
         path("profile/", views.profile, name="profile"),
         path("profile/calendar-token/", views.rotate_calendar_token, name="rotate_calendar_token"),
+        path("profile/notices/", notice_views.notice_preferences, name="notice_preferences"),
+        path("notices/unsubscribe/<str:token>/", notice_views.notice_unsubscribe, name="notice_unsubscribe"),
         path("timezone/", views.set_timezone, name="set_timezone"),
     ],
     "portal",

@@ -26,9 +26,21 @@ def when(value, fmt="D j M Y, H:i"):
 
 
 def _exact(local: datetime, fmt="D j M Y, H:i") -> str:
+    """`Tue 3 Nov 2026, 17:00 CET (UTC+01:00)`. The offset is said once: a zone without an
+    abbreviation (tzname "-03") gives `13:00 UTC-03:00`, not `13:00 -03 (UTC-03:00)`; UTC itself
+    gives `12:00 UTC`, not `12:00 UTC (UTC+00:00)`."""
     from django.utils.dateformat import format as dformat
 
-    return f"{dformat(local, fmt)} {local.tzname()} ({utc_offset(local)})"
+    name = local.tzname() or ""
+    offset = utc_offset(local)
+    if name == "UTC" and offset == "UTC+00:00":
+        return f"{dformat(local, fmt)} UTC"
+    if not name or name[0] in "+-" or name.startswith("UTC"):
+        return f"{dformat(local, fmt)} {offset}"
+    return f"{dformat(local, fmt)} {name} ({offset})"
+
+
+exact_moment = _exact
 
 
 @register.filter

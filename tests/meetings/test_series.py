@@ -25,6 +25,7 @@ def make_series(group, lead, **kw):
         timezone_name="Europe/Berlin",
         duration=timedelta(hours=1),
         join_url="https://meet.example.test/w",
+        keep_early_dates=True,  # these tests cover generation of every date, publishable or not
     )
     defaults.update(kw)
     return services.series_create(group=group, by=lead, **defaults)

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from portal.events import record
 from portal.middleware import TZ_COOKIE
 from tests.factories import UserFactory
@@ -70,14 +72,14 @@ def test_anonymous_chosen_time_zone_is_remembered_and_times_show_offset(client, 
 
 def test_anonymous_default_is_utc_with_offset(client, db):
     body = _home_with_event(client)
-    assert "12:00 UTC (UTC+00:00)" in body
+    assert "12:00 UTC\"" in body
 
 
 def test_unknown_time_zone_choice_is_refused_and_not_remembered(client, db):
     resp = client.post("/timezone/", {"timezone": "Nowhere/Town", "next": "/"})
     assert resp.status_code == 302
     assert TZ_COOKIE not in resp.cookies
-    assert "12:00 UTC (UTC+00:00)" in _home_with_event(client)
+    assert "12:00 UTC\"" in _home_with_event(client)
 
 
 def test_time_zone_choice_never_redirects_off_site(client, db):
@@ -103,3 +105,22 @@ def test_profile_errors_are_announced_at_the_top(client_for, contributor):
     assert resp.status_code == 400
     assert body.index('role="alert"') < body.index('id="id_display_name"')
     assert "Your profile is not saved yet" in body
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown", "not_shown"),
+    [
+        ("America/Sao_Paulo", "09:00 UTC-03:00", "-03 (UTC-03:00)"),  # no abbreviation: the offset once
+        ("UTC", "12:00 UTC", "UTC (UTC+00:00)"),
+        ("Asia/Tokyo", "21:00 JST (UTC+09:00)", "JST JST"),
+    ],
+)
+def test_times_say_the_offset_once(zone, shown, not_shown):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from portal.templatetags.portal_tags import exact_moment
+
+    text = exact_moment(datetime(2026, 3, 3, 12, 0, tzinfo=UTC).astimezone(ZoneInfo(zone)))
+    assert shown in text
+    assert not_shown not in text
