@@ -6,6 +6,12 @@ class GroupsConfig(AppConfig):
     verbose_name = "Groups"
 
     def ready(self):
+        from portal.identity import person_merging
+
+        from .identity import settle_merge
+
+        person_merging.connect(settle_merge, dispatch_uid="groups.settle_merge")
+
         from portal.notices import register_notice_kind
 
         register_notice_kind("groups.nomination_opened", "You are nominated to member of a group", audience="nominees")

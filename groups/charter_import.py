@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from portal.events import record
+from portal.identity import person_for_handle
 from portal.markdown import render_markdown
 from portal.models import LadderRole, User, normalize_github
 
@@ -397,30 +398,27 @@ def charter_files(path: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def _username_for(handle: str) -> str:
-    base = slugify(handle)[:140] or "person"
-    name, n = base, 1
-    while User.objects.filter(username=name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    return name
-
-
-def _person(p: Person, warnings: list, changes: list) -> User:
-    user = User.objects.by_github(p.github).first()
-    if user is None:
-        user = User(
-            username=_username_for(p.github),
-            display_name=p.name,
-            github=p.github,
-            discord=p.discord,
-            affiliation=p.organization,
+def _person(p: Person, warnings: list, changes: list) -> User | None:
+    """The person a charter row names, by verified GitHub handle (portal.identity): a typed claim in
+    someone's profile never takes a seat; a handle nobody verified gets a placeholder known from GitHub."""
+    existed = person_for_handle(p.github)
+    user = existed or person_for_handle(
+        p.github,
+        create_placeholder=True,
+        source="charter import",
+        defaults={
+            "display_name": p.name,
+            "discord": p.discord,
+            "affiliation": p.organization,
             # A charter's lead is, by G4, an org-wide member at least.
-            ladder_role=LadderRole.MEMBER if p.tier == Tier.LEAD else LadderRole.CONTRIBUTOR,
-        )
-        user.set_unusable_password()
-        user.save()
-        changes.append(f"created person @{p.github}")
+            "ladder_role": LadderRole.MEMBER if p.tier == Tier.LEAD else LadderRole.CONTRIBUTOR,
+        },
+    )
+    if user is None:
+        warnings.append(f"{p.name}: “{p.github}” is not a GitHub login; skipped.")
+        return None
+    if existed is None:
+        changes.append(f"created person @{p.github} (known from GitHub)")
         return user
     updates = []
     for attr, value in (("display_name", p.name), ("discord", p.discord), ("affiliation", p.organization)):
@@ -489,6 +487,8 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
         listed = set()
         for p in [*parsed.leads, *parsed.members]:
             user = _person(p, parsed.warnings, changes)
+            if user is None:
+                continue
             listed.add(user.pk)
             current = Membership.objects.select_for_update().current().filter(group=group, user=user).first()
             term = p.term[:80]

@@ -6,6 +6,12 @@ class MeetingsConfig(AppConfig):
     verbose_name = "Meetings"
 
     def ready(self):
+        from portal.identity import person_merging
+
+        from .identity import settle_merge
+
+        person_merging.connect(settle_merge, dispatch_uid="meetings.settle_merge")
+
         from portal.notices import register_notice_kind
 
         # Deadline notices to leads (M2, M4): they cannot be turned off.

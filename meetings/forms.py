@@ -179,7 +179,8 @@ class NotesForm(forms.Form):
         users, unknown = resolve_github_handles(self.cleaned_data["extra_handles"])
         if unknown:
             raise forms.ValidationError(
-                "No one here has the GitHub handle %(h)s; they need an account with that handle first.",
+                "No one here has verified the GitHub handle %(h)s: they sign in with GitHub first (or a core "
+                "maintainer confirms their handle), or pick them from the list.",
                 params={"h": ", ".join(f"@{h}" for h in unknown)},
             )
         self.extra_users = users

@@ -1,31 +1,30 @@
 """iCalendar (RFC 5545) feeds with icalendar: stable UIDs, SEQUENCE, STATUS, VTIMEZONE, DTSTAMP, URL.
 
-Feeds answer conditional GETs: the ETag and Last-Modified come from one aggregate over the rows
-the feed holds (count, latest `updated_at`, latest group version), so any write changes them.
+Feeds hold the meetings from FEED_PAST (90 days) back to FEED_AHEAD (a year) ahead; older and later
+meetings stay on the site. They answer conditional GETs with an ETag that is a hash of the body,
+rendered once per data version (`portal.feedcache`), so any write by any path that changes a feed
+changes its ETag (M6).
 """
 
-import hashlib
 from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache as django_cache
-from django.db.models import Count, Max, Sum
-from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date, quote_etag
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
+
+from portal import feedcache
 
 from .models import Meeting
 
 FEED_PAST = timedelta(days=90)
+FEED_AHEAD = timedelta(days=365)
 FEED_UPCOMING_LIMIT = 400  # a feed holds the next meetings first, then the most recent past ones
 FEED_PAST_LIMIT = 100
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 VTIMEZONE_YEARS = 5
-FEED_FORMAT = 2  # part of every ETag: bump when the feed's shape changes, so clients and the cache refetch
+FEED_FORMAT = 3  # part of every ETag: bump when the feed's shape changes, so clients and the cache refetch
 
 
 def uid_for(meeting) -> str:
@@ -90,26 +89,21 @@ def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
     return out.to_ical()
 
 
-def feed_queryset(qs, now=None):
-    """What a feed holds: valid meetings (published, or cancelled after publication), recent and future."""
+def window(now=None) -> tuple[datetime, datetime]:
+    """The calendar feeds' window: from FEED_PAST before the start of today (UTC) to FEED_AHEAD
+    after it. Day-aligned, so a feed's content depends only on the data and the day; older and
+    later meetings stay on the site."""
     now = now or timezone.now()
-    return qs.valid().filter(starts_at__gte=now - FEED_PAST).select_related("group").order_by("starts_at", "pk")
-
-
-def version_of(meetings, groups, now) -> tuple[str, object]:
-    """(ETag, Last-Modified) of a feed: two index-backed aggregates, whatever the number of rows.
-
-    `meetings` is the feed's unwindowed set (every write bumps `updated_at`, new rows raise the max
-    pk; meetings are never deleted, only cancelled), `groups` the groups it covers (names show in
-    summaries; a joined or left group changes the count and sum). The day is part of the version
-    because the feed's window moves with it.
-    """
-    agg = meetings.order_by().aggregate(last=Max("updated_at"), top=Max("pk"))
-    gagg = groups.order_by().aggregate(gv=Max("version"), gn=Count("pk"), gs=Sum("pk"))
     today = now.astimezone(ZoneInfo("UTC")).replace(hour=0, minute=0, second=0, microsecond=0)
-    raw = f"{FEED_FORMAT}:{agg['top']}:{agg['last'] and agg['last'].isoformat()}:{gagg['gv']}:{gagg['gn']}:{gagg['gs']}:{today.date()}"
-    last = max(agg["last"], today) if agg["last"] else today
-    return hashlib.sha256(raw.encode()).hexdigest()[:32], last
+    return today - FEED_PAST, today + FEED_AHEAD
+
+
+def feed_queryset(qs, now=None):
+    """What a feed holds: valid meetings (published, or cancelled after publication) in the window."""
+    start, end = window(now)
+    return (
+        qs.valid().filter(starts_at__gte=start, starts_at__lt=end).select_related("group").order_by("starts_at", "pk")
+    )
 
 
 def describe(meeting) -> str:
@@ -161,26 +155,32 @@ def build_calendar(meetings, name: str) -> bytes:
     return cal.to_ical()
 
 
-def calendar_response(request, base, groups, name: str, filename: str):
-    """The feed of the meetings in `base` (of `groups`), or 304 if the client has it."""
-    now = timezone.now()
-    etag, last = version_of(base, groups, now)
+def feed_events(base, now=None) -> list:
+    """The meetings a feed lists: the next ones first (up to FEED_UPCOMING_LIMIT), then the most
+    recent past ones (up to FEED_PAST_LIMIT), split at the start of today so the list depends
+    only on the data and the day."""
     qs = feed_queryset(base, now)
-    etag = quote_etag(etag)
-    response = get_conditional_response(request, etag=etag, last_modified=last and int(last.timestamp()))
-    if response is None:
-        # rendered output cached under the version: a write changes the key, never a stale agenda
-        key = "meetings:ics:" + hashlib.sha256(f"{request.path}|{etag}|{name}".encode()).hexdigest()
-        body = django_cache.get(key)
-        if body is None:
-            upcoming = list(qs.filter(ends_at__gt=now)[:FEED_UPCOMING_LIMIT])
-            past = list(qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk")[:FEED_PAST_LIMIT])
-            body = build_calendar([*reversed(past), *upcoming], name)
-            django_cache.set(key, body, timeout=24 * 3600)
-        response = HttpResponse(body, content_type=CONTENT_TYPE)
+    start, _ = window(now)
+    today = start + FEED_PAST
+    upcoming = list(qs.filter(ends_at__gt=today)[:FEED_UPCOMING_LIMIT])
+    past = list(qs.filter(ends_at__lte=today).order_by("-starts_at", "-pk")[:FEED_PAST_LIMIT])
+    return [*reversed(past), *upcoming]
+
+
+def calendar_response(request, base, name: str, filename: str):
+    """The feed of the meetings in `base`, or 304 if the client has it (M6).
+
+    Rendered once per data version and day (`portal.feedcache`); the ETag is a hash of the body,
+    so any change to what the feed shows, by any path, changes it.
+    """
+    start, _ = window()
+    etag, body = feedcache.versioned(
+        request,
+        ("ics", request.path, name, start.date()),
+        lambda: build_calendar(feed_events(base), name),
+        shape=FEED_FORMAT,
+    )
+    response = feedcache.conditional(request, etag, body, CONTENT_TYPE)
+    if response.status_code == 200:
         response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["ETag"] = etag
-    if last:
-        response["Last-Modified"] = http_date(last.timestamp())
-    response["Cache-Control"] = "no-cache"  # revalidate every time: never a stale agenda
     return response

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from groups.models import Group, Membership, Participation
@@ -330,20 +330,21 @@ def meeting_publish_notes(*, meeting, by, notes_md: str) -> Meeting:
 
 
 def resolve_github_handles(text: str) -> tuple[list[User], list[str]]:
-    """`@octo, https://github.com/cat` -> (known users, unknown handles)."""
+    """`@octo, https://github.com/cat` -> (people, handles nobody owns), through portal.identity: only a
+    verified handle (or a placeholder known from GitHub) names someone; a typed claim names nobody (M5)."""
+    from portal.identity import clean_handle, people_for_handles
     from portal.models import normalize_github
 
-    handles = [normalize_github(h) for h in text.replace(",", " ").split()]
+    handles = []
     seen = set()
-    handles = [h for h in handles if h and not (h.lower() in seen or seen.add(h.lower()))]  # once each, any case
+    for raw in text.replace(",", " ").split():
+        handle = clean_handle(raw) or normalize_github(raw)
+        if handle and handle.lower() not in seen:  # once each, any case
+            seen.add(handle.lower())
+            handles.append(handle)
     if not handles:
         return [], []
-    match = Q()
-    for handle in handles:
-        match |= Q(github__iexact=handle)
-    found = {}  # one query however many handles
-    for user in User.objects.filter(match).order_by("pk"):
-        found.setdefault(normalize_github(user.github).lower(), user)
+    found = people_for_handles(handles)  # one query however many handles
     users = [found[h.lower()] for h in handles if h.lower() in found]
     unknown = [h for h in handles if h.lower() not in found]
     return users, unknown

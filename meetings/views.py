@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from groups.models import Group, Membership
+from groups.models import Group
 from portal.errors import DomainError
 from portal.models import User, timezone_names
 from portal.widgets import FastSelect
@@ -475,7 +475,6 @@ def meeting_ics(request, pk):
     return ical.calendar_response(
         request,
         Meeting.objects.filter(pk=meeting.pk),
-        Group.objects.filter(pk=meeting.group_id),
         meeting.title,
         f"meeting-{meeting.pk}.ics",
     )
@@ -487,7 +486,6 @@ def feed_group(request, slug):
     return ical.calendar_response(
         request,
         Meeting.objects.filter(group=group),
-        Group.objects.filter(pk=group.pk),
         f"{group.name} meetings",
         f"{group.slug}-meetings.ics",
     )
@@ -495,9 +493,7 @@ def feed_group(request, slug):
 
 @require_safe  # calendar clients may probe with HEAD
 def feed_all(request):
-    return ical.calendar_response(
-        request, Meeting.objects.all(), Group.objects.all(), "MCP group meetings", "meetings.ics"
-    )
+    return ical.calendar_response(request, Meeting.objects.all(), "MCP group meetings", "meetings.ics")
 
 
 @require_safe  # calendar clients may probe with HEAD
@@ -505,9 +501,8 @@ def feed_private(request, token):
     user = User.objects.filter(calendar_token=token, is_active=True).first()
     if user is None:
         raise Http404("No such calendar")
-    groups = Group.objects.filter(memberships__in=Membership.objects.current().filter(user=user))
     response = ical.calendar_response(
-        request, Meeting.objects.for_groups_of(user), groups, f"My MCP groups ({user.name})", "my-meetings.ics"
+        request, Meeting.objects.for_groups_of(user), f"My MCP groups ({user.name})", "my-meetings.ics"
     )
     response["X-Robots-Tag"] = "noindex"
     return response

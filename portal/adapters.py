@@ -2,7 +2,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.signals import social_account_added, social_account_updated
 from django.conf import settings
+from django.dispatch import receiver
 
 
 def user_display(user) -> str:
@@ -32,13 +34,48 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().send_mail(template_prefix, email, context)
 
 
+def _github_login(sociallogin) -> tuple[str, str | None]:
+    account = sociallogin.account
+    if account.provider != "github":
+        return "", None
+    return (account.extra_data or {}).get("login", ""), account.uid
+
+
+def verify_from_sociallogin(sociallogin) -> list[str]:
+    """GitHub's login becomes the account's verified handle (portal.identity); other providers: nothing."""
+    from .identity import github_signed_in
+
+    login, uid = _github_login(sociallogin)
+    user = sociallogin.user
+    if not login or user is None or not user.pk:
+        return []
+    return github_signed_in(user=user, login=login, github_id=uid)
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    """Fill the GitHub handle and display name from the GitHub profile on first sign-in."""
+    """A first GitHub sign-in fills the display name and verifies the handle GitHub reports."""
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
         extra = sociallogin.account.extra_data or {}
         if sociallogin.account.provider == "github":
-            user.github = user.github or extra.get("login", "")
             user.display_name = user.display_name or extra.get("name") or ""
         return user
+
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form=form)
+        verify_from_sociallogin(sociallogin)
+        user.refresh_from_db()
+        return user
+
+
+@receiver(social_account_updated, dispatch_uid="portal.github_sign_in")
+def _signed_in_again(sender, request, sociallogin, **kwargs):
+    """Each sign-in with an existing GitHub account refreshes the verified handle (renames follow)."""
+    verify_from_sociallogin(sociallogin)
+
+
+@receiver(social_account_added, dispatch_uid="portal.github_connected")
+def _github_connected(sender, request, sociallogin, **kwargs):
+    """Connecting GitHub to a signed-in account verifies its handle."""
+    verify_from_sociallogin(sociallogin)

@@ -1,10 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from .errors import DomainError
 from .events import record
-from .models import Event, LadderRole, Notice, User
+from .identity import confirm_github, revoke_github
+from .models import Event, LadderRole, Notice, Role, User
 
 
 def may_manage(me, person) -> bool:
@@ -30,13 +32,50 @@ def assignable_roles(me) -> list[str]:
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "display_name", "email", "github", "affiliation", "ladder_role", "is_staff")
-    list_filter = ("ladder_role", "is_staff", "is_active")
+    list_display = (
+        "username", "display_name", "email", "github", "github_status", "affiliation", "ladder_role", "is_staff",
+    )  # fmt: skip
+    list_filter = ("ladder_role", "github_verified_via", "is_placeholder", "is_staff", "is_active")
     search_fields = ("username", "display_name", "email", "github", "affiliation")
     fieldsets = BaseUserAdmin.fieldsets + (
         ("Community profile", {"fields": ("display_name", "github", "discord", "affiliation", "timezone")}),
+        (
+            "GitHub identity (verified handles only grant rights)",
+            {"fields": ("github_verified_at", "github_verified_via", "github_id", "is_placeholder", "merged_into")},
+        ),
         ("Contributor ladder (P1)", {"fields": ("ladder_role",)}),
     )
+    actions = ["confirm_github_handle", "withdraw_github_verification"]
+
+    @admin.display(description="GitHub")
+    def github_status(self, obj):
+        if not obj.github:
+            return "—"
+        if obj.github_verified_at:
+            return f"verified ({obj.get_github_verified_via_display().lower()})"
+        return "known from GitHub" if obj.is_placeholder else "unverified"
+
+    def _each(self, request, queryset, service, done: str):
+        ok = 0
+        for person in queryset:
+            try:
+                service(user=person, by=request.user, reason="admin action")
+                ok += 1
+            except PermissionDenied as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return
+            except DomainError as exc:
+                self.message_user(request, f"{person.name}: {exc.message}", messages.WARNING)
+        if ok:
+            self.message_user(request, f"{done}: {ok}.", messages.SUCCESS)
+
+    @admin.action(description="Confirm their GitHub handle (verified by a core maintainer; recorded)")
+    def confirm_github_handle(self, request, queryset):
+        self._each(request, queryset, confirm_github, "GitHub handles confirmed")
+
+    @admin.action(description="Withdraw the verification of their GitHub handle (recorded)")
+    def withdraw_github_verification(self, request, queryset):
+        self._each(request, queryset, revoke_github, "GitHub verifications withdrawn")
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -65,6 +104,10 @@ class UserAdmin(BaseUserAdmin):
         if not request.user.is_superuser:
             # Core maintainers manage the ladder, not Django's own privileges.
             readonly += ["is_superuser", "groups", "user_permissions"]
+        readonly += ["github_verified_at", "github_verified_via", "github_id", "is_placeholder", "merged_into"]
+        if obj is not None and (obj.github_verified_at or obj.is_placeholder):
+            # A verified handle follows GitHub sign-in; it is changed through the actions, never retyped.
+            readonly.append("github")
         return readonly
 
     def save_model(self, request, obj, form, change):
@@ -98,6 +141,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Role)
+class RoleAdmin(ReadOnlyAdmin):
+    """Roles over time (MAINTAINERS.md import); history is never rewritten, so it is read-only here."""
+
+    list_display = ("person", "kind", "area", "scope", "product", "emeritus", "started_at", "ended_at", "source")
+    list_filter = ("kind", "area", "emeritus", "source")
+    search_fields = ("person__display_name", "person__username", "person__github", "scope")
+    list_select_related = ("person",)
+    date_hierarchy = "started_at"
 
 
 @admin.register(Event)

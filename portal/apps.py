@@ -9,6 +9,12 @@ class PortalConfig(AppConfig):
         from django.contrib import admin
         from django.db.models.signals import post_migrate
 
+        from .dataversion import install_after_migrate
+
+        # every table, including those later migrations add, bumps the data version (DESIGN 9)
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="portal.dataversion")
+
+        from . import adapters  # noqa: F401  (connects the GitHub sign-in receivers)
         from .sites import sync_site_after_migrate
 
         # after sites' own post_migrate (which would create example.com): ours is connected first,

@@ -73,15 +73,36 @@ class UserQuerySet(models.QuerySet):
         return self.with_role_at_least(LadderRole.CORE_MAINTAINER)
 
     def by_github(self, handle: str):
+        """Every account naming this handle, verified or not: for display and admin search only.
+        Matching a person by handle goes through `portal.identity.person_for_handle`."""
         return self.filter(github__iexact=normalize_github(handle))
+
+    def github_owners(self):
+        """Accounts whose handle identifies them: verified ones and placeholders known from GitHub."""
+        return self.exclude(github="").filter(
+            models.Q(github_verified_at__isnull=False) | models.Q(is_placeholder=True)
+        )
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     pass
 
 
+class GithubVerification(models.TextChoices):
+    """How a handle came to be trusted (DESIGN convention 12)."""
+
+    SIGN_IN = "github", "GitHub sign-in"
+    CONFIRMED = "confirmed", "Confirmed by a core maintainer"
+    DEMO = "demo", "Demo data"
+
+
 class User(AbstractUser):
-    """A person (RULES P2, P3): membership is individual; affiliation is shown, never the member."""
+    """A person (RULES P2, P3): membership is individual; affiliation is shown, never the member.
+
+    `github` is a claim until `github_verified_at` is set (GitHub sign-in or a core maintainer's
+    confirmation): only a verified handle, or a placeholder "known from GitHub" that importers created
+    for a handle nobody verified, is matched to authorship, sponsorship, seats and attendance.
+    """
 
     display_name = models.CharField(max_length=120, blank=True)
     github = models.CharField("GitHub handle", max_length=39, blank=True, help_text="Without the @.")
@@ -90,6 +111,21 @@ class User(AbstractUser):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     ladder_role = models.CharField(max_length=20, choices=LadderRole, default=LadderRole.CONTRIBUTOR)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    github_verified_at = models.DateTimeField("GitHub handle verified at", null=True, blank=True, editable=False)
+    github_verified_via = models.CharField(
+        "verified through", max_length=12, choices=GithubVerification, blank=True, editable=False
+    )
+    github_id = models.BigIntegerField("GitHub account id", null=True, blank=True, editable=False)
+    is_placeholder = models.BooleanField(
+        "known from GitHub",
+        default=False,
+        editable=False,
+        help_text="Created by an import or sync for a GitHub handle nobody has verified; merged into the real "
+        "account when that person signs in with GitHub.",
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     # Notice kinds (portal.notices.NOTICE_KINDS keys) this person does not want by mail; kinds that
     # cannot be turned off (deadline notices to leads) are sent whatever this says.
     notices_off = models.JSONField(default=list, blank=True)
@@ -98,7 +134,22 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("github"), condition=~models.Q(github=""), name="user_github_unique_ci"),
+            # One owner per handle, any case: a verified account or a placeholder, never two (typed
+            # claims are free text and may repeat; they grant nothing).
+            models.UniqueConstraint(
+                Lower("github"),
+                condition=~models.Q(github="")
+                & (models.Q(github_verified_at__isnull=False) | models.Q(is_placeholder=True)),
+                name="user_github_owner_unique_ci",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_placeholder=False) | models.Q(github_verified_at__isnull=True),
+                name="user_placeholder_never_verified",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(github_verified_at__isnull=True) | ~models.Q(github=""),
+                name="user_verified_has_handle",
+            ),
         ]
 
     def __str__(self):
@@ -111,6 +162,15 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.github or self.username
+
+    @property
+    def github_verified(self) -> bool:
+        return bool(self.github and self.github_verified_at)
+
+    @property
+    def verified_github(self) -> str:
+        """The handle this person may be matched by ("" when it is only a typed claim)."""
+        return self.github if self.github_verified_at else ""
 
     def role_at_least(self, role: str) -> bool:
         return self.is_active and LadderRole.rank(self.ladder_role) >= LadderRole.rank(role)
@@ -139,6 +199,89 @@ class User(AbstractUser):
         self.calendar_token = new_calendar_token()
         self.save(update_fields=["calendar_token"])
         return self.calendar_token
+
+
+class RoleKind(RankedChoices):
+    """A ladder role someone holds, org-wide or for one area (MAINTAINERS.md), lowest first."""
+
+    MODERATOR = "moderator", "Community moderator"
+    MAINTAINER = "maintainer", "Maintainer"
+    CORE_MAINTAINER = "core_maintainer", "Core maintainer"
+    LEAD_MAINTAINER = "lead_maintainer", "Lead maintainer"
+
+
+class RoleArea(models.TextChoices):
+    """What a role covers: the whole project, an SDK, a project, a group, or the community."""
+
+    ORG = "org", "Project-wide"
+    SDK = "sdk", "SDK"
+    PROJECT = "project", "Project"
+    GROUP = "group", "Working or Interest Group"
+    COMMUNITY = "community", "Community"
+
+
+class RoleQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_at__isnull=True)
+
+    def at(self, moment):
+        return self.filter(started_at__lte=moment).filter(
+            models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=moment)
+        )
+
+
+class Role(models.Model):
+    """A role held over a period (DESIGN convention 4): a change ends the row and opens another; rows are
+    never rewritten, so the page can say who was a core maintainer when. `emeritus` marks the honorary
+    form ("Core Maintainer Emeritus", "Registry Emeritus")."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField(max_length=20, choices=RoleKind)
+    area = models.CharField(max_length=12, choices=RoleArea, default=RoleArea.ORG)
+    scope = models.CharField(max_length=120, blank=True, help_text="What is maintained: “Java SDK”, “Registry”.")
+    emeritus = models.BooleanField(default=False)
+    product = models.CharField(max_length=120, blank=True, help_text="For client representatives: the product.")
+    note = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=40, blank=True, help_text="Where the role came from: MAINTAINERS.md, admin.")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                "person",
+                "kind",
+                "area",
+                Lower("scope"),
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
+                name="role_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "area", "scope"], condition=models.Q(ended_at__isnull=True), name="role_open"),
+        ]
+
+    def __str__(self):
+        what = self.get_kind_display()
+        if self.scope:
+            what = f"{what}, {self.scope}"
+        if self.emeritus:
+            what = f"{what} (emeritus)"
+        return f"{self.person}: {what}"
+
+    @property
+    def title(self) -> str:
+        base = {RoleKind.MAINTAINER: "Maintainer"}.get(self.kind, self.get_kind_display())
+        if self.scope:
+            base = f"{self.scope} maintainer" if self.kind == RoleKind.MAINTAINER else f"{base}, {self.scope}"
+        return f"{base} emeritus" if self.emeritus else base
 
 
 class EventQuerySet(models.QuerySet):
@@ -218,3 +361,22 @@ class Notice(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.target_type_id}:{self.target_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class DataVersion(models.Model):
+    """One row (id 1) whose `value` changes whenever any portal data changes, by any path.
+
+    Database triggers bump it (PostgreSQL: one AFTER ... FOR EACH STATEMENT trigger per table;
+    SQLite: row triggers), installed by migration 0003 and re-installed idempotently after every
+    `migrate` for tables later migrations add (`portal.dataversion`). Caches key on it: a write by a
+    view, service, admin, importer, sweep, migration or raw SQL changes the key, so nothing stale is
+    served and nothing needs to be invalidated by hand.
+    """
+
+    value = models.BigIntegerField()
+
+    class Meta:
+        db_table = "portal_dataversion"
+
+    def __str__(self):
+        return f"data version {self.value}"

@@ -1,6 +1,7 @@
 from django import forms
 
 from groups.models import Group
+from portal.identity import person_for_handle, verified_handle
 from portal.models import User
 from portal.widgets import FastSelect
 
@@ -25,9 +26,13 @@ class FilterForm(forms.Form):
             User.objects.filter(sponsored_seps__isnull=False)
             .distinct()
             .order_by("display_name", "username")
-            .only("pk", "username", "display_name", "github", "first_name", "last_name")
-        )
-        self.fields["sponsor"].choices = [("", "Anyone"), *[(u.github or f"id-{u.pk}", u.name) for u in sponsors]]
+            .only("pk", "username", "display_name", "github", "github_verified_at", "is_placeholder", "first_name",
+                  "last_name")
+        )  # fmt: skip
+        self.fields["sponsor"].choices = [
+            ("", "Anyone"),
+            *[(u.github if verified_handle(u) else f"id-{u.pk}", u.name) for u in sponsors],
+        ]
 
     def apply(self, qs):
         """Apply every valid filter; an invalid one (a stale or hand-edited URL) is ignored and
@@ -44,8 +49,9 @@ class FilterForm(forms.Form):
             key = d["sponsor"]
             if key.startswith("id-") and key[3:].isdigit():
                 qs = qs.filter(sponsor__pk=int(key[3:]))
-            else:
-                qs = qs.filter(sponsor__github__iexact=key)
+            else:  # a verified handle names one person (portal.identity); a typed one names nobody
+                person = person_for_handle(key)
+                qs = qs.filter(sponsor=person) if person else qs.none()
         return qs.search(d.get("q", ""))
 
     @property

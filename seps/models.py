@@ -9,8 +9,9 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.identity import verified_handle
 from portal.markdown import render_markdown_with_outline
-from portal.models import RankedChoices, normalize_github
+from portal.models import RankedChoices
 
 SEP_REPOSITORY = "https://github.com/modelcontextprotocol/modelcontextprotocol"
 
@@ -122,9 +123,12 @@ class SEPQuerySet(models.QuerySet):
         return self.filter(q)
 
     def authored_by(self, user):
+        """SEPs listing this person as an author: by account, or by their verified handle (a typed
+        handle matches nothing, portal.identity)."""
         q = Q(authors__user=user)
-        if user.github:
-            q |= Q(authors__github__iexact=user.github)
+        handle = verified_handle(user)
+        if handle:
+            q |= Q(authors__github__iexact=handle)
         return self.filter(q).distinct()
 
     def review_queue(self):
@@ -225,10 +229,11 @@ class SEP(models.Model):
         return f"{'Issue' if m[1] == 'issues' else m[1].rstrip('s').capitalize()} #{m[2]}" if m else "Discussion"
 
     def is_author(self, user) -> bool:
-        """An author is matched by account or by GitHub handle (uses prefetched authors)."""
+        """An author is matched by account or by verified GitHub handle (uses prefetched authors); a
+        handle typed into a profile makes nobody an author (portal.identity)."""
         if not (user and user.is_authenticated):
             return False
-        handle = normalize_github(user.github).lower()
+        handle = verified_handle(user)
         return any(a.user_id == user.pk or (handle and a.github.lower() == handle) for a in self.authors.all())
 
 

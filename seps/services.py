@@ -1,8 +1,6 @@
 """Every write to a SEP (DESIGN convention 1). Status changes go through `_apply` and the table in
 `transitions.py`; each is recorded in the event log with who, when and why (S6)."""
 
-import re
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -318,18 +316,22 @@ def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
     status that differs from the database's is applied and recorded ("import: draft -> in-review").
     """
     from groups.models import Group
-    from portal.models import User
+    from portal.identity import people_for_handles
 
     from .models import SEPAuthor
 
     now = now or timezone.now()
-    handles = {a["github"].lower() for a in parsed.authors if a["github"]}
+    # People by verified GitHub handle only (portal.identity): a handle typed into someone's profile
+    # never makes them an author or the sponsor. An author nobody verified is kept as a placeholder
+    # known from GitHub, so the authorship follows them when they sign in with GitHub.
+    users_by_handle = people_for_handles(
+        [a["github"] for a in parsed.authors if a["github"]],
+        create_placeholder=True,
+        source="SEP import",
+        defaults={a["github"].lower(): {"display_name": a["name"]} for a in parsed.authors if a["github"]},
+    )
     if parsed.sponsor and parsed.sponsor.get("github"):
-        handles.add(parsed.sponsor["github"].lower())
-    users_by_handle = {}
-    if handles:
-        for u in User.objects.filter(github__iregex=r"^(" + "|".join(re.escape(h) for h in handles) + r")$"):
-            users_by_handle[u.github.lower()] = u
+        users_by_handle.update(people_for_handles([parsed.sponsor["github"]]))
 
     sponsor, sponsor_named = None, ""
     if parsed.sponsor:

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from groups.models import Group, Membership, Participation, Tier
-from portal.models import LadderRole, User
+from portal.models import GithubVerification, LadderRole, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -21,12 +21,35 @@ class UserFactory(factory.django.DjangoModelFactory):
     affiliation = factory.Iterator(["Northwind Labs", "Alpine Systems", "Open Harbor", ""])
     timezone = "UTC"
     ladder_role = LadderRole.CONTRIBUTOR
+    # Factory people stand for people who signed in with GitHub; a typed claim is
+    # `UserFactory(github_verified_at=None, github_verified_via="")` (or `UnverifiedUserFactory`).
+    github_verified_at = factory.LazyAttribute(lambda u: timezone.now() if u.github else None)
+    github_verified_via = factory.LazyAttribute(lambda u: GithubVerification.SIGN_IN if u.github else "")
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-123")
 
     @factory.post_generation
     def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+
+class UnverifiedUserFactory(UserFactory):
+    """Someone who typed a GitHub handle into their profile: a claim that grants nothing."""
+
+    github_verified_at = None
+    github_verified_via = ""
+
+
+class PlaceholderFactory(UserFactory):
+    """A person known from GitHub: created by an import for a handle nobody has verified."""
+
+    username = factory.Sequence(lambda n: f"gh-placeholder{n}")
+    email = ""
+    github = factory.Sequence(lambda n: f"known-from-gh{n}")
+    github_verified_at = None
+    github_verified_via = ""
+    is_placeholder = True
+    password = factory.PostGenerationMethodCall("set_unusable_password")
 
 
 class GroupFactory(factory.django.DjangoModelFactory):

@@ -27,14 +27,17 @@ def user_seps_panel(user):
     """Dashboard: open SEPs the person sponsors or authors; the review queue size for core maintainers."""
     from django.db.models import Count, Q
 
+    from portal.identity import verified_handle
+
     from ..models import SEPAuthor, Status
 
     open_statuses = [Status.PROPOSAL, Status.DRAFT, Status.IN_REVIEW, Status.ACCEPTED]
     # A union of three index lookups (sponsor, author account, author handle) instead of an OR
     # across a join + DISTINCT, which filtered every open SEP.
     mine = SEP.objects.filter(sponsor=user).values("pk").union(SEPAuthor.objects.filter(user=user).values("sep_id"))
-    if user.github:
-        mine = mine.union(SEPAuthor.objects.filter(github__iexact=user.github).values("sep_id"))
+    handle = verified_handle(user)  # a typed handle claims no SEP (portal.identity)
+    if handle:
+        mine = mine.union(SEPAuthor.objects.filter(github__iexact=handle).values("sep_id"))
     seps = list(
         SEP.objects.filter(pk__in=mine, status__in=open_statuses)
         .only("number", "title", "status", "sponsor_id", "last_activity_at")

@@ -6,7 +6,7 @@ import pytest
 
 from portal.events import record
 from portal.middleware import TZ_COOKIE
-from tests.factories import UserFactory
+from tests.factories import UnverifiedUserFactory, UserFactory
 
 GOOD = {
     "display_name": "Rosa Diaz",
@@ -24,7 +24,8 @@ def test_profile_anonymous_is_sent_to_sign_in(client, db):
     assert resp.status_code == 302 and resp["Location"].startswith("/accounts/login/")
 
 
-def test_p3_profile_edit_saves_every_field(client_for, contributor):
+def test_p3_profile_edit_saves_every_field(client_for, db):
+    contributor = UnverifiedUserFactory()
     client = client_for(contributor)
     assert client.get("/profile/").status_code == 200
     resp = client.post("/profile/", GOOD)
@@ -48,7 +49,8 @@ def test_p3_profile_bad_time_zone_rejected_nothing_saved(client_for, contributor
     assert (contributor.display_name, contributor.timezone, contributor.github) == before
 
 
-def test_p3_profile_github_handle_taken_by_someone_else_rejected(client_for, contributor):
+def test_p3_profile_github_handle_verified_by_someone_else_rejected(client_for, db):
+    contributor = UnverifiedUserFactory()
     UserFactory(github="rosad")
     resp = client_for(contributor).post("/profile/", GOOD)
     assert resp.status_code == 400
@@ -72,14 +74,14 @@ def test_anonymous_chosen_time_zone_is_remembered_and_times_show_offset(client, 
 
 def test_anonymous_default_is_utc_with_offset(client, db):
     body = _home_with_event(client)
-    assert "12:00 UTC\"" in body
+    assert '12:00 UTC"' in body
 
 
 def test_unknown_time_zone_choice_is_refused_and_not_remembered(client, db):
     resp = client.post("/timezone/", {"timezone": "Nowhere/Town", "next": "/"})
     assert resp.status_code == 302
     assert TZ_COOKIE not in resp.cookies
-    assert "12:00 UTC\"" in _home_with_event(client)
+    assert '12:00 UTC"' in _home_with_event(client)
 
 
 def test_time_zone_choice_never_redirects_off_site(client, db):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from portal.demo import DEMO_PASSWORD, seed_people
+from portal.demo import DEMO_PASSWORD, seed_people, verify_demo_people
 from portal.hooks import app_modules
 from portal.models import User
 
@@ -20,6 +20,7 @@ class Command(BaseCommand):
         if not (settings.DEBUG or getattr(settings, "TESTING", False)):
             # Demo people include a lead maintainer whose password is printed in the README.
             raise CommandError("seed_demo is for development: run it with DEBUG=true, never on a production database.")
+        verify_demo_people()
         if if_empty and User.objects.exists():
             self.stdout.write("Demo data already present; nothing to do.")
             return
