@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0002_dashboard_indexes'),
+        ('portal', '0004_github_identity_roles'),
     ]
 
     operations = [
