@@ -12,7 +12,14 @@ class GroupsConfig(AppConfig):
 
         person_merging.connect(settle_merge, dispatch_uid="groups.settle_merge")
 
+        from django.db.models.signals import post_save
+
+        from portal.models import Event
         from portal.notices import register_notice_kind
+
+        from .notify import on_event_saved
+
+        post_save.connect(on_event_saved, sender=Event, dispatch_uid=f"{self.name}.notify")
 
         register_notice_kind("groups.nomination_opened", "You are nominated to member of a group", audience="nominees")
         register_notice_kind(

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.markdown import RenderedMarkdownMixin
 from portal.models import RankedChoices
 
 
@@ -239,7 +240,7 @@ def render_section(source: str) -> str:
     return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
 
 
-class CharterVersion(models.Model):
+class CharterVersion(RenderedMarkdownMixin, models.Model):
     """One version of a group's charter (G5, G6): draft -> submitted -> approved | rejected.
 
     Sections are stored as markdown with their sanitized HTML beside them (DESIGN 8). The group's
@@ -268,7 +269,9 @@ class CharterVersion(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     rationale = models.TextField(blank=True)
+    rationale_html = models.TextField(blank=True, editable=False)
     source = models.CharField(max_length=300, blank=True, help_text="Imported from this file, if any.")
+    MARKDOWN_FIELDS = {"rationale": "rationale_html"}
     source_digest = models.CharField(max_length=64, blank=True)
 
     objects = CharterVersionQuerySet.as_manager()
@@ -334,7 +337,7 @@ class NominationQuerySet(models.QuerySet):
         return self.open().filter(deadline__lte=now)
 
 
-class Nomination(models.Model):
+class Nomination(RenderedMarkdownMixin, models.Model):
     """T3: a nomination of a participant to member, with a 7-day objection window."""
 
     class Status(models.TextChoices):
@@ -347,6 +350,8 @@ class Nomination(models.Model):
     nominee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nominations")
     nominator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rationale = models.TextField()
+    rationale_html = models.TextField(blank=True, editable=False)
+    MARKDOWN_FIELDS = {"rationale": "rationale_html"}
     override_reason = models.TextField(
         blank=True, help_text="A lead's written reason to waive the 90-day participation check (T3)."
     )
@@ -384,11 +389,14 @@ class Nomination(models.Model):
         return max(self.deadline - timezone.now(), timedelta(0))
 
 
-class Objection(models.Model):
+class Objection(RenderedMarkdownMixin, models.Model):
     nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="objections")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reason = models.TextField()
+    reason_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    MARKDOWN_FIELDS = {"reason": "reason_html"}
 
     class Meta:
         ordering = ["created_at"]
@@ -397,7 +405,7 @@ class Objection(models.Model):
         return f"Objection by {self.by} to {self.nomination}"
 
 
-class RetirementProposal(models.Model):
+class RetirementProposal(RenderedMarkdownMixin, models.Model):
     """G7: proposed by a lead or core maintainer with a rationale; a core or lead maintainer decides."""
 
     class Status(models.TextChoices):
@@ -408,6 +416,7 @@ class RetirementProposal(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="retirement_proposals")
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rationale = models.TextField()
+    rationale_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
     decided_by = models.ForeignKey(
@@ -415,6 +424,9 @@ class RetirementProposal(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_rationale = models.TextField(blank=True)
+    decision_rationale_html = models.TextField(blank=True, editable=False)
+
+    MARKDOWN_FIELDS = {"rationale": "rationale_html", "decision_rationale": "decision_rationale_html"}
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,7 +12,14 @@ class MeetingsConfig(AppConfig):
 
         person_merging.connect(settle_merge, dispatch_uid="meetings.settle_merge")
 
+        from django.db.models.signals import post_save
+
+        from portal.models import Event
         from portal.notices import register_notice_kind
+
+        from .notify import on_event_saved
+
+        post_save.connect(on_event_saved, sender=Event, dispatch_uid=f"{self.name}.notify")
 
         # Deadline notices to leads (M2, M4): they cannot be turned off.
         for key, label in (

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.markdown import RenderedMarkdownMixin
 from portal.models import validate_timezone
 
 
@@ -303,7 +304,7 @@ class Meeting(models.Model):
         )
 
 
-class AgendaItem(models.Model):
+class AgendaItem(RenderedMarkdownMixin, models.Model):
     """M3: proposed by participants or above, accepted or declined by the leads."""
 
     class Status(models.TextChoices):
@@ -314,6 +315,8 @@ class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
     title = models.CharField(max_length=200)
     details = models.TextField(blank=True)
+    details_html = models.TextField(blank=True, editable=False)
+    MARKDOWN_FIELDS = {"details": "details_html"}
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     proposed_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status, default=Status.PROPOSED, db_index=True)

@@ -109,3 +109,23 @@ def render_markdown_with_outline(source: str) -> tuple[str, list[Heading]]:
 def render_markdown(source: str) -> str:
     """Sanitized HTML for `source`; store it beside the source when saving (DESIGN 8)."""
     return render_markdown_with_outline(source)[0]
+
+
+class RenderedMarkdownMixin:
+    """Models whose free text is written in markdown: `MARKDOWN_FIELDS = {"details": "details_html"}`.
+
+    Every save renders the sanitized HTML beside its source (DESIGN 8: once on save, not per
+    request), whichever path saved it (services, admin, importers); a save limited by
+    `update_fields` that names a source also writes its HTML. (QuerySet.update and bulk_create
+    bypass save(): do not use them for these fields.)"""
+
+    MARKDOWN_FIELDS: dict[str, str] = {}
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        for source, target in self.MARKDOWN_FIELDS.items():
+            if update_fields is None or source in update_fields:
+                setattr(self, target, render_markdown(getattr(self, source) or ""))
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], target}
+        super().save(*args, **kwargs)

@@ -25,5 +25,13 @@ def lead_meetings_due(user):
 
     from meetings.selectors import due_for_lead
 
-    ctx = due_for_lead(user) if user.is_authenticated else {"to_publish": [], "notes_due": []}
+    ctx = due_for_lead(user) if user.is_authenticated else {"to_publish": [], "notes_due": [], "to_decide": []}
     return {**ctx, "now": timezone.now()}  # a draft past its cutoff waits for the sweep: no "publish by <past>"
+
+
+@register.inclusion_tag("meetings/_my_meetings.html")
+def my_next_meetings(user):
+    """Dashboard panel: `{% my_next_meetings request.user %}`, the next meetings of one's groups (one query)."""
+    from meetings.selectors import next_for_member
+
+    return {"meetings": next_for_member(user) if user.is_authenticated else []}
