@@ -4,10 +4,11 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from groups.models import Group, Membership
+from portal.errors import DomainError
 from portal.models import User, timezone_names, validate_timezone
 
 from .models import MeetingSeries
-from .services import resolve_github_handles
+from .services import clean_guests, resolve_github_handles
 
 MARKDOWN_MAX = 50_000  # characters of agenda or notes; the live preview renders the same amount
 
@@ -164,7 +165,15 @@ class NotesForm(forms.Form):
         label="Others who attended (GitHub handles)",
         required=False,
         max_length=5000,
-        help_text="Separated by spaces or commas, e.g. @octocat, hubot.",
+        help_text="Separated by spaces or commas, e.g. @octocat, hubot. A handle nobody has verified yet is "
+        "listed as a guest.",
+    )
+    guests = forms.CharField(
+        label="Guests without an account",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One name per line. Guests are listed with the attendance; they do not count as participation.",
     )
 
     def __init__(self, *args, meeting, **kwargs):
@@ -176,15 +185,24 @@ class NotesForm(forms.Form):
         self.fields["attendees"].label_from_instance = lambda u: f"{u.name} (@{u.github})" if u.github else u.name
 
     def clean_extra_handles(self):
+        # a handle nobody has verified names nobody (M5): it does not block the notes, it is listed as a
+        # guest, and grants nothing until its owner signs in with GitHub
         users, unknown = resolve_github_handles(self.cleaned_data["extra_handles"])
-        if unknown:
-            raise forms.ValidationError(
-                "No one here has verified the GitHub handle %(h)s: they sign in with GitHub first (or a core "
-                "maintainer confirms their handle), or pick them from the list.",
-                params={"h": ", ".join(f"@{h}" for h in unknown)},
-            )
         self.extra_users = users
+        self.unverified_handles = unknown
         return self.cleaned_data["extra_handles"]
+
+    def clean_guests(self):
+        lines = self.cleaned_data["guests"].splitlines()
+        try:
+            return clean_guests(lines)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def attendee_guests(self) -> list[str]:
+        names = list(self.cleaned_data.get("guests") or [])
+        names += [f"@{h} (handle not verified)" for h in getattr(self, "unverified_handles", [])]
+        return names
 
     def attendee_users(self):
         users = {u.pk: u for u in self.cleaned_data.get("attendees", [])}

@@ -167,6 +167,9 @@ class Meeting(models.Model):
     )
     cancelled_reason = models.TextField(blank=True)
 
+    # M5: people at the meeting without a (verified) account: names as written, shown with the
+    # attendance; they gain no participation (only a verified person can).
+    attendance_guests = models.JSONField(default=list, blank=True)
     notes_md = models.TextField("Notes", blank=True)
     notes_html = models.TextField(blank=True, editable=False)
     notes_published_at = models.DateTimeField(null=True, blank=True)

@@ -22,7 +22,9 @@ def agenda_item_proposed(event) -> None:
     meeting = item.meeting
     leads = [
         m.user
-        for m in Membership.objects.leads().filter(group_id=meeting.group_id, user__is_active=True).select_related("user")
+        for m in Membership.objects.leads()
+        .filter(group_id=meeting.group_id, user__is_active=True)
+        .select_related("user")
         if m.user_id != item.proposed_by_id  # a lead proposing an item need not hear of it
     ]
     queue_notice(

@@ -123,9 +123,7 @@ def next_for_member(user, now=None, limit=5) -> list:
 
     now = now or timezone.now()
     groups = Membership.objects.active().filter(user=user).values("group_id")
-    return list(
-        Meeting.objects.upcoming(now).filter(group__in=groups).select_related("group")[:limit]
-    )
+    return list(Meeting.objects.upcoming(now).filter(group__in=groups).select_related("group")[:limit])
 
 
 CHART_BAR_X, CHART_BAR_W, CHART_ROW_H, CHART_TOP = 0, 480, 56, 28

@@ -350,11 +350,34 @@ def resolve_github_handles(text: str) -> tuple[list[User], list[str]]:
     return users, unknown
 
 
-def meeting_set_attendance(*, meeting, by, users) -> list[Attendance]:
+GUEST_NAME_MAX = 120
+GUESTS_MAX = 200
+
+
+def clean_guests(names) -> list[str]:
+    """Guest names as given, trimmed, once each (any case), blank ones dropped; refused when too long."""
+    out, seen = [], set()
+    for raw in names or []:
+        name = " ".join(str(raw).split())
+        if not name or name.lower() in seen:
+            continue
+        if len(name) > GUEST_NAME_MAX:
+            raise DomainError(f"A guest's name is at most {GUEST_NAME_MAX} characters: “{name[:40]}…”.")
+        seen.add(name.lower())
+        out.append(name)
+    if len(out) > GUESTS_MAX:
+        raise DomainError(f"At most {GUESTS_MAX} guests can be listed.")
+    return out
+
+
+def meeting_set_attendance(*, meeting, by, users, guests=None) -> list[Attendance]:
     """M5: set who attended. Each attendee gets one Participation (attendance, source = the meeting,
-    at the meeting's start); running it again changes nothing; removing someone removes theirs."""
+    at the meeting's start); running it again changes nothing; removing someone removes theirs.
+    `guests` (names of people without a verified account) are listed with the attendance and gain
+    no participation; None leaves the recorded guests as they are."""
     _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers record attendance.")
     wanted = {u.pk: u for u in users}
+    guests = None if guests is None else clean_guests(guests)
     with transaction.atomic():
         meeting = _lock(meeting.pk)
         now = timezone.now()
@@ -385,14 +408,22 @@ def meeting_set_attendance(*, meeting, by, users) -> list[Attendance]:
                 occurred_at=meeting.starts_at,
                 source=meeting,
             )
-        if added or removed:
+        guests_changed = guests is not None and guests != list(meeting.attendance_guests or [])
+        if guests_changed:
+            meeting.attendance_guests = guests
+        if added or removed or guests_changed:
             meeting.updated_at = now
-            meeting.save(update_fields=["updated_at"])
+            meeting.save(update_fields=["updated_at", "attendance_guests"] if guests_changed else ["updated_at"])
             record(
                 actor=by,
                 verb="meeting.attendance_recorded",
                 target=meeting,
-                data={"added": added, "removed": removed, "count": len(wanted)},
+                data={
+                    "added": added,
+                    "removed": removed,
+                    "count": len(wanted),
+                    "guests": len(meeting.attendance_guests or []),
+                },
             )
     return list(meeting.attendances.select_related("user"))
 

@@ -417,19 +417,33 @@ def notes(request, pk):
     meeting = _visible_meeting(request, pk)
     if not rules.test_rule("meetings.manage_meeting", request.user, meeting):
         raise PermissionDenied
-    initial = {"notes_md": meeting.notes_md, "attendees": list(meeting.attendances.values_list("user_id", flat=True))}
+    initial = {
+        "notes_md": meeting.notes_md,
+        "attendees": list(meeting.attendances.values_list("user_id", flat=True)),
+        "guests": "\n".join(meeting.attendance_guests or []),
+    }
     form = NotesForm(request.POST or None, meeting=meeting, initial=initial)
 
     @transaction.atomic
     def publish(d):
         services.meeting_publish_notes(meeting=meeting, by=request.user, notes_md=d["notes_md"])
-        services.meeting_set_attendance(meeting=meeting, by=request.user, users=form.attendee_users())
+        services.meeting_set_attendance(
+            meeting=meeting, by=request.user, users=form.attendee_users(), guests=form.attendee_guests()
+        )
+
+    def published(_):
+        unverified = getattr(form, "unverified_handles", [])
+        if not unverified:
+            return "Notes and attendance published."
+        handles = ", ".join(f"@{h}" for h in unverified)
+        return Caution(
+            f"Notes and attendance published. Nobody here has verified {handles} yet, so they are listed as "
+            "guests: once they sign in with GitHub, pick them from the list to count their attendance."
+        )
 
     status = 200
     if request.method == "POST":
-        done = _submit(
-            request, form, publish, success="Notes and attendance published.", url=meeting.get_absolute_url()
-        )
+        done = _submit(request, form, publish, success=published, url=meeting.get_absolute_url())
         if done:
             return done
         status = 400
