@@ -13,5 +13,8 @@ def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "viewer_timezone": getattr(request, "timezone_name", "UTC"),
+        # an anonymous visitor who has not picked a zone is offered their browser's (static/js/timezone-offer.js)
+        "offer_browser_timezone": not getattr(getattr(request, "user", None), "is_authenticated", False)
+        and "tz" not in getattr(request, "COOKIES", {}),
         "common_timezones": COMMON_TIMEZONES,
     }
