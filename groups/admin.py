@@ -4,12 +4,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.safestring import mark_safe
 
 from portal.errors import DomainError
 
 from . import services
+from .charter_diff import diff_lines
 from .models import (
     RESERVED_SLUGS,
     CharterVersion,
@@ -86,7 +90,7 @@ class SponsorshipInline(admin.TabularInline):
     model = Sponsorship
     form = SponsorshipForm
     extra = 0
-    raw_id_fields = ("sponsor",)
+    autocomplete_fields = ("sponsor",)
 
 
 class MembershipInlineForm(forms.ModelForm):
@@ -109,7 +113,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     form = MembershipInlineForm
     extra = 0
-    raw_id_fields = ("user",)
+    autocomplete_fields = ("user",)
     readonly_fields = ("status", "started_at")
     verbose_name_plural = "Current memberships (deleting a row ends the membership; history is kept)"
 
@@ -197,13 +201,83 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
         "rationale",
         "summary",
         "source",
-        "sections",
+        "review",
     )
-    exclude = ("sections_html", "source_digest")
+    fields = (
+        ("group", "number", "status"),
+        ("author", "created_at", "submitted_at"),
+        "summary",
+        ("decided_by", "decided_at"),
+        "rationale",
+        "source",
+        "review",
+    )
+    change_form_template = "groups/admin/charterversion_change_form.html"
     actions = ["approve_versions", "reject_versions"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="Review")
+    def review(self, version):
+        """The version as a reader sees it, and what it changes against the current charter."""
+        current = services.current_charter(version.group)
+        compare = current if current is not None and current.pk != version.pk else None
+        html = render_to_string(
+            "groups/admin/_charter_review.html",
+            {
+                "version": version,
+                "sections": version.rendered_sections(),
+                "current": compare,
+                "diff": diff_lines(compare, version) if compare else None,
+            },
+        )
+        return mark_safe(html)  # noqa: S308 - sections_html is sanitized on save; the rest is escaped
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="groups_charterversion_decide",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_decide": version is not None
+            and request.user.is_core_maintainer
+            and version.status == CharterVersion.Status.SUBMITTED,
+            "decision_problem": services.decision_problem(version) if version is not None else "",
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, object_id):
+        """Approve or reject from the change page, through the same service as the actions (G5)."""
+        if request.method != "POST":
+            return redirect(reverse("admin:groups_charterversion_change", args=[object_id]))
+        version = get_object_or_404(CharterVersion.objects.select_related("group"), pk=object_id)
+        back = reverse("admin:groups_charterversion_change", args=[version.pk])
+        decision = request.POST.get("decision")
+        if decision not in ("approve", "reject"):
+            self.message_user(request, "Choose Approve or Reject.", messages.ERROR)
+            return redirect(back)
+        try:
+            services.charter_decide(
+                version=version,
+                by=request.user,
+                approve=decision == "approve",
+                rationale=request.POST.get("rationale", ""),
+            )
+        except (DomainError, PermissionDenied) as exc:
+            self.message_user(request, getattr(exc, "message", None) or str(exc) or "Not allowed.", messages.ERROR)
+            return redirect(back)
+        verb = "approved" if decision == "approve" else "rejected"
+        self.message_user(request, f"{version.group.name} charter v{version.number} {verb}; its leads are told.")
+        return redirect(back)
 
     def _decide(self, request, queryset, approve):
         if not request.user.is_core_maintainer:
@@ -243,7 +317,7 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
 class SponsorshipAdmin(CoreMaintainerAdmin):
     form = SponsorshipForm
     list_display = ("group", "sponsor", "created_at")
-    raw_id_fields = ("sponsor",)
+    autocomplete_fields = ("group", "sponsor")
     list_select_related = ("group", "sponsor")
 
     def save_model(self, request, obj, form, change):
@@ -297,4 +371,4 @@ class RetirementProposalAdmin(CoreMaintainerAdmin):
 class ParticipationAdmin(CoreMaintainerAdmin):
     list_display = ("occurred_at", "user", "group", "kind")
     list_filter = ("kind",)
-    raw_id_fields = ("user",)
+    autocomplete_fields = ("user", "group")

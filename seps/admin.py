@@ -17,7 +17,7 @@ class SEPAuthorInline(admin.TabularInline):
     model = SEPAuthor
     extra = 0
     fields = ["position", "name", "github", "email", "user"]
-    raw_id_fields = ["user"]
+    autocomplete_fields = ["user"]
 
 
 class SEPAdminForm(forms.ModelForm):
@@ -65,7 +65,7 @@ class SEPAdmin(admin.ModelAdmin):
     list_filter = ["status", "type", "roadmap_area", "group"]
     search_fields = ["number", "title"]
     readonly_fields = ["status", "sponsor_named", "status_changed_at", "last_activity_at", "last_ping_at", "version"]
-    raw_id_fields = ["sponsor", "superseded_by"]
+    autocomplete_fields = ["sponsor", "superseded_by"]
     inlines = [SEPAuthorInline]
 
     def get_form(self, request, obj=None, **kwargs):
