@@ -17,7 +17,7 @@ from portal.events import record
 from portal.models import LadderRole
 from seps.models import Status
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
-from tests.groups.factories import CharterVersionFactory
+from tests.groups.factories import CharterVersionFactory, NominationFactory
 from tests.meetings.factories import AgendaItemFactory, MeetingFactory
 from tests.seps.factories import SEPAuthorFactory, SEPFactory
 
@@ -53,7 +53,66 @@ def _community():
     SEPFactory(number=4243, title="Agent cards", status=Status.DRAFT, group=wg)
     record(actor=lead, verb="meeting.published", target=upcoming)
     record(actor=lead, verb="sep.status_changed", target=sep, data={"from": "draft", "to": "in-review", "number": 4242})
-    return {"lead": lead, "group": wg, "meeting": upcoming, "past": past, "sep": sep}
+    CharterVersionFactory(
+        group=wg, number=3, status="draft", author=lead, sections={"mission": "- [ ] Evolve **MCP** transports."}
+    )
+    nomination = NominationFactory(group=wg, nominee=people[1], nominator=lead, rationale="Ran the **SDK** work.")
+    from portal.notices import unsubscribe_token
+
+    return {
+        "lead": lead, "group": wg, "meeting": upcoming, "past": past, "sep": sep, "nomination": nomination,
+        "unsubscribe": f"/notices/unsubscribe/{unsubscribe_token(people[0], 'meeting.agenda_item_decided')}/",
+    }  # fmt: skip
+
+
+def public_paths(c) -> list[str]:
+    """The pages a visitor opens; tests/e2e/test_phone_width.py checks the same list at phone width."""
+    slug = c["group"].slug
+    return [
+        "/",
+        "/groups/",
+        f"/groups/{slug}/",
+        f"/groups/{slug}/charter/",
+        f"/groups/{slug}/charter/?a=1&b=2",
+        "/meetings/",
+        "/meetings/?when=past",
+        f"/meetings/{c['meeting'].pk}/",
+        f"/meetings/{c['past'].pk}/",
+        "/seps/",
+        f"/seps/{c['sep'].number}/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        "/no-such-page/",
+        f"/groups/{slug}/nominations/{c['nomination'].pk}/",
+        c["unsubscribe"],
+    ]
+
+
+def signed_in_paths(c) -> list[str]:
+    """The pages a signed-in lead and core maintainer opens (also checked at phone width)."""
+    slug = c["group"].slug
+    return [
+        "/",
+        "/dashboard/",
+        "/profile/",
+        "/profile/notices/",
+        f"/groups/{slug}/",
+        f"/groups/{slug}/charter/v3/edit/",
+        f"/groups/{slug}/nominate/",
+        f"/meetings/{c['meeting'].pk}/",
+        f"/meetings/{c['past'].pk}/notes/",
+        f"/seps/{c['sep'].number}/",
+        "/seps/review/",
+        "/meetings/compliance/",
+        "/groups/queue/",
+        "/meetings/schedule/",
+        "/meetings/series/new/",
+        f"/groups/{slug}-unknown/",
+        "/timezone/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+    ]
 
 
 def _violations(page, url):
@@ -105,28 +164,7 @@ def test_p3_public_pages_pass_axe(page, live_server):
         {"Email": "new@example.test", "Password": "short", "Password (again)": "different"},
         "Sign Up",
     )
-    _check(
-        page,
-        base,
-        [
-            "/",
-            "/groups/",
-            f"/groups/{slug}/",
-            f"/groups/{slug}/charter/",
-            f"/groups/{slug}/charter/?a=1&b=2",
-            "/meetings/",
-            "/meetings/?when=past",
-            f"/meetings/{c['meeting'].pk}/",
-            f"/meetings/{c['past'].pk}/",
-            "/seps/",
-            f"/seps/{c['sep'].number}/",
-            "/accounts/login/",
-            "/accounts/signup/",
-            "/accounts/password/reset/",
-            "/no-such-page/",
-        ],
-        problems,
-    )
+    _check(page, base, public_paths(c), problems)
 
 
 @pytest.mark.e2e
@@ -136,26 +174,7 @@ def test_p3_signed_in_pages_pass_axe(page, live_server, sign_in):
     sign_in(page, c["lead"])
     slug = c["group"].slug
     problems = _after_bad_submit(page, live_server.url + "/profile/", {"Time zone": "Mars/Olympus"}, "Save profile")
-    _check(
-        page,
-        live_server.url,
-        [
-            "/",
-            "/dashboard/",
-            "/profile/",
-            f"/groups/{slug}/",
-            f"/meetings/{c['meeting'].pk}/",
-            f"/seps/{c['sep'].number}/",
-            "/seps/review/",
-            "/meetings/compliance/",
-            "/groups/queue/",
-            "/meetings/schedule/",
-            f"/groups/{c['group'].slug}-unknown/",
-            "/accounts/email/",
-            "/accounts/password/change/",
-        ],
-        problems,
-    )
+    _check(page, live_server.url, signed_in_paths(c), problems)
 
 
 @pytest.mark.e2e
