@@ -153,7 +153,6 @@ def _check(page, base, paths, problems=()):
 @pytest.mark.django_db(transaction=True)
 def test_p3_public_pages_pass_axe(page, live_server):
     c = _community()
-    slug = c["group"].slug
     base = live_server.url
     problems = _after_bad_submit(
         page, base + "/accounts/login/", {"Email": "nobody@example.test", "Password": "wrong-password"}, "Sign In"
@@ -172,7 +171,6 @@ def test_p3_public_pages_pass_axe(page, live_server):
 def test_p3_signed_in_pages_pass_axe(page, live_server, sign_in):
     c = _community()
     sign_in(page, c["lead"])
-    slug = c["group"].slug
     problems = _after_bad_submit(page, live_server.url + "/profile/", {"Time zone": "Mars/Olympus"}, "Save profile")
     _check(page, live_server.url, signed_in_paths(c), problems)
 
