@@ -429,6 +429,10 @@ def meeting_set_attendance(*, meeting, by, users, guests=None) -> list[Attendanc
 
 
 # --- agenda items (M3) ------------------------------------------------------------------------
+AGENDA_TITLE_MAX = 200
+AGENDA_DETAILS_MAX = 2000
+
+
 def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> AgendaItem:
     _check(
         "meetings.propose_agenda_item",
@@ -437,8 +441,15 @@ def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> Agenda
         "Participants of the group propose agenda items: join the group as a participant first.",
     )
     title = (title or "").strip()
+    details = (details or "").strip()
     if not title:
         raise DomainError("An agenda item needs a title.")
+    if len(title) > AGENDA_TITLE_MAX:
+        raise DomainError(f"An agenda item's title is at most {AGENDA_TITLE_MAX} characters; it has {len(title)}.")
+    if len(details) > AGENDA_DETAILS_MAX:
+        raise DomainError(
+            f"An agenda item's details are at most {AGENDA_DETAILS_MAX} characters; they have {len(details)}."
+        )
     with transaction.atomic():
         meeting = _lock(meeting.pk)
         now = timezone.now()
@@ -446,9 +457,7 @@ def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> Agenda
             raise DomainError("Agenda items can be proposed for published meetings only.")
         if meeting.starts_at <= now:
             raise DomainError("This meeting has started; propose the item for the next one.")
-        item = AgendaItem.objects.create(
-            meeting=meeting, title=title[:200], details=(details or "").strip(), proposed_by=by, proposed_at=now
-        )
+        item = AgendaItem.objects.create(meeting=meeting, title=title, details=details, proposed_by=by, proposed_at=now)
         record(actor=by, verb="meeting.agenda_item_proposed", target=meeting, data={"item": item.pk, "title": title})
         _participation(
             group_id=meeting.group_id, user=by, kind=Participation.Kind.AGENDA_ITEM, occurred_at=now, source=item
