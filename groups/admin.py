@@ -81,7 +81,7 @@ class SponsorshipForm(forms.ModelForm):
         sponsor = self.cleaned_data["sponsor"]
         if not sponsor.is_core_maintainer:
             raise forms.ValidationError(
-                f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups (G3)."
+                f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups."
             )
         return sponsor
 
@@ -102,7 +102,7 @@ class MembershipInlineForm(forms.ModelForm):
         data = super().clean()
         user = data.get("user")
         if data.get("tier") == Tier.LEAD and user is not None and not user.is_member_or_above:
-            raise forms.ValidationError(f"{user.name} is not an org-wide member or above; leads must be (G4).")
+            raise forms.ValidationError(f"{user.name} is not an org-wide member or above, as every lead must be.")
         return data
 
 
@@ -142,7 +142,7 @@ class GroupAdmin(CoreMaintainerAdmin):
     inlines = [SponsorshipInline, MembershipInline]
     actions = ["activate_groups"]
 
-    @admin.action(description="Activate selected proposed groups (G3, G4)")
+    @admin.action(description="Activate selected proposed groups")
     def activate_groups(self, request, queryset):
         if not request.user.is_core_maintainer:
             self.message_user(request, "Only core maintainers activate groups.", messages.ERROR)
@@ -281,7 +281,7 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
 
     def _decide(self, request, queryset, approve):
         if not request.user.is_core_maintainer:
-            self.message_user(request, "Only core maintainers approve or reject charters (G5).", messages.ERROR)
+            self.message_user(request, "Only core maintainers approve or reject charters.", messages.ERROR)
             return None
         return confirm_action(
             self,
@@ -304,11 +304,11 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
             return (version.get_absolute_url(), "read this version")
         return (f"{url}?a={current.number}&b={version.number}#charter-diff", f"changes from v{current.number}")
 
-    @admin.action(description="Approve selected submitted versions (G5)")
+    @admin.action(description="Approve selected submitted versions")
     def approve_versions(self, request, queryset):
         return self._decide(request, queryset, True)
 
-    @admin.action(description="Reject selected submitted versions (G5)")
+    @admin.action(description="Reject selected submitted versions")
     def reject_versions(self, request, queryset):
         return self._decide(request, queryset, False)
 

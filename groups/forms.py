@@ -24,7 +24,7 @@ class NominationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
-        help_text="Only when the nominee lacks the participation time or recorded activity (T3); it is recorded.",
+        help_text="Only when the nominee lacks the participation time or recorded activity; it is recorded.",
     )
 
     def __init__(self, *args, candidates, **kwargs):

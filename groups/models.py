@@ -62,16 +62,16 @@ class Group(models.Model):
     discord_channel = models.CharField(max_length=100, blank=True)
     discussion_category = models.URLField(blank=True)
     adopts_member_tier = models.BooleanField(
-        default=False, help_text="Interest Groups only: counts members for quorum like a WG (T1)."
+        default=False, help_text="Interest Groups only: counts members for quorum like a WG."
     )
     delegated_sep_authority = models.BooleanField(
-        default=False, help_text="Working Groups only: its leads may accept SEPs in its domain (S3)."
+        default=False, help_text="Working Groups only: its leads may accept SEPs in its domain."
     )
     created_at = models.DateTimeField(default=timezone.now)
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     inactive_since = models.DateTimeField(
-        null=True, blank=True, help_text="Set by the inactivity sweep (G7); cleared by new activity."
+        null=True, blank=True, help_text="Set by the inactivity sweep; cleared by new activity."
     )
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every write; drives ETags.")
 
@@ -353,7 +353,7 @@ class Nomination(RenderedMarkdownMixin, models.Model):
     rationale_html = models.TextField(blank=True, editable=False)
     MARKDOWN_FIELDS = {"rationale": "rationale_html"}
     override_reason = models.TextField(
-        blank=True, help_text="A lead's written reason to waive the 90-day participation check (T3)."
+        blank=True, help_text="A lead's written reason to waive the 90-day participation check."
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN, db_index=True)
     opened_at = models.DateTimeField(default=timezone.now)

@@ -72,7 +72,7 @@ class MeetingSeries(models.Model):
     until = models.DateField(null=True, blank=True, help_text="Last date a meeting may fall on (optional).")
     auto_publish = models.BooleanField(
         default=True,
-        help_text="Publish generated meetings that are at least the publication lead time ahead (M2); "
+        help_text="Publish generated meetings that are at least the publication lead time ahead; "
         "others are created as drafts.",
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -180,7 +180,7 @@ class Meeting(models.Model):
     notes_overdue_at = models.DateTimeField(
         null=True, blank=True, help_text="Set by the notes sweep at the deadline; cleared when notes are published."
     )
-    notes_late = models.BooleanField(default=False, help_text="Notes were published after the deadline (M4).")
+    notes_late = models.BooleanField(default=False, help_text="Notes were published after the deadline.")
 
     objects = MeetingQuerySet.as_manager()
 

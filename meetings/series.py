@@ -70,7 +70,7 @@ def series_create(
     core maintainer can publish late. `series.moved_from` says when the start was moved."""
     _check("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers create series.")
     if not title.strip() or not join_url.strip():
-        raise DomainError("A series needs a title and a join link (M1).")
+        raise DomainError("A series needs a title and a join link.")
     if until and until < first_date:
         raise DomainError("The series ends before its first meeting.")
     moved_from = None

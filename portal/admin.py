@@ -43,7 +43,7 @@ class UserAdmin(BaseUserAdmin):
             "GitHub identity (verified handles only grant rights)",
             {"fields": ("github_verified_at", "github_verified_via", "github_id", "is_placeholder", "merged_into")},
         ),
-        ("Contributor ladder (P1)", {"fields": ("ladder_role",)}),
+        ("Contributor ladder", {"fields": ("ladder_role",)}),
     )
     actions = ["confirm_github_handle", "withdraw_github_verification"]
 

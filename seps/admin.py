@@ -42,7 +42,7 @@ class SEPAdminForm(forms.ModelForm):
     def clean_sponsor(self):
         sponsor = self.cleaned_data.get("sponsor")
         if sponsor is not None and sponsor.pk != self.instance.sponsor_id and not sponsor.is_steering_group:
-            raise forms.ValidationError("A sponsor must be in the steering group: a maintainer or above (S4).")
+            raise forms.ValidationError("A sponsor must be in the steering group: a maintainer or above.")
         return sponsor
 
     def clean(self):
@@ -54,7 +54,7 @@ class SEPAdminForm(forms.ModelForm):
             except (DomainError, PermissionDenied) as exc:
                 raise forms.ValidationError(getattr(exc, "message", str(exc))) from None
             if not (data.get("rationale") or "").strip():
-                self.add_error("rationale", "Give a rationale: every status change records why (S6).")
+                self.add_error("rationale", "Give a rationale: every status change records why.")
         return data
 
 

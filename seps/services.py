@@ -35,7 +35,7 @@ def record_status_change(*, sep, by, old, new, reason, now, extra=None):
 def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_implementation=None):
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give a rationale: every status change records why (S6).")
+        raise DomainError("Give a rationale: every status change records why.")
     now = now or timezone.now()
     with transaction.atomic():
         sep = _lock(sep)
@@ -55,7 +55,7 @@ def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_
         if t.needs_reference_implementation:
             link = (reference_implementation or "").strip() or sep.reference_implementation
             if not link:
-                raise DomainError("A SEP becomes final only with a link to its reference implementation (S3).")
+                raise DomainError("A SEP becomes final only with a link to its reference implementation.")
             if not link.startswith(("https://", "http://")):
                 raise DomainError("The reference implementation must be a web link (https://…).")
             if link != sep.reference_implementation:
@@ -80,13 +80,13 @@ def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_
 def _successor(sep, number) -> SEP:
     text = str(number or "").strip().upper().removeprefix("SEP-").removeprefix("SEP").removeprefix("#").strip()
     if not (text.isascii() and text.isdigit()) or int(text) == 0:
-        raise DomainError("Name the successor by its SEP number, e.g. 1234 (S3).")
+        raise DomainError("Name the successor by its SEP number, e.g. 1234.")
     number = int(text)
     if number == sep.number:
         raise DomainError("A SEP cannot supersede itself.")
     successor = SEP.objects.filter(number=number).first()
     if successor is None:
-        raise DomainError(f"There is no SEP-{number}; a SEP is superseded only by an existing SEP (S3).")
+        raise DomainError(f"There is no SEP-{number}; a SEP is superseded only by an existing SEP.")
     return successor
 
 
@@ -252,7 +252,7 @@ def sep_handle_staleness(*, sep_id, now):
             sep.status_changed_at = now
             sep.version += 1
             sep.save(update_fields=["status", "status_changed_at", "version"])
-            reason = f"No sponsor and no activity for {idle.days} days (S5)."
+            reason = f"No sponsor and no activity for {idle.days} days."
             record_status_change(sep=sep, by=None, old=old, new=Status.DORMANT, reason=reason, now=now,
                                  extra={"automatic": True})  # fmt: skip
             queue_notice(
@@ -341,7 +341,7 @@ def sep_import_parsed(*, parsed, by=None, now=None) -> tuple[str, list[str]]:
             who = f"@{parsed.sponsor['github']}" if handle else parsed.sponsor.get("name")
             parsed.warnings.append(f"Sponsor {who} has no portal account; imported without a sponsor.")
         elif not sponsor.is_steering_group:
-            parsed.warnings.append(f"Sponsor {sponsor.name} is not in the steering group (S4); not set as sponsor.")
+            parsed.warnings.append(f"Sponsor {sponsor.name} is not in the steering group; not set as sponsor.")
             sponsor = None
         if sponsor is None:  # keep the name as the file gives it, for the record (not a sponsor here)
             sponsor_named = SEPAuthor(name=parsed.sponsor["name"], github=parsed.sponsor["github"]).display[:200]
