@@ -44,12 +44,17 @@ import-charters import-seps: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/djlint templates --check
+	$(VENV)/bin/djlint templates --lint
 
 format: install
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/djlint templates --reformat --quiet || true
 
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/djlint templates --check
+	$(VENV)/bin/djlint templates --lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 e2e: install

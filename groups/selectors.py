@@ -1,9 +1,12 @@
 """Read helpers for groups; other apps use `is_lead` and `leads_of`."""
 
+import rules
+from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from .models import CharterVersion, Group, Membership, Nomination, Tier
+from .models import CharterVersion, Group, Membership, Nomination, Participation, Tier
 from .rules import is_group_lead, is_group_member
 
 
@@ -145,3 +148,79 @@ def for_dashboard(user) -> dict:
             "retirements": RetirementProposal.objects.filter(status=RetirementProposal.Status.OPEN).count(),
         }
     return out
+
+
+# --- read helpers and rule checks used by the services (moved from groups/services.py) ---------------
+
+
+def current_charter(group: Group) -> CharterVersion | None:
+    return group.charter_versions.approved().order_by("-number").first()
+
+
+def current_tier(group, user):
+    return Membership.objects.active().filter(group=group, user=user).values_list("tier", flat=True).first()
+
+
+def participation_check(*, group: Group, user, now=None) -> tuple[bool, str]:
+    """T3: participant for >= 90 days and recorded participation within those 90 days."""
+    now = now or timezone.now()
+    need = settings.GOVERNANCE["NOMINATION_MIN_PARTICIPATION"]
+    current = Membership.objects.active().filter(group=group, user=user).first()
+    if current is None or current.tier != Tier.PARTICIPANT:
+        return False, f"{user.name} is not a participant of {group.name}."
+    # Contiguous participant rows count together (e.g. an emeritus restore in between does not reset).
+    since = current.started_at
+    if since > now - need:
+        days = (now - since).days
+        return False, f"{user.name} has been a participant for {days} days; {need.days} are needed."
+    if not Participation.objects.filter(group=group, user=user, occurred_at__gte=now - need).exists():
+        return (
+            False,
+            f"{user.name} has no recorded participation (attendance, agenda items, votes) in {need.days} days.",
+        )
+    return True, ""
+
+
+def decision_problem(version: CharterVersion) -> str:
+    """'' when a core maintainer may approve or reject `version` now (G5), else why not."""
+    if version.status != CharterVersion.Status.SUBMITTED:
+        return (
+            f"Version {version.number} of {version.group} is {version.get_status_display().lower()}, "
+            "not submitted; only submitted versions are decided."
+        )
+    return ""
+
+
+def sponsorship_problem(group: Group) -> str:
+    """'' when G3 sponsorship holds, else why not."""
+    sponsors = [s.sponsor for s in group.sponsorships.select_related("sponsor")]
+    leads = sum(1 for u in sponsors if u.is_lead_maintainer)
+    cores = sum(1 for u in sponsors if u.is_core_maintainer)
+    if (
+        leads >= settings.GOVERNANCE["FORMATION_LEAD_SPONSORS"]
+        or cores >= settings.GOVERNANCE["FORMATION_CORE_SPONSORS"]
+    ):
+        return ""
+    return (
+        f"{group.name} needs sponsorship by {settings.GOVERNANCE['FORMATION_CORE_SPONSORS']} core maintainers or "
+        f"{settings.GOVERNANCE['FORMATION_LEAD_SPONSORS']} lead maintainer (G3); it has {cores} core maintainer sponsor(s)."
+    )
+
+
+def lead_problem(group: Group) -> str:
+    leads = [m.user for m in Membership.objects.leads().filter(group=group).select_related("user")]
+    if not leads:
+        return f"{group.name} has no {group.lead_title.lower()}; an active group needs at least one (G4)."
+    if not any(rules.test_rule("groups.eligible_lead", u) for u in leads):
+        return (
+            f"No {group.lead_title.lower()} of {group.name} holds org-wide member status or above (G4): "
+            + ", ".join(u.name for u in leads)
+        )
+    return ""
+
+
+def activation_problem(group: Group) -> str:
+    """'' when `group` may become active now (G2 proposed, G3 sponsorship, G4 leads), else why not."""
+    if group.state != Group.State.PROPOSED:
+        return f"{group.name} is {group.get_state_display().lower()}, not proposed."
+    return sponsorship_problem(group) or lead_problem(group)

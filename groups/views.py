@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import DomainError
+from portal.htmx import redirect_response, render_fragment, render_page, wants_partial
 
 from . import selectors, services
 from .forms import (
@@ -38,18 +39,6 @@ DIRECTORY_PAGE_SIZE = 25
 MEMBERS_PAGE_SIZE = 100
 
 
-def _is_htmx(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _error_status(request, error) -> int:
-    """400 for a refused plain request; htmx gets 200 so the error inside the partial is swapped in
-    (htmx 2 does not swap 4xx responses by default)."""
-    if not error:
-        return 200
-    return 200 if _is_htmx(request) else 400
-
-
 def _get_group(slug):
     return get_object_or_404(Group.objects.select_related("formed_from"), slug=slug)
 
@@ -65,9 +54,7 @@ def index(request):
     qs = selectors.directory(kind=filters.get("kind", ""), state=filters.get("state", ""), q=filters.get("q", ""))
     page = Paginator(qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "groups": page.object_list, "filtered": any(filters.values())}
-    if _is_htmx(request):
-        return render(request, "groups/index.html#results", ctx)
-    return render(request, "groups/index.html", ctx)
+    return render_page(request, "groups/index.html", ctx, partial="results")
 
 
 def _membership_ctx(request, group):
@@ -106,9 +93,7 @@ def detail(request, slug):
         "can_restore": rules.test_rule("groups.restore_member", user, group),
         "retire_form": RationaleForm(),
     }
-    if _is_htmx(request) and request.GET.get("members"):
-        return render(request, "groups/detail.html#members", ctx)
-    return render(request, "groups/detail.html", ctx)
+    return render_page(request, "groups/detail.html", ctx, partial="members" if request.GET.get("members") else None)
 
 
 @login_required
@@ -132,9 +117,9 @@ def membership(request, slug):
             raise DomainError("Unknown action.")
     except DomainError as exc:
         error = exc.message
-    if _is_htmx(request):
+    if wants_partial(request):
         ctx = {**_membership_ctx(request, group), "membership_error": error, "membership_done": None if error else done}
-        return render(request, "groups/detail.html#membership", ctx, status=_error_status(request, error))
+        return render_page(request, "groups/detail.html", ctx, partial="membership", status=400 if error else 200)
     if error:
         messages.error(request, error)
     else:
@@ -176,9 +161,7 @@ def charter_history(request, slug):
         else:
             diff = _diff_lines(a, b)
     ctx = {"group": group, "versions": versions, "diff": diff, "a": a, "b": b, "diff_error": error}
-    if _is_htmx(request):
-        return render(request, "groups/charter_history.html#diff", ctx, status=_error_status(request, error))
-    return render(request, "groups/charter_history.html", ctx, status=400 if error else 200)
+    return render_page(request, "groups/charter_history.html", ctx, partial="diff", status=400 if error else 200)
 
 
 def _visible_version(request, group, number):
@@ -197,7 +180,7 @@ def _visible_version(request, group, number):
 def charter_version(request, slug, number):
     group = _get_group(slug)
     version = _visible_version(request, group, number)
-    return render(request, "groups/charter_version.html", {"group": group, "version": version})
+    return render_page(request, "groups/charter_version.html", {"group": group, "version": version})
 
 
 @login_required
@@ -243,7 +226,7 @@ def charter_edit(request, slug, number):
                 error = exc.message
         else:
             error = "That section could not be saved: " + "; ".join(form.errors.get("text", ["unknown section"]))
-        if _is_htmx(request) and key in CharterSection.values:
+        if wants_partial(request) and key in CharterSection.values:
             row = next(r for r in _section_rows(version) if r["key"] == key)
             ctx = {
                 "group": group,
@@ -253,7 +236,7 @@ def charter_edit(request, slug, number):
                 "section_error": error,
                 "editable": version.status == CharterVersion.Status.DRAFT,
             }
-            return render(request, "groups/charter_edit.html#section", ctx)
+            return render_page(request, "groups/charter_edit.html", ctx, partial="section")
         if not error:
             messages.success(request, "Section saved.")
             return redirect("groups:charter_edit", group.slug, version.number)
@@ -266,7 +249,7 @@ def charter_edit(request, slug, number):
         "submit_form": SubmitCharterForm(initial={"summary": version.summary}),
         "editable": version.status == CharterVersion.Status.DRAFT,
     }
-    return render(request, "groups/charter_edit.html", ctx, status=status)
+    return render_page(request, "groups/charter_edit.html", ctx, status=status)
 
 
 @login_required
@@ -278,9 +261,12 @@ def charter_preview(request, slug):
     form = SectionForm(request.POST)
     if not form.is_valid():  # e.g. longer than a section may be: say so instead of rendering it
         error = "; ".join(e for errors in form.errors.values() for e in errors)
-        return render(request, "groups/charter_edit.html#preview", {"preview_error": error}, status=200)
+        return render_fragment(request, "groups/charter_edit.html#preview", {"preview_error": error})
     html = render_section(form.cleaned_data["text"])
-    return render(request, "groups/charter_edit.html#preview", {"preview_html": html, "key": form.cleaned_data["key"]})
+    # a preview is only ever a fragment (hx-post from the editor), never a page of its own
+    return render_fragment(
+        request, "groups/charter_edit.html#preview", {"preview_html": html, "key": form.cleaned_data["key"]}
+    )
 
 
 @login_required
@@ -346,9 +332,8 @@ def nominate(request, slug):
                     request,
                     f"{nomination.nominee.name} is nominated; objections are open until the deadline shown below.",
                 )
-                if _is_htmx(request):  # a new page: let htmx navigate to it
-                    return HttpResponse(status=204, headers={"HX-Redirect": nomination.get_absolute_url()})
-                return redirect(nomination)
+                # a new page: htmx navigates to it
+                return redirect_response(request, nomination.get_absolute_url()) or redirect(nomination)
         status = 400
     ctx = {
         "group": group,
@@ -357,9 +342,7 @@ def nominate(request, slug):
         "min_participation": settings.GOVERNANCE["NOMINATION_MIN_PARTICIPATION"],
         "objection_window": settings.GOVERNANCE["NOMINATION_OBJECTION_WINDOW"],
     }
-    if _is_htmx(request):
-        return render(request, "groups/nominate.html#form", ctx)
-    return render(request, "groups/nominate.html", ctx, status=status)
+    return render_page(request, "groups/nominate.html", ctx, partial="form", status=status)
 
 
 def _get_nomination(slug, pk):
@@ -382,10 +365,10 @@ def _nomination_ctx(request, nomination, **extra):
 
 def _nomination_answer(request, nomination, error, done, **extra):
     """After an objection or withdrawal: the refreshed summary for htmx, else a message and redirect."""
-    if _is_htmx(request):
+    if wants_partial(request):
         nomination.refresh_from_db()
         ctx = _nomination_ctx(request, nomination, action_error=error, **extra)
-        return render(request, "groups/nomination.html#summary", ctx, status=_error_status(request, error))
+        return render_page(request, "groups/nomination.html", ctx, partial="summary", status=400 if error else 200)
     if error:
         messages.error(request, error)
     else:
@@ -396,9 +379,9 @@ def _nomination_answer(request, nomination, error, done, **extra):
 @require_GET
 def nomination(request, slug, pk):
     nomination = _get_nomination(slug, pk)
-    if _is_htmx(request) and request.GET.get("part") == "countdown":
-        return render(request, "groups/nomination.html#countdown", {"nomination": nomination})
-    return render(request, "groups/nomination.html", _nomination_ctx(request, nomination))
+    if wants_partial(request) and request.GET.get("part") == "countdown":
+        return render_page(request, "groups/nomination.html", {"nomination": nomination}, partial="countdown")
+    return render_page(request, "groups/nomination.html", _nomination_ctx(request, nomination))
 
 
 @login_required
@@ -508,4 +491,4 @@ def queue(request):
             "group", "proposed_by"
         ),
     }
-    return render(request, "groups/queue.html", ctx)
+    return render_page(request, "groups/queue.html", ctx)

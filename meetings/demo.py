@@ -14,6 +14,7 @@ from django.utils import timezone
 from groups.models import Group, Membership, Participation, Tier
 from portal.events import record
 
+from . import series as meeting_series
 from . import services
 from .models import Attendance, Meeting, MeetingSeries, render_section
 
@@ -176,7 +177,7 @@ def seed(people, stdout=None):
         if gi == 0:
             today = timezone.localdate(now, timezone=__import__("zoneinfo").ZoneInfo(zone))
             first = today + timedelta(days=(3 - today.weekday()) % 7 or 7)  # next Thursday
-            series = services.series_create(
+            series = meeting_series.series_create(
                 group=group,
                 by=lead,
                 title=f"{group.name} weekly",
@@ -188,6 +189,6 @@ def seed(people, stdout=None):
                 join_url="https://meet.example.org/" + group.slug + "-weekly",
                 agenda_md=AGENDA,
             )
-            count += len(services.series_generate(series_id=series.pk))
+            count += len(meeting_series.series_generate(series_id=series.pk))
     if stdout:
         stdout.write(f"Meetings demo: {count} meetings in {len(groups)} groups, with a weekly series.")

@@ -1,6 +1,7 @@
 """Object permissions for meetings (django-rules). The object may be a Meeting, an AgendaItem or a Group."""
 
 import rules
+from django.core.exceptions import PermissionDenied
 
 from groups.models import Membership, Tier
 from portal.rules import is_core_maintainer
@@ -57,3 +58,9 @@ for _model in ("meeting", "meetingseries", "agendaitem", "attendance"):
     rules.add_perm(f"meetings.view_{_model}", is_core_maintainer)
 rules.add_perm("meetings.change_meetingseries", is_core_maintainer)
 rules.add_perm("meetings", is_core_maintainer)
+
+
+def require(perm: str, user, obj, message: str) -> None:
+    """Raise PermissionDenied(message) unless `user` has `perm` on `obj`: the check every service starts with."""
+    if not rules.test_rule(perm, user, obj):
+        raise PermissionDenied(message)

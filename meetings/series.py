@@ -16,7 +16,8 @@ from portal.events import record
 
 from .models import Meeting, MeetingSeries, earliest_publishable_start, publish_ahead, render_section
 from .publication import first_publishable_day
-from .services import _check
+from .rules import require
+from .services import meeting_cancel
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def series_create(
     no meeting of a new series is born past its publication deadline and flagged "missed" at
     once; `keep_early_dates` (the lead insists) keeps the dates before it, as drafts that only a
     core maintainer can publish late. `series.moved_from` says when the start was moved."""
-    _check("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers create series.")
+    require("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers create series.")
     if not title.strip() or not join_url.strip():
         raise DomainError("A series needs a title and a join link.")
     if until and until < first_date:
@@ -188,9 +189,7 @@ def series_end(*, series, by, cancel_published: bool = False, reason: str = "") 
     are cancelled (nobody relies on them, and they would only draw publication reminders); its future
     published meetings are kept unless the lead cancels them too, with a reason shown to everyone
     (they stay in calendars as cancelled, M6). Returns how many meetings were cancelled and kept."""
-    from .services import meeting_cancel
-
-    _check("meetings.manage_meeting", by, series.group, "Only the group's leads and core maintainers end a series.")
+    require("meetings.manage_meeting", by, series.group, "Only the group's leads and core maintainers end a series.")
     reason = (reason or "").strip()
     if cancel_published and not reason:
         raise DomainError("Say why the published meetings are cancelled; the reason is shown on each of them.")

@@ -6,21 +6,19 @@ through the outbox (`portal.notices.queue_notice`, one per kind/meeting/due mome
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import rules
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from groups.models import Group, Membership, Participation
+from groups.models import Group, Participation
 from portal.errors import DomainError
 from portal.events import record
 from portal.models import User
-from portal.notices import queue_notice
+from portal.timefmt import format_moment
 
 from .models import (
     MAX_DURATION,
@@ -31,6 +29,7 @@ from .models import (
     publish_ahead,
     render_section,
 )
+from .rules import require
 
 log = logging.getLogger(__name__)
 
@@ -38,34 +37,6 @@ EDITABLE_FIELDS = ("title", "starts_at", "timezone_name", "duration", "join_url"
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def leads_of(group_id) -> list[User]:
-    return list(
-        User.objects.filter(
-            pk__in=Membership.objects.leads().filter(group_id=group_id).values("user_id"), is_active=True
-        ).order_by("pk")
-    )
-
-
-def format_moment(moment: datetime, zone_name: str) -> str:
-    """`Mon 30 Nov 2026, 10:05 Europe/Berlin (09:05 UTC)`: unambiguous in messages and mails."""
-    from zoneinfo import ZoneInfo
-
-    local = moment.astimezone(ZoneInfo(zone_name))
-    text = f"{local:%a %-d %b %Y, %H:%M} {zone_name}"
-    if zone_name != "UTC":
-        text += f" ({moment.astimezone(ZoneInfo('UTC')):%H:%M} UTC)"
-    return text
-
-
-def _site_url(meeting) -> str:
-    return settings.SITE_URL + meeting.get_absolute_url()
-
-
-def _check(perm: str, user, obj, message: str):
-    if not rules.test_rule(perm, user, obj):
-        raise PermissionDenied(message)
-
-
 def _lock(meeting_id) -> Meeting:
     return Meeting.objects.select_for_update().get(pk=meeting_id)
 
@@ -100,7 +71,7 @@ def meeting_schedule(
 ) -> Meeting:
     """Create a draft meeting (M1). Publication is a separate step (M2)."""
     if by is not None:
-        _check("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers schedule meetings.")
+        require("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers schedule meetings.")
     if group.state == Group.State.RETIRED:
         raise DomainError("A retired group cannot schedule meetings.")
     fields = dict(title=title, starts_at=starts_at, duration=duration, join_url=join_url)
@@ -151,7 +122,7 @@ def publication_refusal(meeting, now) -> str:
 
 def meeting_publish(*, meeting, by, late_reason: str = "") -> Meeting:
     """M2: publish at least the configured lead time ahead; later only by a core maintainer with a reason."""
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish meetings.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish meetings.")
     late_reason = (late_reason or "").strip()
     with transaction.atomic():
         meeting = _lock(meeting.pk)
@@ -201,7 +172,7 @@ def meeting_edit(*, meeting, by, **changes) -> Meeting:
     cannot slip a meeting under the cutoff. Editing a missed-publication meeting to a publishable
     start turns it back into a draft (the reschedule the sweep asked the leads for).
     """
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers edit meetings.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers edit meetings.")
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
@@ -256,7 +227,7 @@ def meeting_edit(*, meeting, by, **changes) -> Meeting:
 
 def meeting_cancel(*, meeting, by, reason: str) -> Meeting:
     """Cancel with a reason; a published meeting stays listed (and in feeds) as cancelled (M6)."""
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers cancel meetings.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers cancel meetings.")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the meeting is cancelled; the reason is shown to everyone.")
@@ -283,7 +254,7 @@ def meeting_cancel(*, meeting, by, reason: str) -> Meeting:
 # --- notes and attendance (M4, M5) ---------------------------------------------------------------
 def meeting_publish_notes(*, meeting, by, notes_md: str) -> Meeting:
     """M4: notes after the start; publishing after the deadline clears the overdue flag and records lateness."""
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish notes.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish notes.")
     notes_md = (notes_md or "").strip()
     if not notes_md:
         raise DomainError("The notes are empty.")
@@ -375,7 +346,7 @@ def meeting_set_attendance(*, meeting, by, users, guests=None) -> list[Attendanc
     at the meeting's start); running it again changes nothing; removing someone removes theirs.
     `guests` (names of people without a verified account) are listed with the attendance and gain
     no participation; None leaves the recorded guests as they are."""
-    _check("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers record attendance.")
+    require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers record attendance.")
     wanted = {u.pk: u for u in users}
     guests = None if guests is None else clean_guests(guests)
     with transaction.atomic():
@@ -434,7 +405,7 @@ AGENDA_DETAILS_MAX = 2000
 
 
 def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> AgendaItem:
-    _check(
+    require(
         "meetings.propose_agenda_item",
         by,
         meeting,
@@ -466,7 +437,7 @@ def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> Agenda
 
 
 def agenda_item_decide(*, item, by, accept: bool, note: str = "") -> AgendaItem:
-    _check("meetings.decide_agenda_item", by, item.meeting, "Only the group's leads accept or decline agenda items.")
+    require("meetings.decide_agenda_item", by, item.meeting, "Only the group's leads accept or decline agenda items.")
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
         if item.status != AgendaItem.Status.PROPOSED:
@@ -488,114 +459,11 @@ def agenda_item_decide(*, item, by, accept: bool, note: str = "") -> AgendaItem:
     return item
 
 
-# --- sweeps: one row each, locked and re-checked (called by meetings.tasks) ---------------------
-def _notice(kind, meeting, due_at, template, **extra):
-    queue_notice(
-        kind=kind,
-        target=meeting,
-        due_at=due_at,
-        recipients=leads_of(meeting.group_id),
-        template=f"email/meetings/{template}",
-        context={
-            "meeting": meeting,
-            "group": meeting.group,
-            "url": _site_url(meeting),
-            "ahead_days": publish_ahead().days,
-            "due_hours": int(settings.GOVERNANCE["NOTES_DUE_AFTER_END"].total_seconds() // 3600),
-            **extra,
-        },
-    )
-
-
-def meeting_send_publication_reminder(*, meeting_id, now) -> bool:
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
-        if (
-            meeting.status != Meeting.Status.DRAFT
-            or meeting.publication_reminded_at is not None
-            or not (meeting.publication_reminder_at <= now < meeting.publication_cutoff)
-        ):
-            return False
-        meeting.publication_reminded_at = now
-        meeting.save(update_fields=["publication_reminded_at"])
-        record(
-            actor=None,
-            verb="meeting.publication_reminder_sent",
-            target=meeting,
-            data={"cutoff": meeting.publication_cutoff},
-        )
-        _notice(
-            "meeting.publication_reminder",
-            meeting,
-            meeting.publication_reminder_at,
-            "publication_reminder",
-            cutoff=format_moment(meeting.publication_cutoff, meeting.timezone_name),
-        )
-    return True
-
-
-def meeting_mark_missed_publication(*, meeting_id, now) -> bool:
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
-        if meeting.status != Meeting.Status.DRAFT or now < meeting.publication_cutoff:
-            return False
-        meeting.status = Meeting.Status.MISSED_PUBLICATION
-        meeting.missed_publication_at = now
-        meeting.updated_at = now
-        meeting.save(update_fields=["status", "missed_publication_at", "updated_at"])
-        record(
-            actor=None, verb="meeting.publication_missed", target=meeting, data={"cutoff": meeting.publication_cutoff}
-        )
-        _notice(
-            "meeting.publication_missed",
-            meeting,
-            meeting.publication_cutoff,
-            "publication_missed",
-            earliest=format_moment(earliest_publishable_start(now), meeting.timezone_name),
-        )
-    return True
-
-
-def meeting_send_notes_reminder(*, meeting_id, now) -> bool:
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
-        if (
-            meeting.status != Meeting.Status.PUBLISHED
-            or meeting.notes_published_at is not None
-            or meeting.notes_reminded_at is not None
-            or not (meeting.notes_reminder_at <= now < meeting.notes_due_at)
-        ):
-            return False
-        meeting.notes_reminded_at = now
-        meeting.save(update_fields=["notes_reminded_at"])
-        record(actor=None, verb="meeting.notes_reminder_sent", target=meeting, data={"due": meeting.notes_due_at})
-        _notice(
-            "meeting.notes_reminder",
-            meeting,
-            meeting.notes_reminder_at,
-            "notes_reminder",
-            due=format_moment(meeting.notes_due_at, meeting.timezone_name),
-        )
-    return True
-
-
-def meeting_mark_notes_overdue(*, meeting_id, now) -> bool:
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
-        if (
-            meeting.status != Meeting.Status.PUBLISHED
-            or meeting.notes_published_at is not None
-            or meeting.notes_overdue_at is not None
-            or now < meeting.notes_due_at
-        ):
-            return False
-        meeting.notes_overdue_at = now
-        meeting.updated_at = now
-        meeting.save(update_fields=["notes_overdue_at", "updated_at"])
-        record(actor=None, verb="meeting.notes_overdue", target=meeting, data={"due": meeting.notes_due_at})
-        _notice("meeting.notes_overdue", meeting, meeting.notes_due_at, "notes_overdue")
-    return True
-
-
-# Series (M7) live in meetings/series.py; re-exported so callers and tests use one module.
-from .series import series_create, series_dates, series_end, series_generate, series_local_start  # noqa: E402, F401
+# Series (M7) live in meetings/series.py (a layer above: it cancels meetings through this module).
+# Sweep steps (M2, M4) live in meetings/sweeps.py, re-exported here for callers written before the split.
+from .sweeps import (  # noqa: E402, F401
+    meeting_mark_missed_publication,
+    meeting_mark_notes_overdue,
+    meeting_send_notes_reminder,
+    meeting_send_publication_reminder,
+)

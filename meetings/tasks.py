@@ -1,5 +1,5 @@
 """Meeting sweeps (M2, M4, M7). Each selects "due and not yet handled" (never "due exactly now"),
-handles every row in its own transaction with a lock and a re-check (services.py), and marks it
+handles every row in its own transaction with a lock and a re-check (sweeps.py, series.py), and marks it
 handled, so a second run does nothing new, a missed run is caught up, and a failure on one row
 leaves the others done and that row untouched for the next run."""
 
@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import services
+from . import series, sweeps
 from .models import Meeting, MeetingSeries
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,8 @@ def sweep_publication() -> dict:
         .values_list("pk", flat=True)
     )
     return {
-        "missed": _each(missed, services.meeting_mark_missed_publication, now),
-        "reminded": _each(reminders, services.meeting_send_publication_reminder, now),
+        "missed": _each(missed, sweeps.meeting_mark_missed_publication, now),
+        "reminded": _each(reminders, sweeps.meeting_send_publication_reminder, now),
     }
 
 
@@ -69,8 +69,8 @@ def sweep_notes() -> dict:
         .values_list("pk", flat=True)
     )
     return {
-        "overdue": _each(overdue, services.meeting_mark_notes_overdue, now),
-        "reminded": _each(reminders, services.meeting_send_notes_reminder, now),
+        "overdue": _each(overdue, sweeps.meeting_mark_notes_overdue, now),
+        "reminded": _each(reminders, sweeps.meeting_send_notes_reminder, now),
     }
 
 
@@ -81,7 +81,7 @@ def generate_series() -> int:
     created = 0
     for pk in MeetingSeries.objects.filter(ended_at=None).values_list("pk", flat=True):
         try:
-            created += len(services.series_generate(series_id=pk, now=now))
+            created += len(series.series_generate(series_id=pk, now=now))
         except Exception:
             log.exception("Generating series %s failed", pk)
     return created
@@ -89,4 +89,4 @@ def generate_series() -> int:
 
 @shared_task
 def generate_series_one(series_id: int) -> int:
-    return len(services.series_generate(series_id=series_id))
+    return len(series.series_generate(series_id=series_id))

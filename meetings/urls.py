@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "meetings"
 
@@ -11,10 +11,10 @@ urlpatterns = [
     path("series/<int:pk>/end/", views.series_end, name="series_end"),
     path("preview/", views.preview, name="preview"),
     path("compliance/", views.compliance, name="compliance"),
-    path("feed.ics", views.feed_all, name="feed_all"),
-    path("group/<slug:slug>.ics", views.feed_group, name="feed_group"),
-    path("calendar/<str:token>.ics", views.feed_private, name="feed_private"),
-    path("<int:pk>.ics", views.meeting_ics, name="ics"),
+    path("feed.ics", feeds.feed_all, name="feed_all"),
+    path("group/<slug:slug>.ics", feeds.feed_group, name="feed_group"),
+    path("calendar/<str:token>.ics", feeds.feed_private, name="feed_private"),
+    path("<int:pk>.ics", feeds.meeting_ics, name="ics"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/publish/", views.publish, name="publish"),
@@ -29,7 +29,7 @@ urlpatterns = [
 #     urlpatterns += meetings_root
 # (un-namespaced names, so `meetings.links` prefers them once mounted).
 root_urlpatterns = [
-    path("meetings.ics", views.feed_all, name="meetings_feed_all"),
-    path("groups/<slug:slug>/meetings.ics", views.feed_group, name="meetings_feed_group"),
-    path("calendar/<str:token>.ics", views.feed_private, name="meetings_feed_private"),
+    path("meetings.ics", feeds.feed_all, name="meetings_feed_all"),
+    path("groups/<slug:slug>/meetings.ics", feeds.feed_group, name="meetings_feed_group"),
+    path("calendar/<str:token>.ics", feeds.feed_private, name="meetings_feed_private"),
 ]

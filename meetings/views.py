@@ -8,18 +8,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.models import Group
 from portal.errors import DomainError
-from portal.models import User, timezone_names
+from portal.htmx import redirect_response, render_fragment, render_page, wants_partial
+from portal.models import timezone_names
 from portal.widgets import FastSelect
 
-from . import ical, links, services
+from . import links, services
+from . import series as meeting_series
 from .forms import (
     MARKDOWN_MAX,
     AgendaItemForm,
@@ -73,7 +75,7 @@ def index(request):
         qs = qs.filter(group__kind=f["kind"])
     rows = qs.select_related("group").defer(*LIST_DEFERRED)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    partial = request.htmx and not request.htmx.boosted
+    partial = wants_partial(request)
     ctx = {
         "page": page,
         "when": when,
@@ -88,8 +90,7 @@ def index(request):
         and (request.user.is_core_maintainer or bool(lead_group_ids(request.user))),
         "now": now,
     }
-    template = "meetings/index.html#results" if partial else "meetings/index.html"
-    return render(request, template, ctx)
+    return render_page(request, "meetings/index.html", ctx, partial="results")
 
 
 # --- one meeting -------------------------------------------------------------------------------
@@ -133,15 +134,15 @@ def _detail_context(request, meeting, **extra):
 
 def _render_detail(request, meeting, status=200, **extra):
     meeting.refresh_from_db()
-    template = "meetings/detail.html#body" if request.htmx else "meetings/detail.html"
-    # htmx swaps only 2xx responses: an error travels inside the partial instead.
-    return render(request, template, _detail_context(request, meeting, **extra), status=200 if request.htmx else status)
+    return render_page(
+        request, "meetings/detail.html", _detail_context(request, meeting, **extra), partial="body", status=status
+    )
 
 
 @require_GET
 def detail(request, pk):
     meeting = _visible_meeting(request, pk)
-    return render(request, "meetings/detail.html", _detail_context(request, meeting))
+    return render_page(request, "meetings/detail.html", _detail_context(request, meeting))
 
 
 def _act(request, meeting, fn, success: str, **extra):
@@ -150,7 +151,7 @@ def _act(request, meeting, fn, success: str, **extra):
         fn()
     except DomainError as exc:
         return _render_detail(request, meeting, status=400, error=exc.message, **extra)
-    if request.htmx:
+    if wants_partial(request):
         return _render_detail(request, meeting, success=success)
     messages.success(request, success)
     return redirect(meeting)
@@ -230,8 +231,7 @@ def decide_item(request, pk, item_pk):
 # --- forms on their own pages --------------------------------------------------------------------
 def _form_page(request, template, ctx, status=200):
     ctx = {**governance_labels(), **ctx}
-    # htmx swaps only 2xx responses, so its partial (with the errors) comes back as 200
-    return render(request, template + ("#form" if request.htmx else ""), ctx, status=200 if request.htmx else status)
+    return render_page(request, template, ctx, partial="form", status=status)
 
 
 def _submit(request, form, action, *, success, url):
@@ -248,11 +248,7 @@ def _submit(request, form, action, *, success, url):
     text = success(result) if callable(success) else success
     messages.add_message(request, messages.WARNING if isinstance(text, Caution) else messages.SUCCESS, text)
     target = url(result) if callable(url) else url
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return redirect_response(request, target) or redirect(target)
 
 
 class Caution(str):
@@ -345,7 +341,7 @@ def series_new(request):
     form = SeriesForm(request.POST or None, groups=groups, initial={"timezone_name": request.timezone_name})
 
     def create(d):
-        return services.series_create(
+        return meeting_series.series_create(
             group=d["group"],
             by=request.user,
             title=d["title"],
@@ -390,7 +386,7 @@ def series_end(request, pk):
         done = _submit(
             request,
             form,
-            lambda d: services.series_end(series=series, by=request.user, **d),
+            lambda d: meeting_series.series_end(series=series, by=request.user, **d),
             success=lambda n: (
                 f"Series “{series.title}” ended: no more meetings are generated; "
                 f"{n['cancelled']} cancelled, {n['kept']} published kept."
@@ -456,7 +452,7 @@ def notes(request, pk):
 def preview(request):
     """Live markdown preview (htmx): the same renderer the save uses."""
     source = request.POST.get("agenda_md", request.POST.get("notes_md", ""))
-    return render(request, "meetings/_preview.html", {"html": render_section(source[:MARKDOWN_MAX])})
+    return render_fragment(request, "meetings/_preview.html", {"html": render_section(source[:MARKDOWN_MAX])})
 
 
 # --- compliance (core maintainers) -----------------------------------------------------------
@@ -479,44 +475,4 @@ def compliance(request):
         **governance_labels(),
         "now": now,
     }
-    return render(request, "meetings/compliance.html", ctx)
-
-
-# --- calendars (M6) ------------------------------------------------------------------------------
-@require_safe  # calendar clients may probe with HEAD
-def meeting_ics(request, pk):
-    meeting = get_object_or_404(Meeting.objects.valid().select_related("group"), pk=pk)
-    return ical.calendar_response(
-        request,
-        Meeting.objects.filter(pk=meeting.pk),
-        meeting.title,
-        f"meeting-{meeting.pk}.ics",
-    )
-
-
-@require_safe  # calendar clients may probe with HEAD
-def feed_group(request, slug):
-    group = get_object_or_404(Group.objects.only("pk", "name", "slug"), slug=slug)
-    return ical.calendar_response(
-        request,
-        Meeting.objects.filter(group=group),
-        f"{group.name} meetings",
-        f"{group.slug}-meetings.ics",
-    )
-
-
-@require_safe  # calendar clients may probe with HEAD
-def feed_all(request):
-    return ical.calendar_response(request, Meeting.objects.all(), "MCP group meetings", "meetings.ics")
-
-
-@require_safe  # calendar clients may probe with HEAD
-def feed_private(request, token):
-    user = User.objects.filter(calendar_token=token, is_active=True).first()
-    if user is None:
-        raise Http404("No such calendar")
-    response = ical.calendar_response(
-        request, Meeting.objects.for_groups_of(user), f"My MCP groups ({user.name})", "my-meetings.ics"
-    )
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return render_page(request, "meetings/compliance.html", ctx)

@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import activity
 from .forms import ProfileForm, TimezoneChoiceForm
 from .hooks import app_modules
+from .htmx import render_page
 from .middleware import TZ_COOKIE
 from .models import Event, timezone_names
 
@@ -79,7 +80,7 @@ def home(request):
         "recent_seps": seps,
         "recent_events": public_events(HOME_EVENTS),
     }
-    return render(request, "portal/home.html", ctx)
+    return render_page(request, "portal/home.html", ctx)
 
 
 # Apps add panels to the dashboard with `<app>/dashboard.py: panels(request) -> list[dict]`; each dict has
@@ -100,7 +101,7 @@ def dashboard(request):
     user = request.user
     missing = [label for field, label in PROFILE_FIELDS if not getattr(user, field)]
     my_events = activity.for_sentences(Event.objects.filter(actor=user))[:8]
-    return render(
+    return render_page(
         request,
         "portal/dashboard.html",
         {"panels": _app_panels(request), "profile_missing": missing, "my_events": my_events},
@@ -127,7 +128,7 @@ def profile(request):
         status = 400
     else:
         status = 200
-    return render(request, "portal/profile.html", {"form": form, "timezones": timezone_names()}, status=status)
+    return render_page(request, "portal/profile.html", {"form": form, "timezones": timezone_names()}, status=status)
 
 
 @login_required

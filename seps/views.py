@@ -5,11 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import DomainError
+from portal.htmx import render_page, wants_partial
 from portal.models import Event
 
 from . import transitions as T
@@ -20,20 +21,13 @@ from .services import STATUS_CHANGED, sep_edit_metadata, sep_transition
 PAGE_SIZE = 50
 
 
-def _wants_partial(request) -> bool:
-    """htmx swapping a region in place; a boosted link or a history restore (back button after
-    htmx's cache is gone, on a pushed URL) needs the whole page."""
-    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
-
-
 @require_GET
 def index(request):
     form = FilterForm(request.GET)
     qs = form.apply(SEP.objects.for_lists().in_lifecycle_order())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "filtered": any(request.GET.get(k) for k in form.fields)}
-    template = "seps/index.html#results" if _wants_partial(request) else "seps/index.html"
-    return render(request, template, ctx)
+    return render_page(request, "seps/index.html", ctx, partial="results")
 
 
 def _sep_for_page(number):
@@ -79,8 +73,8 @@ def detail(request, number):
         sep = _sep_for_page(number)
     except Http404:
         # Links between SEP files point here too: say which SEP is missing and where to look.
-        return render(request, "seps/missing.html", {"number": number, "repository": SEP_REPOSITORY}, status=404)
-    return render(request, "seps/detail.html", _state_context(request, sep))
+        return render_page(request, "seps/missing.html", {"number": number, "repository": SEP_REPOSITORY}, status=404)
+    return render_page(request, "seps/detail.html", _state_context(request, sep))
 
 
 @login_required
@@ -110,19 +104,18 @@ def transition(request, number, action):
         error = " ".join(e for errs in form.errors.values() for e in errs)
     if error is None:
         done = f"SEP-{sep.number} is now {Status(T.TRANSITIONS[action].target).label.lower()}."
-        if request.htmx:
+        if wants_partial(request):
             sep = _sep_for_page(number)
             ctx = _state_context(request, sep)
             ctx["notice"] = done
-            return render(request, "seps/detail.html#state", ctx)
+            return render_page(request, "seps/detail.html", ctx, partial="state")
         messages.success(request, done)
         return redirect(sep)
     sep = _sep_for_page(number)
     ctx = _state_context(request, sep, failed=action, form=form, error=error)
-    if request.htmx:  # htmx swaps 2xx only: the partial carries the error in place
-        return render(request, "seps/detail.html#state", ctx)
-    messages.error(request, error)
-    return render(request, "seps/detail.html", ctx, status=400)
+    if not wants_partial(request):
+        messages.error(request, error)
+    return render_page(request, "seps/detail.html", ctx, partial="state", status=400)
 
 
 @login_required
@@ -143,8 +136,7 @@ def edit(request, number):
                 messages.success(request, f"SEP-{sep.number} is saved.")
                 return redirect(sep)
         status = 400
-    template = "seps/edit.html#form" if request.htmx else "seps/edit.html"
-    return render(request, template, {"sep": sep, "form": form}, status=200 if request.htmx else status)
+    return render_page(request, "seps/edit.html", {"sep": sep, "form": form}, partial="form", status=status)
 
 
 @login_required
@@ -162,5 +154,4 @@ def review_queue(request):
         "in_review": SEP.objects.filter(status=Status.IN_REVIEW).count(),
         "draft": SEP.objects.filter(status=Status.DRAFT).count(),
     }
-    template = "seps/review.html#queue" if _wants_partial(request) else "seps/review.html"
-    return render(request, template, {"page": page, "counts": counts})
+    return render_page(request, "seps/review.html", {"page": page, "counts": counts}, partial="queue")

@@ -105,7 +105,7 @@ def test_t1_one_current_membership_is_a_database_constraint(group, contributor):
 def test_t1_concurrent_join_race_is_a_clear_error(contributor, group):
     from unittest import mock
 
-    with mock.patch("groups.services._lock_current", return_value=None):
+    with mock.patch("groups.services.memberships._lock_current", return_value=None):
         services.membership_join(group=group, user=contributor, tier=Tier.OBSERVER)
         with pytest.raises(DomainError, match="already in"):
             services.membership_join(group=group, user=contributor, tier=Tier.PARTICIPANT)

@@ -258,7 +258,7 @@ def test_t3_sweep_fails_half_way_then_finishes(group, lead, make_member):
         m = make_member(group, Tier.PARTICIPANT, days=10)
         nominate(group, m.user, lead, override_reason="ok")
     first, second = Nomination.objects.order_by("deadline", "pk")
-    real = services.queue_notice
+    real = services.nominations.queue_notice
     calls = {"n": 0}
 
     def flaky(**kw):
@@ -268,7 +268,7 @@ def test_t3_sweep_fails_half_way_then_finishes(group, lead, make_member):
         return real(**kw)
 
     with time_machine.travel(second.deadline + timedelta(minutes=1), tick=False):
-        with mock.patch("groups.services.queue_notice", side_effect=flaky), pytest.raises(RuntimeError):
+        with mock.patch("groups.services.nominations.queue_notice", side_effect=flaky), pytest.raises(RuntimeError):
             tasks.sweep_nominations()
         first.refresh_from_db()
         second.refresh_from_db()

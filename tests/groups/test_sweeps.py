@@ -83,7 +83,7 @@ def test_t4_sweep_missed_for_weeks_catches_up(group, make_member):
 def test_t4_sweep_fails_half_way_then_finishes(group, make_member):
     a = make_member(group, Tier.MEMBER, days=300)
     b = make_member(group, Tier.MEMBER, days=300)
-    real = services.record
+    real = services.memberships.record
     calls = {"n": 0}
 
     def flaky(**kw):
@@ -92,7 +92,7 @@ def test_t4_sweep_fails_half_way_then_finishes(group, make_member):
             raise RuntimeError("db hiccup")
         return real(**kw)
 
-    with mock.patch("groups.services.record", side_effect=flaky), pytest.raises(RuntimeError):
+    with mock.patch("groups.services.memberships.record", side_effect=flaky), pytest.raises(RuntimeError):
         tasks.sweep_emeritus()
     statuses = {m.user_id: m.status for m in Membership.objects.current().filter(group=group)}
     assert sorted(statuses.values()) == ["active", "emeritus"]  # one done fully, the other untouched

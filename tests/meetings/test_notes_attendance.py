@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 
 from groups.models import Participation
-from meetings import services, tasks
+from meetings import services, sweeps, tasks
 from meetings.models import AgendaItem, Attendance, Meeting
 from portal.errors import DomainError
 from portal.models import Event, Notice
@@ -84,7 +84,7 @@ def test_m4_sweep_missed_for_days_flags_overdue_without_stale_reminder(held, lea
 def test_m4_sweep_fails_half_way_then_finishes(group, lead):
     a = MeetingFactory(group=group, starts_at=NOW, published_at=NOW - timedelta(days=9))
     b = MeetingFactory(group=group, starts_at=NOW + timedelta(hours=2), published_at=NOW - timedelta(days=9))
-    real = services.meeting_mark_notes_overdue
+    real = sweeps.meeting_mark_notes_overdue
     calls = []
 
     def flaky(**kw):
@@ -94,7 +94,7 @@ def test_m4_sweep_fails_half_way_then_finishes(group, lead):
         return real(**kw)
 
     with time_machine.travel(NOW + timedelta(days=4), tick=False):
-        with mock.patch.object(services, "meeting_mark_notes_overdue", side_effect=flaky):
+        with mock.patch.object(sweeps, "meeting_mark_notes_overdue", side_effect=flaky):
             tasks.sweep_notes()
         a.refresh_from_db()
         b.refresh_from_db()

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from meetings import services, tasks
+from meetings import services, sweeps, tasks
 from meetings.models import Meeting
 from portal.errors import DomainError
 from portal.models import Event, Notice
@@ -203,7 +203,7 @@ def test_m2_sweep_missed_for_days_catches_up_without_stale_reminder(group, lead)
 @pytest.mark.django_db
 def test_m2_sweep_fails_half_way_then_finishes(group, lead):
     a, b = drafts(group, lead, 5, 6)
-    real = services.meeting_mark_missed_publication
+    real = sweeps.meeting_mark_missed_publication
     calls = []
 
     def flaky(**kw):
@@ -213,7 +213,7 @@ def test_m2_sweep_fails_half_way_then_finishes(group, lead):
         return real(**kw)
 
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        with mock.patch.object(services, "meeting_mark_missed_publication", side_effect=flaky):
+        with mock.patch.object(sweeps, "meeting_mark_missed_publication", side_effect=flaky):
             tasks.sweep_publication()
         a.refresh_from_db()
         b.refresh_from_db()

@@ -7,8 +7,10 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from meetings import services, tasks
+from meetings import series as meeting_series
+from meetings import tasks
 from meetings.models import Meeting, MeetingSeries
+from portal.errors import DomainError
 from portal.models import Event
 
 from .conftest import NOW
@@ -28,7 +30,7 @@ def make_series(group, lead, **kw):
         keep_early_dates=True,  # these tests cover generation of every date, publishable or not
     )
     defaults.update(kw)
-    return services.series_create(group=group, by=lead, **defaults)
+    return meeting_series.series_create(group=group, by=lead, **defaults)
 
 
 @pytest.mark.django_db
@@ -103,7 +105,7 @@ def test_m7_biweekly_and_monthly_nth_weekday(group, lead):
 @pytest.mark.django_db
 def test_m7_last_weekday_of_month_and_until():
     s = MeetingSeries(frequency=MeetingSeries.Frequency.MONTHLY, first_date=date(2026, 12, 29), until=date(2027, 4, 1))
-    assert list(services.series_dates(s, date(2027, 12, 31))) == [
+    assert list(meeting_series.series_dates(s, date(2027, 12, 31))) == [
         date(2026, 12, 29), date(2027, 1, 26), date(2027, 2, 23), date(2027, 3, 30),
     ]  # fmt: skip
 
@@ -127,14 +129,14 @@ def test_m7_generation_fails_half_way_then_finishes(group, lead):
     with time_machine.travel(NOW, tick=False):
         a = make_series(group, lead, title="A")
         b = make_series(group, lead, title="B")
-        real = services.series_generate
+        real = meeting_series.series_generate
 
         def flaky(*, series_id, now=None):
             if series_id == b.pk:
                 raise RuntimeError("worker died")
             return real(series_id=series_id, now=now)
 
-        with mock.patch.object(services, "series_generate", side_effect=flaky):
+        with mock.patch.object(meeting_series, "series_generate", side_effect=flaky):
             assert tasks.generate_series() == 8
         assert a.meetings.count() == 8 and b.meetings.count() == 0
         assert tasks.generate_series() == 8
@@ -156,7 +158,7 @@ def test_m7_end_series_stops_generation_cancels_drafts_keeps_published(group, le
     series = _ended_setup(group, lead, django_capture_on_commit_callbacks)
     published = set(series.meetings.filter(status=Meeting.Status.PUBLISHED).values_list("pk", flat=True))
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        done = services.series_end(series=series, by=lead)
+        done = meeting_series.series_end(series=series, by=lead)
     assert done == {"cancelled": 1, "kept": len(published)}
     series.refresh_from_db()
     assert series.ended_at is not None
@@ -168,19 +170,19 @@ def test_m7_end_series_stops_generation_cancels_drafts_keeps_published(group, le
         tasks.generate_series()  # a month later the window would have added meetings
     assert series.meetings.count() == count
     assert Event.objects.filter(verb="meeting.series_ended").count() == 1
-    with pytest.raises(services.DomainError):
-        services.series_end(series=series, by=lead)
+    with pytest.raises(DomainError):
+        meeting_series.series_end(series=series, by=lead)
 
 
 @pytest.mark.django_db
 def test_m7_end_series_can_cancel_published_with_reason(group, lead, django_capture_on_commit_callbacks):
     series = _ended_setup(group, lead, django_capture_on_commit_callbacks)
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        with pytest.raises(services.DomainError):
-            services.series_end(series=series, by=lead, cancel_published=True, reason="  ")
+        with pytest.raises(DomainError):
+            meeting_series.series_end(series=series, by=lead, cancel_published=True, reason="  ")
         series.refresh_from_db()
         assert series.ended_at is None  # refused: nothing changed
-        services.series_end(series=series, by=lead, cancel_published=True, reason="The group meets monthly now")
+        meeting_series.series_end(series=series, by=lead, cancel_published=True, reason="The group meets monthly now")
     future = series.meetings.filter(starts_at__gt=NOW + timedelta(hours=1))
     assert set(future.values_list("status", flat=True)) == {Meeting.Status.CANCELLED}
     published_then_cancelled = future.filter(published_at__isnull=False)
