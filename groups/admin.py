@@ -80,9 +80,7 @@ class SponsorshipForm(forms.ModelForm):
     def clean_sponsor(self):
         sponsor = self.cleaned_data["sponsor"]
         if not sponsor.is_core_maintainer:
-            raise forms.ValidationError(
-                f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups."
-            )
+            raise forms.ValidationError(f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups.")
         return sponsor
 
 

@@ -203,18 +203,17 @@ def sponsorship_problem(group: Group) -> str:
         return ""
     return (
         f"{group.name} needs sponsorship by {settings.GOVERNANCE['FORMATION_CORE_SPONSORS']} core maintainers or "
-        f"{settings.GOVERNANCE['FORMATION_LEAD_SPONSORS']} lead maintainer (G3); it has {cores} core maintainer sponsor(s)."
+        f"{settings.GOVERNANCE['FORMATION_LEAD_SPONSORS']} lead maintainer; it has {cores} core maintainer sponsor(s)."
     )
 
 
 def lead_problem(group: Group) -> str:
     leads = [m.user for m in Membership.objects.leads().filter(group=group).select_related("user")]
     if not leads:
-        return f"{group.name} has no {group.lead_title.lower()}; an active group needs at least one (G4)."
+        return f"{group.name} has no {group.lead_title.lower()}; an active group needs at least one."
     if not any(rules.test_rule("groups.eligible_lead", u) for u in leads):
-        return (
-            f"No {group.lead_title.lower()} of {group.name} holds org-wide member status or above (G4): "
-            + ", ".join(u.name for u in leads)
+        return f"No {group.lead_title.lower()} of {group.name} holds org-wide member status or above: " + ", ".join(
+            u.name for u in leads
         )
     return ""
 

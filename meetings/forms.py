@@ -214,7 +214,11 @@ class NotesForm(forms.Form):
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label="Agenda item", max_length=200)
     details = forms.CharField(
-        label="Details (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label="Details (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Markdown: **bold**, links, lists and task lists (- [ ] to do).",
     )
 
 

@@ -45,7 +45,7 @@ def _validate_fields(fields: dict):
     if "title" in fields and not (fields["title"] or "").strip():
         raise DomainError("A meeting needs a title.")
     if "join_url" in fields and not (fields["join_url"] or "").strip():
-        raise DomainError("A meeting needs a join link (M1).")
+        raise DomainError("A meeting needs a join link.")
     if "duration" in fields and (fields["duration"] is None or fields["duration"] <= timedelta(0)):
         raise DomainError("A meeting needs a duration longer than zero.")
     if "duration" in fields and fields["duration"] > MAX_DURATION:
@@ -114,7 +114,7 @@ def publication_refusal(meeting, now) -> str:
     if viewer_zone != meeting.timezone_name:
         when += f", that is {earliest.astimezone(meeting.zone):%a %-d %b %Y, %H:%M} {meeting.timezone_name} (the meeting's zone)"
     return (
-        f"Too late to publish: a meeting must be published at least {days} days before it starts (M2). "
+        f"Too late to publish: a meeting must be published at least {days} days before it starts. "
         f"The earliest start that can still be published now is {when}. "
         "Move the meeting to that time or later, or ask a core maintainer to publish it late with a written reason."
     )
@@ -442,6 +442,10 @@ def agenda_item_decide(*, item, by, accept: bool, note: str = "") -> AgendaItem:
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
         if item.status != AgendaItem.Status.PROPOSED:
             raise DomainError(f"This item was already {item.get_status_display().lower()}.")
+        if item.meeting.status != Meeting.Status.PUBLISHED:
+            raise DomainError(
+                f"This meeting is {item.meeting.get_status_display().lower()}: its agenda items are no longer decided."
+            )
         now = timezone.now()
         item.status = AgendaItem.Status.ACCEPTED if accept else AgendaItem.Status.DECLINED
         item.decided_by = by

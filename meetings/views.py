@@ -110,6 +110,8 @@ def _detail_context(request, meeting, **extra):
         "meeting": meeting,
         "now": now,
         "can_manage": can_manage,
+        # a cancelled or past meeting's items can no longer be accepted or declined
+        "can_decide": can_manage and meeting.status == Meeting.Status.PUBLISHED,
         "can_propose": meeting.status == Meeting.Status.PUBLISHED
         and meeting.starts_at > now
         and rules.test_rule("meetings.propose_agenda_item", user, meeting),
@@ -200,7 +202,13 @@ def propose_item(request, pk):
         raise PermissionDenied("Participants of the group propose agenda items.")
     form = AgendaItemForm(request.POST)
     if not form.is_valid():
-        return _render_detail(request, meeting, status=400, error="An agenda item needs a title.", agenda_form=form)
+        return _render_detail(
+            request,
+            meeting,
+            status=400,
+            error="Your agenda item is not proposed yet: please fix what is marked below.",
+            agenda_form=form,
+        )
     return _act(
         request,
         meeting,

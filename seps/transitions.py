@@ -165,9 +165,7 @@ def check(name: str, user, sep, *, now=None, leads: set[int] | None = None) -> T
         if sep.sponsor_id is not None:
             raise DomainError("Only a proposal without a sponsor can be marked dormant.")
         if sep.last_activity_at > now - idle_for:
-            raise DomainError(
-                f"A proposal can be marked dormant only after {idle_for.days} days without activity."
-            )
+            raise DomainError(f"A proposal can be marked dormant only after {idle_for.days} days without activity.")
     return t
 
 

@@ -36,7 +36,7 @@ def group_activate(*, group: Group, by, rationale: str) -> Group:
 
 def sponsorship_record(*, group: Group, sponsor, by, note: str = "") -> Sponsorship:
     if not sponsor.is_core_maintainer:
-        raise DomainError(f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups (G3).")
+        raise DomainError(f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups.")
     with transaction.atomic():
         s, created = Sponsorship.objects.get_or_create(group=group, sponsor=sponsor, defaults={"note": note})
         if created:

@@ -5,12 +5,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from portal.errors import DomainError
 from portal.events import record
-from portal.notices import queue_notice
-from portal.templatetags.portal_tags import when
+from portal.notices import Moment, queue_notice
 
 from ..models import Group, Nomination, Objection, Tier
 from ..selectors import current_tier, participation_check
@@ -63,8 +61,7 @@ def nomination_open(*, group: Group, nominee, by, rationale: str, override_reaso
                 target=nomination,
                 data={"reason": nomination.override_reason, "check": why},
             )
-        with timezone.override(nominee.timezone or "UTC"):  # the deadline in the nominee's own zone
-            deadline = strip_tags(when(nomination.deadline))
+        deadline = Moment(nomination.deadline)  # printed in the nominee's own zone by queue_notice
         queue_notice(
             kind="groups.nomination_opened",
             target=nomination,

@@ -45,8 +45,11 @@ def _community():
     Meeting.objects.filter(pk=past.pk).update(
         notes_md="Decided things.", notes_html="<p>Decided things.</p>", notes_published_at=now - timedelta(days=5)
     )
+    overdue = MeetingFactory(group=wg, title="Transports sync without notes", starts_at=now - timedelta(days=4))
+    Meeting.objects.filter(pk=overdue.pk).update(notes_overdue_at=now - timedelta(days=2))  # the "Notes overdue" badge
     sep = SEPFactory(
         number=4242, title="Resumable streams", status=Status.IN_REVIEW, group=wg, sponsor=lead,
+        roadmap_area="transport",  # the Roadmap badge
         body="## Abstract\n\nResume a stream.\n\n## Motivation\n\nConnections drop.\n\n### Details\n\nIds.",
     )  # fmt: skip
     SEPAuthorFactory(sep=sep, name="Ada Writer", github="adaw")

@@ -9,7 +9,8 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.management import call_command
 
-from meetings import services, tasks
+from meetings import series as meeting_series
+from meetings import tasks
 from meetings.models import Meeting, MeetingSeries
 from meetings.publication import publication_warning
 from portal.models import Event
@@ -27,7 +28,7 @@ def _series(group, lead, **kw):
         join_url="https://meet.example.test/w",
     )  # fmt: skip
     fields.update(kw)
-    return services.series_create(group=group, by=lead, **fields)
+    return meeting_series.series_create(group=group, by=lead, **fields)
 
 
 # --- a single meeting ----------------------------------------------------------------------------
