@@ -29,7 +29,7 @@ from .models import (
 
 
 class RationaleActionForm(forms.Form):
-    rationale = forms.CharField(label="Rationale (recorded)", widget=forms.Textarea(attrs={"rows": 4}))
+    rationale = forms.CharField(label="Rationale (recorded)", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
 
 def confirm_action(modeladmin, request, queryset, *, action, title, verb, perform, problem, link=None):

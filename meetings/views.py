@@ -346,7 +346,11 @@ def series_new(request):
     groups = _manageable_groups(request.user)
     if not request.user.is_core_maintainer and not groups.exists():
         raise PermissionDenied("Only leads of a group and core maintainers create series.")
-    form = SeriesForm(request.POST or None, groups=groups, initial={"timezone_name": request.timezone_name})
+    initial = {"timezone_name": request.timezone_name}
+    chosen = groups.filter(slug=request.GET.get("group", "")).first() if request.GET.get("group") else None
+    if chosen:
+        initial["group"] = chosen
+    form = SeriesForm(request.POST or None, groups=groups, initial=initial)
 
     def create(d):
         return meeting_series.series_create(

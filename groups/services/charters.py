@@ -58,6 +58,33 @@ def charter_edit_section(*, version: CharterVersion, by, key: str, text: str) ->
     return v
 
 
+SECTION_MAX = 40000
+
+
+def charter_edit_sections(*, version: CharterVersion, by, texts: dict[str, str]) -> tuple[CharterVersion, list[str]]:
+    """Save every section of a draft at once (the editor posts them all: nothing typed is lost).
+    Returns the version and the keys that changed; unchanged sections are not rewritten."""
+    unknown = set(texts) - set(CharterSection.values)
+    if unknown:
+        raise DomainError("There is no such charter section.")
+    if not rules.test_rule("groups.amend_charter", by, version.group):
+        raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
+    texts = {k: (t or "").replace("\r\n", "\n") for k, t in texts.items()}
+    too_long = [k for k, t in texts.items() if len(t) > SECTION_MAX]
+    if too_long:
+        raise DomainError(f"A section is at most {SECTION_MAX} characters.")
+    with transaction.atomic():
+        v = CharterVersion.objects.select_for_update().get(pk=version.pk)
+        if v.status != CharterVersion.Status.DRAFT:
+            raise DomainError("Only a draft can be edited; this version was already submitted.")
+        changed = [k for k, t in texts.items() if (v.sections.get(k) or "") != t]
+        if changed:
+            v.sections = {**v.sections, **{k: texts[k] for k in changed}}
+            v.render()
+            v.save(update_fields=["sections", "sections_html"])
+    return v, changed
+
+
 def charter_submit(*, version: CharterVersion, by, summary: str = "") -> CharterVersion:
     if not rules.test_rule("groups.amend_charter", by, version.group):
         raise PermissionDenied("Only the group's leads or core maintainers may submit a charter amendment.")
@@ -83,6 +110,9 @@ def mission_summary(mission_html: str, limit: int = 300) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"
 
 
+RATIONALE_MAX = 4000
+
+
 def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str) -> CharterVersion:
     """G5: core maintainers approve or reject a submitted version, with a rationale (recorded)."""
     if not rules.test_rule("groups.decide_charter", by, version):
@@ -90,6 +120,8 @@ def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str
     rationale = (rationale or "").strip()
     if not rationale:
         raise DomainError("A charter decision needs a rationale.")
+    if len(rationale) > RATIONALE_MAX:
+        raise DomainError(f"A rationale is at most {RATIONALE_MAX} characters; this one has {len(rationale)}.")
     with transaction.atomic():
         v = CharterVersion.objects.select_for_update().select_related("group").get(pk=version.pk)
         problem = decision_problem(v)

@@ -11,10 +11,18 @@ from meetings.selectors import group_panel
 register = template.Library()
 
 
-@register.inclusion_tag("meetings/_group_panel.html")
-def group_meetings_panel(group, upcoming=3, recent=3):
+@register.inclusion_tag("meetings/_group_panel.html", takes_context=True)
+def group_meetings_panel(context, group, upcoming=3, recent=3):
+    import rules
+
     ctx = group_panel(group, upcoming=upcoming, recent=recent)
     ctx["feed_url"] = feed_group_url(group.slug)
+    user = context.get("user")
+    # a lead (or core maintainer) finds "Schedule a meeting" where they look for the group's meetings
+    ctx["can_schedule"] = bool(
+        user and user.is_authenticated and rules.test_rule("meetings.manage_meeting", user, group)
+    )
+    ctx["group"] = group
     return ctx
 
 
