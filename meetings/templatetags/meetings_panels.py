@@ -18,10 +18,18 @@ def group_meetings_panel(context, group, upcoming=3, recent=3):
     ctx = group_panel(group, upcoming=upcoming, recent=recent)
     ctx["feed_url"] = feed_group_url(group.slug)
     user = context.get("user")
-    # a lead (or core maintainer) finds "Schedule a meeting" where they look for the group's meetings
-    ctx["can_schedule"] = bool(
-        user and user.is_authenticated and rules.test_rule("meetings.manage_meeting", user, group)
-    )
+    # a lead (or core maintainer) finds "Schedule a meeting" where they look for the group's meetings;
+    # the group page already knows the viewer's membership (`my_membership`): no extra query there
+    if not (user and user.is_authenticated):
+        can_schedule = False
+    elif user.is_core_maintainer:
+        can_schedule = True
+    elif "my_membership" in context:
+        mine = context.get("my_membership")
+        can_schedule = bool(mine and mine.group_id == group.pk and mine.tier == "lead" and mine.ended_at is None)
+    else:
+        can_schedule = rules.test_rule("meetings.manage_meeting", user, group)
+    ctx["can_schedule"] = can_schedule
     ctx["group"] = group
     return ctx
 
