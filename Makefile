@@ -46,6 +46,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/djlint templates --check
 	$(VENV)/bin/djlint templates --lint
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
@@ -55,6 +56,7 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/djlint templates --check
 	$(VENV)/bin/djlint templates --lint
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 e2e: install

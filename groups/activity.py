@@ -2,11 +2,14 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from portal.events import record
+from portal.models import Event
 
 from .models import Group, Participation
+from .registry import activity_signs
 
 # Events the portal writes by itself (reminders, flags, automatic pings and dormancy) are not the
 # group's own activity: a WG whose only "activity" is our nagging is still inactive.
@@ -20,11 +23,8 @@ NOT_ACTIVITY_VERBS = (
 
 
 def last_activity(group: Group, now=None):
-    """Latest sign of life for G7: a meeting held, a meeting/SEP event, a participation, or activation."""
-    from django.db.models import Max, Q
-
-    from meetings.models import Meeting
-    from portal.models import Event
+    """Latest sign of life for G7: a meeting/SEP event, a participation, activation, or what an app
+    registered (meetings: a meeting held; see groups.registry)."""
 
     now = now or timezone.now()
     ev = (
@@ -34,11 +34,8 @@ def last_activity(group: Group, now=None):
         .exclude(Q(data__has_key="automatic") & Q(data__automatic=True))
         .aggregate(m=Max("created_at"))["m"]
     )
-    held = Meeting.objects.filter(group=group, status=Meeting.Status.PUBLISHED, starts_at__lte=now).aggregate(
-        m=Max("starts_at")
-    )["m"]
     part = Participation.objects.filter(group=group).aggregate(m=Max("occurred_at"))["m"]
-    candidates = [d for d in (ev, held, part, group.activated_at) if d is not None]
+    candidates = [d for d in (ev, part, group.activated_at) if d is not None] + activity_signs(group, now)
     return max(candidates) if candidates else group.created_at
 
 
@@ -59,13 +56,13 @@ def group_check_activity(*, group_id: int, now=None) -> str | None:
             g.inactive_since = due
             g.version += 1
             g.save(update_fields=["inactive_since", "version"])
-            record(actor=None, verb="group.flagged_inactive", target=g, data={"last_activity": last}, at=now)
+            record(actor=None, verb="group.flagged_inactive", target=g, group=g, data={"last_activity": last}, at=now)
             return "flagged"
         if g.inactive_since is not None and due > now:
             since = g.inactive_since
             g.inactive_since = None
             g.version += 1
             g.save(update_fields=["inactive_since", "version"])
-            record(actor=None, verb="group.activity_resumed", target=g, data={"inactive_since": since}, at=now)
+            record(actor=None, verb="group.activity_resumed", target=g, group=g, data={"inactive_since": since}, at=now)
             return "cleared"
     return None

@@ -449,7 +449,7 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
         if group is None:
             group = Group.objects.create(slug=parsed.slug, state=Group.State.ACTIVE, activated_at=now, **values)
             changes.append("created group")
-            record(actor=None, verb="group.imported", target=group, data={"file": parsed.file})
+            record(actor=None, verb="group.imported", target=group, group=group, data={"file": parsed.file})
         else:
             diff = [k for k, v in values.items() if getattr(group, k) != v]
             if group.state == Group.State.PROPOSED:

@@ -26,12 +26,6 @@ class GroupQuerySet(models.QuerySet):
             return self
         return self.filter(Q(name__icontains=text) | Q(mission_summary__icontains=text) | Q(slug__icontains=text))
 
-    def with_next_meeting(self):
-        """Annotate `next_meeting_at`: the start of the group's next valid published meeting."""
-        from meetings.selectors import annotate_next_meeting
-
-        return annotate_next_meeting(self)
-
 
 class Group(models.Model):
     """A Working Group or Interest Group (RULES G1, G2)."""

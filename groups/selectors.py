@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import CharterVersion, Group, Membership, Nomination, Participation, Tier
+from .registry import annotate_directory
 from .rules import is_group_lead, is_group_member
 
 
@@ -38,7 +39,7 @@ def directory(*, kind: str = "", state: str = "", q: str = ""):
         qs = qs.filter(kind=kind)
     if state in Group.State.values:
         qs = qs.filter(state=state)
-    qs = qs.search(q).with_next_meeting()
+    qs = annotate_directory(qs.search(q))  # e.g. next_meeting_at, added by meetings
     # A correlated subquery, not JOIN + GROUP BY: the paginator's COUNT drops it and only the
     # page's rows compute it.
     members = (

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .models import AgendaItem, Meeting
@@ -18,6 +18,13 @@ def annotate_next_meeting(group_queryset, now=None):
         .values("starts_at")[:1]
     )
     return group_queryset.annotate(next_meeting_at=Subquery(nxt))
+
+
+def last_meeting_held(group, now):
+    """G7 activity source (registered in MeetingsConfig.ready): when the group last held a meeting."""
+    return Meeting.objects.filter(group=group, status=Meeting.Status.PUBLISHED, starts_at__lte=now).aggregate(
+        m=Max("starts_at")
+    )["m"]
 
 
 def group_panel(group, *, upcoming=3, recent=3, now=None) -> dict:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from groups.models import Group
@@ -20,6 +21,10 @@ from .rules import require
 from .services import meeting_cancel
 
 log = logging.getLogger(__name__)
+
+# Sent (sender=MeetingSeries, series_id=...) after the transaction that created a series commits;
+# meetings.tasks connects the generation, so this module never imports the task layer.
+series_created = Signal()
 
 
 def _nth_weekday(first: date) -> tuple[int, int]:
@@ -107,18 +112,16 @@ def series_create(
         if moved_from:
             data["moved_from"] = moved_from.isoformat()
         record(actor=by, verb="meeting.series_created", target=series, group=group, data=data)
-        transaction.on_commit(lambda: _generate_after_commit(series.pk))
+        transaction.on_commit(lambda: _announce_created(series.pk))
     series.moved_from = moved_from
     return series
 
 
-def _generate_after_commit(series_id):
-    from .tasks import generate_series_one
-
-    try:
-        generate_series_one.delay(series_id)
-    except Exception:  # broker down: the hourly generate_series run catches up
-        log.warning("Could not enqueue series generation for %s", series_id, exc_info=True)
+def _announce_created(series_id):
+    """After commit: `series_created` goes out; meetings.tasks answers by generating the meetings."""
+    for receiver, result in series_created.send_robust(sender=MeetingSeries, series_id=series_id):
+        if isinstance(result, Exception):  # broker down: the hourly generate_series run catches up
+            log.warning("Could not enqueue series generation for %s (%s)", series_id, receiver, exc_info=result)
 
 
 def series_generate(*, series_id, now=None) -> list[Meeting]:

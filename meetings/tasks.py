@@ -7,10 +7,12 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.dispatch import receiver
 from django.utils import timezone
 
 from . import series, sweeps
 from .models import Meeting, MeetingSeries
+from .series import series_created
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +92,8 @@ def generate_series() -> int:
 @shared_task
 def generate_series_one(series_id: int) -> int:
     return len(series.series_generate(series_id=series_id))
+
+
+@receiver(series_created, sender=MeetingSeries, dispatch_uid="meetings.tasks.generate_after_create")
+def _generate_after_create(sender, series_id, **kwargs):
+    generate_series_one.delay(series_id)

@@ -14,7 +14,10 @@ class PortalConfig(AppConfig):
         # every table, including those later migrations add, bumps the data version (DESIGN 9)
         post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="portal.dataversion")
 
-        from . import adapters  # noqa: F401  (connects the GitHub sign-in receivers)
+        from . import (
+            adapters,  # noqa: F401  (connects the GitHub sign-in receivers)
+            tasks,  # noqa: F401  (connects notice delivery to portal.notices.notice_queued)
+        )
         from .sites import sync_site_after_migrate
 
         # after sites' own post_migrate (which would create example.com): ours is connected first,

@@ -13,7 +13,10 @@ def _jsonable(data):
 
 
 def record(*, actor, verb: str, target=None, group=None, data: dict | None = None, at=None) -> Event:
-    """Append one row to the event log. Call it inside the transaction of the change it records."""
+    """Append one row to the event log. Call it inside the transaction of the change it records.
+
+    `group` is the group whose timeline shows the event: pass it when the target is a Group itself (this
+    core module knows no app); for any other target its `group_id`, when it has one, is used."""
     kwargs = {}
     if at is not None:
         kwargs["created_at"] = at
@@ -21,23 +24,13 @@ def record(*, actor, verb: str, target=None, group=None, data: dict | None = Non
         kwargs["target_type"] = ContentType.objects.get_for_model(target)
         kwargs["target_id"] = str(target.pk)
         kwargs["target_repr"] = str(target)[:200]
-    if group is None and target is not None:
-        group = _group_of(target)
+    if group is not None:
+        kwargs["group_id"] = group.pk
+    elif target is not None:  # a group's meeting, nomination, membership, SEP...: its group_id says which
+        kwargs["group_id"] = getattr(target, "group_id", None)
     return Event.objects.create(
         actor=actor if (actor is not None and actor.pk) else None,
         verb=verb,
-        group=group,
         data=_jsonable(data),
         **kwargs,
     )
-
-
-def _group_of(target):
-    from groups.models import Group
-
-    if isinstance(target, Group):
-        return target
-    group_id = getattr(target, "group_id", None)
-    if group_id:
-        return Group(pk=group_id)
-    return None

@@ -9,9 +9,10 @@ recipient, in the recipient's own time zone (`Moment` and the `when` filter foll
 footer naming the kind and, for kinds a person may turn off, a one-click unsubscribe link
 (RFC 8058 `List-Unsubscribe` + `List-Unsubscribe-Post` headers). People who turned the kind off
 in their profile get nothing. Calling it twice for the same (kind, target, due_at) stores
-nothing new and returns None. Delivery happens after commit in `portal.tasks.deliver_notices`,
-which also runs every minute from beat, so a notice whose delivery was interrupted is sent on
-the next run (only to the recipients not reached yet).
+nothing new and returns None. After commit the `notice_queued` signal goes out; `portal.tasks` answers it by enqueuing
+`deliver_notices` (this core module never imports the task layer), which also runs every minute
+from beat, so a notice whose delivery was interrupted is sent on the next run (only to the
+recipients not reached yet).
 
 Apps declare their kinds with `register_notice_kind` (in their AppConfig.ready), so the profile
 can list them without this core module importing any app.
@@ -27,14 +28,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from .models import Notice, User
+from .timefmt import moment_text
 
 log = logging.getLogger(__name__)
+
+# Sent (sender=Notice) after the transaction that stored a notice commits. portal.tasks connects the
+# delivery; a receiver that fails is logged and the minutely delivery run catches up.
+notice_queued = Signal()
 
 
 UNSUBSCRIBE_SALT = "portal.notices.unsubscribe"
@@ -72,9 +79,7 @@ class Moment:
         self.value = value
 
     def __str__(self) -> str:
-        from .templatetags.portal_tags import exact_moment
-
-        return exact_moment(timezone.localtime(self.value))
+        return moment_text(self.value)
 
     __html__ = __str__
 
@@ -213,12 +218,11 @@ def queue_notice(*, kind: str, target, due_at, recipients, template: str, contex
 
 
 def _enqueue_delivery():
-    from .tasks import deliver_notices
-
-    try:
-        deliver_notices.delay()
-    except Exception:  # broker down: beat's next delivery run sends it
-        log.warning("Could not enqueue notice delivery; the periodic run will send it.", exc_info=True)
+    for receiver, result in notice_queued.send_robust(sender=Notice):
+        if isinstance(result, Exception):  # e.g. broker down: beat's next delivery run sends it
+            log.warning(
+                "Could not enqueue notice delivery (%s); the periodic run will send it.", receiver, exc_info=result
+            )
 
 
 def deliver_pending(limit: int = 200) -> int:

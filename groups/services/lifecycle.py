@@ -30,7 +30,7 @@ def group_activate(*, group: Group, by, rationale: str) -> Group:
         g.activated_at = timezone.now()
         g.version += 1
         g.save(update_fields=["state", "activated_at", "version"])
-        record(actor=by, verb="group.activated", target=g, data={"rationale": rationale})
+        record(actor=by, verb="group.activated", target=g, group=g, data={"rationale": rationale})
     return g
 
 
@@ -40,7 +40,9 @@ def sponsorship_record(*, group: Group, sponsor, by, note: str = "") -> Sponsors
     with transaction.atomic():
         s, created = Sponsorship.objects.get_or_create(group=group, sponsor=sponsor, defaults={"note": note})
         if created:
-            record(actor=by, verb="group.sponsored", target=group, data={"sponsor": sponsor.pk, "note": note})
+            record(
+                actor=by, verb="group.sponsored", target=group, group=group, data={"sponsor": sponsor.pk, "note": note}
+            )
     return s
 
 
@@ -51,6 +53,7 @@ def sponsorship_withdraw(*, sponsorship: Sponsorship, by) -> None:
             actor=by,
             verb="group.sponsorship_withdrawn",
             target=sponsorship.group,
+            group=sponsorship.group,
             data={"sponsor": sponsorship.sponsor_id, "note": sponsorship.note},
         )
         sponsorship.delete()
@@ -71,7 +74,7 @@ def retirement_propose(*, group: Group, by, rationale: str) -> RetirementProposa
                 p = RetirementProposal.objects.create(group=group, proposed_by=by, rationale=rationale)
         except IntegrityError:
             raise DomainError(f"Retiring {group.name} is already proposed.") from None
-        record(actor=by, verb="group.retirement_proposed", target=group, data={"rationale": rationale})
+        record(actor=by, verb="group.retirement_proposed", target=group, group=group, data={"rationale": rationale})
         _bump(group.pk)
     return p
 
@@ -96,7 +99,7 @@ def retirement_decide(*, proposal: RetirementProposal, by, approve: bool, ration
             g.retired_at = now
             g.version += 1
             g.save(update_fields=["state", "retired_at", "version"])
-            record(actor=by, verb="group.retired", target=g, data={"rationale": rationale, "proposal": p.pk})
+            record(actor=by, verb="group.retired", target=g, group=g, data={"rationale": rationale, "proposal": p.pk})
             # What was still open closes with the group, each recorded (the timelines must not go silent).
             for n in Nomination.objects.select_for_update().open().filter(group=g):
                 n.status, n.closed_at, n.closed_by, n.last_activity_at = Nomination.Status.WITHDRAWN, now, by, now
@@ -108,6 +111,6 @@ def retirement_decide(*, proposal: RetirementProposal, by, approve: bool, ration
                 v.save(update_fields=["status", "decided_by", "decided_at", "rationale"])
                 record(actor=by, verb="charter.rejected", target=v, data={"number": v.number, "retired": True})
         else:
-            record(actor=by, verb="group.retirement_declined", target=g, data={"rationale": rationale})
+            record(actor=by, verb="group.retirement_declined", target=g, group=g, data={"rationale": rationale})
             _bump(g.pk)
     return p

@@ -1,4 +1,5 @@
-"""Template helpers available in every template (registered as a builtin)."""
+"""Template helpers available in every template (registered as a builtin). The formatting itself
+lives in portal.timefmt (plain functions any layer may call); these wrap it in <time> elements."""
 
 from datetime import datetime, timedelta
 
@@ -6,41 +7,18 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from portal.timefmt import MOMENT_FORMAT, duration_text, moment_text
+
 register = template.Library()
 
 
-def utc_offset(dt: datetime) -> str:
-    off = dt.utcoffset() or timedelta(0)
-    sign = "+" if off >= timedelta(0) else "-"
-    minutes = abs(int(off.total_seconds())) // 60
-    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 @register.filter
-def when(value, fmt="D j M Y, H:i"):
+def when(value, fmt=MOMENT_FORMAT):
     """A moment in the viewer's zone with its offset: `Tue 3 Nov 2026, 17:00 CET (UTC+01:00)`."""
     if not value:
         return ""
     local = timezone.localtime(value)
-    return format_html('<time datetime="{}">{}</time>', local.isoformat(), _exact(local, fmt))
-
-
-def _exact(local: datetime, fmt="D j M Y, H:i") -> str:
-    """`Tue 3 Nov 2026, 17:00 CET (UTC+01:00)`. The offset is said once: a zone without an
-    abbreviation (tzname "-03") gives `13:00 UTC-03:00`, not `13:00 -03 (UTC-03:00)`; UTC itself
-    gives `12:00 UTC`, not `12:00 UTC (UTC+00:00)`."""
-    from django.utils.dateformat import format as dformat
-
-    name = local.tzname() or ""
-    offset = utc_offset(local)
-    if name == "UTC" and offset == "UTC+00:00":
-        return f"{dformat(local, fmt)} UTC"
-    if not name or name[0] in "+-" or name.startswith("UTC"):
-        return f"{dformat(local, fmt)} {offset}"
-    return f"{dformat(local, fmt)} {name} ({offset})"
-
-
-exact_moment = _exact
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), moment_text(local, fmt))
 
 
 @register.filter
@@ -54,20 +32,7 @@ def whendate(value):
 @register.filter
 def duration(value: timedelta | None) -> str:
     """`2 days 3 hours`, `45 minutes`, for waits, countdowns and lateness."""
-    if value is None:
-        return ""
-    seconds = int(abs(value.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    parts = []
-    if days:
-        parts.append(f"{days} day{'s' if days != 1 else ''}")
-    if hours and days < 7:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if not days and minutes and hours < 6:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return " ".join(parts) or "less than a minute"
+    return duration_text(value)
 
 
 @register.simple_tag(takes_context=True)
@@ -105,4 +70,4 @@ def ago(value):
 
     local = timezone.localtime(value)
     text = "just now" if (timezone.now() - value).total_seconds() < 60 else f"{timesince(value, depth=1)} ago"
-    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), _exact(local), text)
+    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), moment_text(local), text)

@@ -140,9 +140,9 @@ def test_g7_wg_without_activity_for_30_days_is_flagged(quiet_wg):
 
 
 def test_g7_meeting_or_sep_event_counts_as_activity(quiet_wg):
-    record(actor=None, verb="meeting.held", target=quiet_wg, at=timezone.now() - 3 * DAY)
+    record(actor=None, verb="meeting.held", target=quiet_wg, group=quiet_wg, at=timezone.now() - 3 * DAY)
     assert tasks.sweep_inactive_groups() == 0
-    record(actor=None, verb="group.something_else", target=quiet_wg)  # not activity for G7
+    record(actor=None, verb="group.something_else", target=quiet_wg, group=quiet_wg)  # not activity for G7
     with time_machine.travel(timezone.now() + 28 * DAY, tick=False):
         assert tasks.sweep_inactive_groups() == 1
 
@@ -155,7 +155,7 @@ def test_g7_sweep_twice_flags_once_and_clears_when_activity_resumes(quiet_wg, cl
     assert "Inactive: no meeting" in page
     queue = client_for(core_maintainer).get(reverse("groups:queue")).content.decode()
     assert "Quiet WG" in queue
-    record(actor=None, verb="sep.status_changed", target=quiet_wg)
+    record(actor=None, verb="sep.status_changed", target=quiet_wg, group=quiet_wg)
     assert tasks.sweep_inactive_groups() == 1
     quiet_wg.refresh_from_db()
     assert quiet_wg.inactive_since is None
@@ -204,8 +204,8 @@ def test_g7_portal_reminders_and_automatic_pings_are_not_activity(quiet_wg):
     """Only the group's own life counts: our reminders, flags and automatic pings do not."""
     recent = timezone.now() - 2 * DAY
     for verb in ("meeting.notes_reminder_sent", "meeting.publication_missed", "sep.pinged"):
-        record(actor=None, verb=verb, target=quiet_wg, at=recent)
-    record(actor=None, verb="sep.status_changed", target=quiet_wg, data={"automatic": True}, at=recent)
+        record(actor=None, verb=verb, target=quiet_wg, group=quiet_wg, at=recent)
+    record(actor=None, verb="sep.status_changed", target=quiet_wg, group=quiet_wg, data={"automatic": True}, at=recent)
     assert tasks.sweep_inactive_groups() == 1
 
 

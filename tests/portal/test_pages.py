@@ -121,7 +121,7 @@ def test_home_activity_reads_as_sentences_with_links(client, db):
     sep = SEPFactory(number=4242, title="Streaming results")
     record(actor=lena, verb="meeting.published", target=meeting)
     record(actor=lena, verb="sep.status_changed", target=sep, data={"from": "draft", "to": "in-review", "number": 4242})
-    record(actor=None, verb="group.flagged_inactive", target=meeting.group)
+    record(actor=None, verb="group.flagged_inactive", target=meeting.group, group=meeting.group)
     record(actor=lena, verb="widget.frobbed_twice", target=sep)  # a verb nobody wrote a phrase for
     body = client.get("/").content.decode()
     assert f'Lena Test</span> published <a href="/meetings/{meeting.pk}/">Weekly sync</a>' in body
