@@ -47,7 +47,7 @@ def wg(db):
 def test_g6_submit_saves_every_section_typed(page, live_server, sign_in, wg):
     sign_in(page, wg["lead"])
     page.goto(f"{live_server.url}/groups/transports/")
-    page.goto(f"{live_server.url}/groups/transports/charter/amend/")
+    page.get_by_role("button", name="Propose a charter amendment").click()
     page.get_by_label("Mission Statement (markdown)").fill("Move **every** message, reliably.")
     page.get_by_label("In Scope (markdown)").fill("- stdio\n- streamable HTTP")
     page.get_by_label("Deliverables (markdown)").fill("- [ ] a conformance suite")
