@@ -8,7 +8,7 @@ from django.utils import timezone
 from portal.events import record
 from portal.models import Event
 
-from .models import Group, Participation
+from .models import Group
 from .registry import activity_signs
 
 # Events the portal writes by itself (reminders, flags, automatic pings and dormancy) are not the
@@ -23,19 +23,23 @@ NOT_ACTIVITY_VERBS = (
 
 
 def last_activity(group: Group, now=None):
-    """Latest sign of life for G7: a meeting/SEP event, a participation, activation, or what an app
-    registered (meetings: a meeting held; see groups.registry)."""
+    """Latest sign of life for G7, read literally: a meeting held (registered by meetings: published,
+    not cancelled, started), a change to one of the group's SEPs (not the portal's automatic pings and
+    dormancy), or activation.
+
+    Not activity: a draft or cancelled meeting nobody held, scheduling or editing meetings, the portal's
+    own reminders, and participation rows (attendance already comes with a meeting held).
+    """
 
     now = now or timezone.now()
     ev = (
-        Event.objects.filter(group=group)
-        .filter(Q(verb__startswith="meeting.") | Q(verb__startswith="sep."))
+        Event.objects.filter(group=group, verb__startswith="sep.")
         .exclude(verb__in=NOT_ACTIVITY_VERBS)
         .exclude(Q(data__has_key="automatic") & Q(data__automatic=True))
+        .filter(created_at__lte=now)
         .aggregate(m=Max("created_at"))["m"]
     )
-    part = Participation.objects.filter(group=group).aggregate(m=Max("occurred_at"))["m"]
-    candidates = [d for d in (ev, part, group.activated_at) if d is not None] + activity_signs(group, now)
+    candidates = [d for d in (ev, group.activated_at) if d is not None] + activity_signs(group, now)
     return max(candidates) if candidates else group.created_at
 
 

@@ -14,6 +14,7 @@ from portal.errors import DomainError
 
 from . import services
 from .charter_diff import diff_lines
+from .guards import retired_message
 from .models import (
     RESERVED_SLUGS,
     CharterVersion,
@@ -77,6 +78,12 @@ class SponsorshipForm(forms.ModelForm):
         model = Sponsorship
         fields = ("group", "sponsor", "note")
 
+    def clean_group(self):
+        group = self.cleaned_data["group"]
+        if group is not None and group.is_retired:
+            raise forms.ValidationError(retired_message(group.name))
+        return group
+
     def clean_sponsor(self):
         sponsor = self.cleaned_data["sponsor"]
         if not sponsor.is_core_maintainer:
@@ -84,7 +91,32 @@ class SponsorshipForm(forms.ModelForm):
         return sponsor
 
 
-class SponsorshipInline(admin.TabularInline):
+class ReadOnlyWhenRetired:
+    """G2: a retired group's admin forms (and those of what belongs to it) are view-only."""
+
+    @staticmethod
+    def _group_of(obj):
+        if obj is None:
+            return None
+        return obj if isinstance(obj, Group) else getattr(obj, "group", None)
+
+    def _retired(self, obj) -> bool:
+        group = self._group_of(obj)
+        return group is not None and group.pk is not None and group.is_retired
+
+    def has_change_permission(self, request, obj=None):
+        return not self._retired(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._retired(obj) and super().has_delete_permission(request, obj)
+
+
+class RetiredInline(ReadOnlyWhenRetired):
+    def has_add_permission(self, request, obj=None):
+        return not self._retired(obj) and super().has_add_permission(request, obj)
+
+
+class SponsorshipInline(RetiredInline, admin.TabularInline):
     model = Sponsorship
     form = SponsorshipForm
     extra = 0
@@ -104,7 +136,7 @@ class MembershipInlineForm(forms.ModelForm):
         return data
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(RetiredInline, admin.TabularInline):
     """Current memberships. Saving goes through services: a change ends the row and starts a new
     one, a deletion ends it; both are recorded (T2, DESIGN 4)."""
 
@@ -130,7 +162,7 @@ class GroupForm(forms.ModelForm):
 
 
 @admin.register(Group)
-class GroupAdmin(CoreMaintainerAdmin):
+class GroupAdmin(ReadOnlyWhenRetired, CoreMaintainerAdmin):
     form = GroupForm
     list_display = ("name", "kind", "state", "inactive_since")
     list_filter = ("kind", "state")
@@ -160,9 +192,17 @@ class GroupAdmin(CoreMaintainerAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is Sponsorship:
             for obj in formset.save(commit=False):
-                services.sponsorship_record(group=form.instance, sponsor=obj.sponsor, by=request.user, note=obj.note)
+                try:
+                    services.sponsorship_record(
+                        group=form.instance, sponsor=obj.sponsor, by=request.user, note=obj.note
+                    )
+                except (DomainError, PermissionDenied) as exc:
+                    self.message_user(request, f"{obj.sponsor}: {getattr(exc, 'message', exc)}", messages.ERROR)
             for obj in formset.deleted_objects:
-                services.sponsorship_withdraw(sponsorship=obj, by=request.user)
+                try:
+                    services.sponsorship_withdraw(sponsorship=obj, by=request.user)
+                except (DomainError, PermissionDenied) as exc:
+                    self.message_user(request, f"{obj.sponsor}: {getattr(exc, 'message', exc)}", messages.ERROR)
             return
         if formset.model is Membership:
             for obj in formset.save(commit=False):
@@ -312,7 +352,7 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
 
 
 @admin.register(Sponsorship)
-class SponsorshipAdmin(CoreMaintainerAdmin):
+class SponsorshipAdmin(ReadOnlyWhenRetired, CoreMaintainerAdmin):
     form = SponsorshipForm
     list_display = ("group", "sponsor", "created_at")
     autocomplete_fields = ("group", "sponsor")

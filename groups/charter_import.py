@@ -17,20 +17,22 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
-from portal.events import record
+from portal import folders
+from portal.errors import DomainError
 from portal.identity import person_for_handle
 from portal.markdown import render_markdown
 from portal.models import LadderRole, User, normalize_github
 
-from .models import RESERVED_SLUGS, CharterSection, CharterVersion, Group, Membership, Tier
+from .models import RESERVED_SLUGS, CharterSection, Group, Membership, Tier
 from .services import mission_summary
 
 # Where the charters are published; their site-relative links are made absolute against it.
 CHARTER_SITE = "https://modelcontextprotocol.io"
+MAX_BYTES = folders.MAX_BYTES  # a real charter is ~20 KB
 
 
 class CharterFormatError(Exception):
@@ -380,22 +382,72 @@ def parse_charter(text: str, path: Path, folder_kind: str = "") -> ParsedCharter
     return parsed
 
 
-def charter_files(path: Path) -> list[tuple[Path, str]]:
-    """[(file, kind from folder)] for PATH: a file, a folder with working-groups/ and
-    interest-groups/, or a flat folder of .md/.mdx files."""
+@dataclass
+class CharterFile:
+    path: Path
+    kind: str = ""  # from the folder (working-groups/, interest-groups/)
+    error: str = ""  # refused (a link outside the folder, too large, unreadable): a failure
+    skipped: str = ""  # not applied on purpose (another file is this group's charter): a warning
+
+
+def scan_charter_folder(path: Path) -> list[CharterFile]:
+    """Every charter file under PATH (a file, a folder with working-groups/ and interest-groups/, or a
+    flat folder of .md/.mdx files), in a fixed order, each with why it is refused or skipped.
+
+    Hostile folders (issue 8, kind 3): links resolving outside PATH are refused, files over the size cap
+    are refused, and when two files would be the charter of the same group (`auth.md` and `auth.mdx`,
+    or one in each subfolder) the first in path order is applied and the others are skipped with a
+    warning, so every run of the same folder makes the same choice (idempotent).
+    """
     exts = {".md", ".mdx"}
-    if path.is_file():
-        return [(path, "")]
-    out = []
+    if not path.is_dir():
+        return [CharterFile(path=path, error=folders.check_file(path.parent, path, max_bytes=MAX_BYTES))]
+    out: list[CharterFile] = []
     sub = {"working-groups": Group.Kind.WORKING, "interest-groups": Group.Kind.INTEREST}
     if any((path / name).is_dir() for name in sub):
         for name, kind in sub.items():
             folder = path / name
             if folder.is_dir():
-                out += [(f, kind) for f in sorted(folder.iterdir()) if f.suffix in exts and f.is_file()]
+                if not folders.inside(path, folder):
+                    out.append(
+                        CharterFile(
+                            path=folder, kind=kind, error="Refused: a link pointing outside the imported folder."
+                        )
+                    )
+                    continue
+                out += [
+                    CharterFile(f.path, kind, f.error)
+                    for f in folders.list_files(path, folder, suffixes=exts, max_bytes=MAX_BYTES)
+                ]
     else:
-        out = [(f, "") for f in sorted(path.iterdir()) if f.suffix in exts and f.is_file()]
+        out = [CharterFile(f.path, "", f.error) for f in folders.list_files(path, suffixes=exts, max_bytes=MAX_BYTES)]
+    claimed: dict[str, Path] = {}
+    for entry in out:
+        if entry.error:
+            continue
+        slug = slugify(entry.path.stem)[:80]
+        first = claimed.setdefault(slug, entry.path)
+        if first != entry.path:
+            entry.skipped = (
+                f"Skipped: {first.name} is already the charter of /groups/{slug}/ in this folder; "
+                "two files for one group are not applied (the first in path order wins on every run)."
+            )
     return out
+
+
+def charter_files(path: Path) -> list[tuple[Path, str]]:
+    """[(file, kind from folder)] of the files that may be applied (see `scan_charter_folder`)."""
+    return [(f.path, f.kind) for f in scan_charter_folder(path) if not f.error and not f.skipped]
+
+
+def read_charter(path: Path) -> str:
+    """The file's text, read only up to the size cap (a larger file raises CharterFormatError)."""
+    data, size = folders.read_capped(path, MAX_BYTES)
+    if size > MAX_BYTES or len(data) > MAX_BYTES:
+        raise CharterFormatError(
+            f"File is too large ({size / 1_000_000:.1f} MB; the limit is {MAX_BYTES / 1_000_000:g} MB)."
+        )
+    return data.decode("utf-8")
 
 
 def _person(p: Person, warnings: list, changes: list) -> User | None:
@@ -410,8 +462,9 @@ def _person(p: Person, warnings: list, changes: list) -> User | None:
             "display_name": p.name,
             "discord": p.discord,
             "affiliation": p.organization,
-            # A charter's lead is, by G4, an org-wide member at least.
-            "ladder_role": LadderRole.MEMBER if p.tier == Tier.LEAD else LadderRole.CONTRIBUTOR,
+            # G4 is not assumed from the file: a lead who is not yet an org-wide member is reported
+            # and left for a core maintainer (the ladder changes only by a person's decision).
+            "ladder_role": LadderRole.CONTRIBUTOR,
         },
     )
     if user is None:
@@ -433,10 +486,20 @@ def _person(p: Person, warnings: list, changes: list) -> User | None:
     return user
 
 
-def apply_charter(parsed: ParsedCharter) -> list[str]:
-    """Create or update the group, its people, memberships and approved charter. One transaction."""
+def apply_charter(parsed: ParsedCharter, by=None) -> list[str]:
+    """Create or update the group, its people, memberships and approved charter. One transaction.
+
+    Every write goes through a service and holds the same rules as a person's action (issue 8, kind 2):
+    `by` (a core maintainer) is named as the approver and actor; a new group stays proposed until G3/G4
+    hold; a lead who is not an org-wide member, or the removal of an active group's only lead, is refused
+    and reported as a warning, leaving the decision to a person.
+    """
+    from . import importing
+    from .services import membership_set_tier
+
+    importing.ensure_importer(by)
     changes: list[str] = []
-    now = timezone.now()
+    source = Path(parsed.file).name
     with transaction.atomic():
         group = Group.objects.select_for_update().filter(slug=parsed.slug).first()
         if group is not None and group.is_retired:  # G2: read-only; the file does not bring it back
@@ -446,41 +509,21 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
         values = {"name": parsed.name, "kind": parsed.kind, "mission_summary": mission}
         if parsed.discord_channel:
             values["discord_channel"] = parsed.discord_channel
-        if group is None:
-            group = Group.objects.create(slug=parsed.slug, state=Group.State.ACTIVE, activated_at=now, **values)
-            changes.append("created group")
-            record(actor=None, verb="group.imported", target=group, group=group, data={"file": parsed.file})
+        created = group is None
+        if created:
+            group = importing.group_create_imported(slug=parsed.slug, by=by, values=values, source=source)
+            changes.append("created group (proposed)")
         else:
-            diff = [k for k, v in values.items() if getattr(group, k) != v]
-            if group.state == Group.State.PROPOSED:
-                group.state, group.activated_at = Group.State.ACTIVE, now
-                diff += ["state", "activated_at"]
+            diff = importing.group_update_imported(group=group, by=by, values=values, source=source)
             if diff:
-                for k in diff:
-                    if k in values:
-                        setattr(group, k, values[k])
-                group.version += 1
-                group.save(update_fields=[*diff, "version"])
                 changes.append(f"updated group {', '.join(diff)}")
 
         latest = group.charter_versions.approved().order_by("-number").first()
         if latest is None or latest.source_digest != parsed.digest:
-            last_number = group.charter_versions.order_by("-number").values_list("number", flat=True).first() or 0
-            version = CharterVersion(
-                group=group,
-                number=last_number + 1,
-                status=CharterVersion.Status.APPROVED,
-                sections=parsed.sections,
-                summary="Imported charter",
-                decided_at=now,
-                rationale=f"Imported from {Path(parsed.file).name}",
-                source=Path(parsed.file).name,
-                source_digest=parsed.digest,
+            version = importing.charter_record_imported(
+                group=group, by=by, sections=parsed.sections, source=source, digest=parsed.digest
             )
-            version.render()
-            version.save()
             changes.append(f"charter v{version.number}")
-            record(actor=None, verb="charter.imported", target=version, data={"file": parsed.file})
 
         listed = set()
         for p in [*parsed.leads, *parsed.members]:
@@ -488,24 +531,20 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
             if user is None:
                 continue
             listed.add(user.pk)
-            current = Membership.objects.select_for_update().current().filter(group=group, user=user).first()
+            current = Membership.objects.current().filter(group=group, user=user).first()
             term = p.term[:80]
             if current and (current.tier, current.status, current.term) == (p.tier, p.status, term or current.term):
                 continue
-            if current is not None:
-                current.ended_at = max(now, current.started_at)
-                current.save(update_fields=["ended_at"])
-            m = Membership.objects.create(
-                group=group,
-                user=user,
-                tier=p.tier,
-                status=p.status,
-                term=term,
-                started_at=now,
-                note="Imported from charter",
-            )
+            try:
+                with transaction.atomic():
+                    membership_set_tier(
+                        group=group, user=user, tier=p.tier, by=by, term=term, note="Imported from charter",
+                        status=p.status,
+                    )  # fmt: skip
+            except (DomainError, PermissionDenied) as exc:
+                parsed.warnings.append(f"@{p.github} not made {p.tier}: {getattr(exc, 'message', exc)}")
+                continue
             changes.append(f"{p.github}: {p.tier}{' (emeritus)' if p.status == 'emeritus' else ''}")
-            record(actor=None, verb="membership.imported", target=m, data={"tier": p.tier, "status": p.status})
         # The file is not the only source of memberships (people join and are nominated in the
         # portal), so nobody is removed; but a lead or member the charter no longer lists is worth a look.
         unlisted = (
@@ -521,6 +560,12 @@ def apply_charter(parsed: ParsedCharter) -> list[str]:
                 f"{m.user.name} is a {role} in the portal but not listed in the charter; "
                 "kept (end it in the admin if they left)."
             )
+        # G2-G4: a proposed group becomes active only when sponsorship and an eligible lead hold.
+        problem = importing.activate_if_rules_hold(group=group, by=by, source=source)
+        if problem:
+            parsed.warnings.append(problem)
+        elif created:
+            changes.append("activated (G3, G4 hold)")
     return changes
 
 
@@ -537,6 +582,7 @@ def report(
 
 
 __all__ = [
+    "CharterFile",
     "CharterFormatError",
     "CharterSkipped",
     "ParsedCharter",
@@ -544,5 +590,7 @@ __all__ = [
     "asdict",
     "charter_files",
     "parse_charter",
+    "read_charter",
     "report",
+    "scan_charter_folder",
 ]

@@ -81,14 +81,15 @@ def member_rows(group):
     )
 
 
+def organisation_key(affiliation: str) -> str:
+    """P2: "Acme", "ACME" and " acme " are one organisation (counted once; shown as each person typed it)."""
+    return " ".join((affiliation or "").split()).casefold()
+
+
 def organisation_count(group) -> int:
     """P2: how many distinct organisations the group's current members come from."""
-    return (
-        Membership.objects.current()
-        .filter(group=group)
-        .exclude(user__affiliation="")
-        .aggregate(n=Count("user__affiliation", distinct=True))["n"]
-    )
+    names = Membership.objects.current().filter(group=group).exclude(user__affiliation="")
+    return len({key for key in map(organisation_key, names.values_list("user__affiliation", flat=True)) if key})
 
 
 def open_nominations(group):

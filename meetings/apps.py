@@ -7,16 +7,19 @@ class MeetingsConfig(AppConfig):
 
     def ready(self):
         from groups import registry
+        from groups.signals import group_retired
         from portal.identity import person_merging
 
         from . import tasks  # noqa: F401  (connects series generation to meetings.series.series_created)
         from .identity import settle_merge
+        from .retirement import close_for_retired_group
         from .selectors import annotate_next_meeting, last_meeting_held
 
         registry.register_directory_annotation(annotate_next_meeting)  # the directory's "Next meeting"
         registry.register_activity_source(last_meeting_held)  # G7: a meeting held is activity
 
         person_merging.connect(settle_merge, dispatch_uid="meetings.settle_merge")
+        group_retired.connect(close_for_retired_group, dispatch_uid="meetings.close_for_retired_group")
 
         from django.db.models.signals import post_save
 

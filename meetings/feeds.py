@@ -1,6 +1,8 @@
 """iCalendar feeds (M6): one meeting, a group, every group, and a person's private feed.
 The calendar itself is built by `meetings.ical`; these are the views that serve it."""
 
+import re
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
@@ -41,7 +43,10 @@ def feed_all(request):
 
 @require_safe  # calendar clients may probe with HEAD
 def feed_private(request, token):
-    user = User.objects.filter(calendar_token=token, is_active=True).first()
+    # tokens are URL-safe base64 (portal.models.new_calendar_token): anything else is no calendar,
+    # and never reaches the database (a NUL would fail there with a 500)
+    valid = re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token)
+    user = User.objects.filter(calendar_token=token, is_active=True).first() if valid else None
     if user is None:
         raise Http404("No such calendar")
     response = ical.calendar_response(

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.core.validators import URLValidator
 
 from groups.models import Group, Membership
 from portal.errors import DomainError
@@ -10,6 +11,7 @@ from portal.models import User, timezone_names, validate_timezone
 from .models import MeetingSeries
 from .services import clean_guests, resolve_github_handles
 
+WEB_LINK = URLValidator(schemes=["http", "https"], message="Enter a web link starting with https:// or http://.")
 MARKDOWN_MAX = 50_000  # characters of agenda or notes; the live preview renders the same amount
 
 
@@ -46,7 +48,9 @@ class MeetingForm(forms.Form):
     )
     timezone_name = TimezoneField(label="Meeting time zone")
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=12 * 60, initial=60)
-    join_url = forms.URLField(label="Join link", max_length=500, assume_scheme="https")
+    join_url = forms.URLField(
+        label="Join link", max_length=500, assume_scheme="https", validators=[WEB_LINK]
+    )  # http(s) only, as the services
     agenda_md = forms.CharField(
         label="Agenda (markdown)",
         required=False,
@@ -107,7 +111,9 @@ class SeriesForm(forms.Form):
     local_time = forms.TimeField(label="Start time (local)", widget=forms.TimeInput(attrs={"type": "time"}))
     timezone_name = TimezoneField(label="Meeting time zone")
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=12 * 60, initial=60)
-    join_url = forms.URLField(label="Join link", max_length=500, assume_scheme="https")
+    join_url = forms.URLField(
+        label="Join link", max_length=500, assume_scheme="https", validators=[WEB_LINK]
+    )  # http(s) only, as the services
     agenda_md = forms.CharField(
         label="Standing agenda (markdown)",
         required=False,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from portal import feedcache
+from portal.validation import text_safe
 
 from .models import Meeting
 
@@ -115,7 +116,7 @@ def describe(meeting) -> str:
     parts.append(f"Join: {meeting.join_url}")
     if meeting.agenda_md:
         parts.append(meeting.agenda_md[:2000])
-    return "\n\n".join(parts)
+    return text_safe("\n\n".join(parts))
 
 
 def build_calendar(meetings, name: str) -> bytes:
@@ -124,7 +125,7 @@ def build_calendar(meetings, name: str) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", vText(" ".join(text_safe(name).split())))
     # zone -> years its VTIMEZONE covers: from the year before its first meeting to at least
     # VTIMEZONE_YEARS ahead (clients keep a TZID's definition once seen, so it must reach far).
     this_year = timezone.now().year
@@ -138,11 +139,11 @@ def build_calendar(meetings, name: str) -> bytes:
         ev.add("uid", uid_for(m))
         ev.add("dtstamp", m.updated_at.astimezone(ZoneInfo("UTC")).replace(microsecond=0))
         ev.add("sequence", m.sequence)
-        ev.add("summary", f"{m.title} ({m.group.name})")
+        ev.add("summary", text_safe(f"{m.title} ({m.group.name})"))  # any typed text stays valid (M6)
         ev.add("dtstart", m.starts_at.astimezone(m.zone))
         ev.add("dtend", m.ends_at.astimezone(m.zone))
         ev.add("url", settings.SITE_URL + m.get_absolute_url())
-        ev.add("location", vText(m.join_url))
+        ev.add("location", vText(text_safe(m.join_url)))
         ev.add("description", describe(m))
         ev.add("last-modified", m.updated_at.astimezone(ZoneInfo("UTC")).replace(microsecond=0))
         ev.add("status", "CANCELLED" if m.status == Meeting.Status.CANCELLED else "CONFIRMED")

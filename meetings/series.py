@@ -2,7 +2,7 @@
 
 import logging
 from calendar import monthrange
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -75,8 +75,23 @@ def series_create(
     once; `keep_early_dates` (the lead insists) keeps the dates before it, as drafts that only a
     core maintainer can publish late. `series.moved_from` says when the start was moved."""
     require("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers create series.")
-    if not title.strip() or not join_url.strip():
+    from groups.guards import ensure_group_writable
+    from portal.validation import clean_choice
+
+    from .services import _validate_fields
+
+    ensure_group_writable(group)
+    if not (title or "").strip() or not (join_url or "").strip():
         raise DomainError("A series needs a title and a join link.")
+    frequency = clean_choice(frequency, MeetingSeries.Frequency, label="The frequency")
+    cleaned = _validate_fields(
+        dict(title=title, join_url=join_url, timezone_name=timezone_name, agenda_md=agenda_md, duration=duration)
+    )
+    title, join_url, timezone_name, agenda_md = (
+        cleaned["title"], cleaned["join_url"], cleaned["timezone_name"], cleaned["agenda_md"]
+    )  # fmt: skip
+    if not isinstance(first_date, date) or not isinstance(local_time, time):
+        raise DomainError("A series needs a first date and a local start time.")
     if until and until < first_date:
         raise DomainError("The series ends before its first meeting.")
     moved_from = None
@@ -148,7 +163,10 @@ def series_generate(*, series_id, now=None) -> list[Meeting]:
             starts_at = series_local_start(series, day)
             if starts_at <= now or starts_at > window_end:
                 continue
-            publish = series.auto_publish and starts_at >= earliest_publishable_start(now)
+            # M1/M2: published at generation only with an agenda and the publication lead time
+            publish = (
+                series.auto_publish and bool(series.agenda_md.strip()) and starts_at >= earliest_publishable_start(now)
+            )
             meeting = Meeting.objects.create(
                 group=series.group,
                 series=series,
@@ -193,6 +211,9 @@ def series_end(*, series, by, cancel_published: bool = False, reason: str = "") 
     published meetings are kept unless the lead cancels them too, with a reason shown to everyone
     (they stay in calendars as cancelled, M6). Returns how many meetings were cancelled and kept."""
     require("meetings.manage_meeting", by, series.group, "Only the group's leads and core maintainers end a series.")
+    from groups.guards import ensure_group_writable
+
+    ensure_group_writable(series.group_id)
     reason = (reason or "").strip()
     if cancel_published and not reason:
         raise DomainError("Say why the published meetings are cancelled; the reason is shown on each of them.")

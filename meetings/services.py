@@ -6,7 +6,7 @@ through the outbox (`portal.notices.queue_notice`, one per kind/meeting/due mome
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import rules
 from django.contrib.contenttypes.models import ContentType
@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from groups.models import Group, Participation
+from groups.models import Participation
 from portal.errors import DomainError
 from portal.events import record
 from portal.models import User
@@ -41,17 +41,50 @@ def _lock(meeting_id) -> Meeting:
     return Meeting.objects.select_for_update().get(pk=meeting_id)
 
 
-def _validate_fields(fields: dict):
-    if "title" in fields and not (fields["title"] or "").strip():
-        raise DomainError("A meeting needs a title.")
-    if "join_url" in fields and not (fields["join_url"] or "").strip():
-        raise DomainError("A meeting needs a join link.")
-    if "duration" in fields and (fields["duration"] is None or fields["duration"] <= timedelta(0)):
-        raise DomainError("A meeting needs a duration longer than zero.")
-    if "duration" in fields and fields["duration"] > MAX_DURATION:
-        raise DomainError(f"A meeting lasts at most {MAX_DURATION.total_seconds() / 3600:.0f} hours.")
-    if "starts_at" in fields and timezone.is_naive(fields["starts_at"]):
-        raise DomainError("A start time needs a time zone.")
+MIN_DURATION = timedelta(minutes=5)  # as the forms
+MARKDOWN_MAX = 50_000  # agenda and notes, as the forms
+
+
+def _validate_fields(fields: dict) -> dict:
+    """What the meeting and series forms check, for every caller (the API and sync have no form).
+    Returns the cleaned values; raises DomainError on the first problem."""
+    from portal.validation import clean_text, clean_timezone, clean_web_url
+
+    out = dict(fields)
+    if "title" in fields:
+        out["title"] = clean_text(fields["title"], label="The title", max_length=200, one_line=True)
+    if "join_url" in fields:
+        if not (fields["join_url"] or "").strip():
+            raise DomainError("A meeting needs a join link.")
+        out["join_url"] = clean_web_url(fields["join_url"], label="The join link")
+    if "timezone_name" in fields:
+        out["timezone_name"] = clean_timezone(fields["timezone_name"], label="The meeting's time zone")
+    if "agenda_md" in fields:
+        out["agenda_md"] = clean_text(fields["agenda_md"], label="The agenda", max_length=MARKDOWN_MAX, required=False)
+    if "duration" in fields:
+        if not isinstance(fields["duration"], timedelta) or fields["duration"] < MIN_DURATION:
+            raise DomainError("A meeting needs a duration of at least 5 minutes.")
+        if fields["duration"] > MAX_DURATION:
+            raise DomainError(f"A meeting lasts at most {MAX_DURATION.total_seconds() / 3600:.0f} hours.")
+    if "starts_at" in fields:
+        if not isinstance(fields["starts_at"], datetime):
+            raise DomainError("A start time must be a date and time.")
+        if timezone.is_naive(fields["starts_at"]):
+            raise DomainError("A start time needs a time zone.")
+    return out
+
+
+def _require_writable(group_or_id) -> None:
+    """G2/G7: a retired group's meetings are read-only (one guard, groups.guards)."""
+    from groups.guards import ensure_group_writable
+
+    ensure_group_writable(group_or_id)
+
+
+def _text(value, label, max_length, *, required=False):
+    from portal.validation import clean_text
+
+    return clean_text(value, label=label, max_length=max_length, required=required)
 
 
 def _participation(*, group_id, user, kind, occurred_at, source):
@@ -72,10 +105,15 @@ def meeting_schedule(
     """Create a draft meeting (M1). Publication is a separate step (M2)."""
     if by is not None:
         require("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers schedule meetings.")
-    if group.state == Group.State.RETIRED:
-        raise DomainError("A retired group cannot schedule meetings.")
-    fields = dict(title=title, starts_at=starts_at, duration=duration, join_url=join_url)
-    _validate_fields(fields)
+    _require_writable(group)
+    fields = dict(
+        title=title, starts_at=starts_at, duration=duration, join_url=join_url, timezone_name=timezone_name,
+        agenda_md=agenda_md,
+    )  # fmt: skip
+    fields = _validate_fields(fields)
+    title, join_url, timezone_name, agenda_md = (
+        fields["title"], fields["join_url"], fields["timezone_name"], fields["agenda_md"]
+    )  # fmt: skip
     if starts_at <= timezone.now():
         raise DomainError("A meeting must start in the future.")
     now = timezone.now()
@@ -123,7 +161,8 @@ def publication_refusal(meeting, now) -> str:
 def meeting_publish(*, meeting, by, late_reason: str = "") -> Meeting:
     """M2: publish at least the configured lead time ahead; later only by a core maintainer with a reason."""
     require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish meetings.")
-    late_reason = (late_reason or "").strip()
+    _require_writable(meeting.group_id)
+    late_reason = _text(late_reason, "The reason for publishing late", 2000)
     with transaction.atomic():
         meeting = _lock(meeting.pk)
         now = timezone.now()
@@ -141,6 +180,8 @@ def meeting_publish(*, meeting, by, late_reason: str = "") -> Meeting:
                     publication_refusal(meeting, now)
                     + " As a core maintainer you may publish it late: give the reason, it is recorded and shown."
                 )
+        if not (meeting.agenda_md or "").strip():
+            raise DomainError("A meeting is published with its agenda: write the agenda first.")
         meeting.status = Meeting.Status.PUBLISHED
         meeting.published_at = now
         meeting.published_by = by
@@ -176,7 +217,8 @@ def meeting_edit(*, meeting, by, **changes) -> Meeting:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
-    _validate_fields(changes)
+    _require_writable(meeting.group_id)
+    changes = _validate_fields(changes)
     with transaction.atomic():
         meeting = _lock(meeting.pk)
         now = timezone.now()
@@ -187,6 +229,10 @@ def meeting_edit(*, meeting, by, **changes) -> Meeting:
         changed = {k: v for k, v in changes.items() if getattr(meeting, k) != v}
         if not changed:
             return meeting
+        if "agenda_md" in changed and not changed["agenda_md"] and meeting.status == Meeting.Status.PUBLISHED:
+            raise DomainError("A published meeting keeps its agenda; edit it instead of removing it.")
+        if "agenda_md" in changed and not changed["agenda_md"] and meeting.status == Meeting.Status.PUBLISHED:
+            raise DomainError("A published meeting keeps its agenda; edit it instead of removing it.")
         new_start = changed.get("starts_at")
         if new_start is not None:
             if new_start <= now:
@@ -228,7 +274,8 @@ def meeting_edit(*, meeting, by, **changes) -> Meeting:
 def meeting_cancel(*, meeting, by, reason: str) -> Meeting:
     """Cancel with a reason; a published meeting stays listed (and in feeds) as cancelled (M6)."""
     require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers cancel meetings.")
-    reason = (reason or "").strip()
+    _require_writable(meeting.group_id)
+    reason = _text(reason, "The reason", 2000)
     if not reason:
         raise DomainError("Say why the meeting is cancelled; the reason is shown to everyone.")
     with transaction.atomic():
@@ -255,7 +302,8 @@ def meeting_cancel(*, meeting, by, reason: str) -> Meeting:
 def meeting_publish_notes(*, meeting, by, notes_md: str) -> Meeting:
     """M4: notes after the start; publishing after the deadline clears the overdue flag and records lateness."""
     require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers publish notes.")
-    notes_md = (notes_md or "").strip()
+    _require_writable(meeting.group_id)
+    notes_md = _text(notes_md, "The notes", MARKDOWN_MAX)
     if not notes_md:
         raise DomainError("The notes are empty.")
     with transaction.atomic():
@@ -347,6 +395,7 @@ def meeting_set_attendance(*, meeting, by, users, guests=None) -> list[Attendanc
     `guests` (names of people without a verified account) are listed with the attendance and gain
     no participation; None leaves the recorded guests as they are."""
     require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers record attendance.")
+    _require_writable(meeting.group_id)
     wanted = {u.pk: u for u in users}
     guests = None if guests is None else clean_guests(guests)
     with transaction.atomic():
@@ -400,10 +449,6 @@ def meeting_set_attendance(*, meeting, by, users, guests=None) -> list[Attendanc
 
 
 # --- agenda items (M3) ------------------------------------------------------------------------
-AGENDA_TITLE_MAX = 200
-AGENDA_DETAILS_MAX = 2000
-
-
 def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> AgendaItem:
     require(
         "meetings.propose_agenda_item",
@@ -411,16 +456,11 @@ def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> Agenda
         meeting,
         "Participants of the group propose agenda items: join the group as a participant first.",
     )
-    title = (title or "").strip()
-    details = (details or "").strip()
+    _require_writable(meeting.group_id)
+    title = _text(title, "The title", 200)
+    details = _text(details, "The details", 2000)
     if not title:
         raise DomainError("An agenda item needs a title.")
-    if len(title) > AGENDA_TITLE_MAX:
-        raise DomainError(f"An agenda item's title is at most {AGENDA_TITLE_MAX} characters; it has {len(title)}.")
-    if len(details) > AGENDA_DETAILS_MAX:
-        raise DomainError(
-            f"An agenda item's details are at most {AGENDA_DETAILS_MAX} characters; they have {len(details)}."
-        )
     with transaction.atomic():
         meeting = _lock(meeting.pk)
         now = timezone.now()
@@ -438,6 +478,8 @@ def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> Agenda
 
 def agenda_item_decide(*, item, by, accept: bool, note: str = "") -> AgendaItem:
     require("meetings.decide_agenda_item", by, item.meeting, "Only the group's leads accept or decline agenda items.")
+    _require_writable(item.meeting.group_id)
+    note = _text(note, "The note", 300)
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
         if item.status != AgendaItem.Status.PROPOSED:

@@ -44,7 +44,8 @@ def meeting_send_publication_reminder(*, meeting_id, now) -> bool:
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
         if (
-            meeting.status != Meeting.Status.DRAFT
+            meeting.group.is_retired
+            or meeting.status != Meeting.Status.DRAFT
             or meeting.publication_reminded_at is not None
             or not (meeting.publication_reminder_at <= now < meeting.publication_cutoff)
         ):
@@ -70,7 +71,7 @@ def meeting_send_publication_reminder(*, meeting_id, now) -> bool:
 def meeting_mark_missed_publication(*, meeting_id, now) -> bool:
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
-        if meeting.status != Meeting.Status.DRAFT or now < meeting.publication_cutoff:
+        if meeting.group.is_retired or meeting.status != Meeting.Status.DRAFT or now < meeting.publication_cutoff:
             return False
         meeting.status = Meeting.Status.MISSED_PUBLICATION
         meeting.missed_publication_at = now
@@ -93,7 +94,8 @@ def meeting_send_notes_reminder(*, meeting_id, now) -> bool:
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
         if (
-            meeting.status != Meeting.Status.PUBLISHED
+            meeting.group.is_retired
+            or meeting.status != Meeting.Status.PUBLISHED
             or meeting.notes_published_at is not None
             or meeting.notes_reminded_at is not None
             or not (meeting.notes_reminder_at <= now < meeting.notes_due_at)
@@ -116,7 +118,8 @@ def meeting_mark_notes_overdue(*, meeting_id, now) -> bool:
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting_id)
         if (
-            meeting.status != Meeting.Status.PUBLISHED
+            meeting.group.is_retired
+            or meeting.status != Meeting.Status.PUBLISHED
             or meeting.notes_published_at is not None
             or meeting.notes_overdue_at is not None
             or now < meeting.notes_due_at

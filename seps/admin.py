@@ -10,7 +10,7 @@ from portal.events import record
 
 from . import transitions as T
 from .models import SEP, SEPAuthor
-from .services import sep_transition
+from .services import sep_assign_sponsor, sep_transition
 
 
 class SEPAuthorInline(admin.TabularInline):
@@ -55,6 +55,13 @@ class SEPAdminForm(forms.ModelForm):
                 raise forms.ValidationError(getattr(exc, "message", str(exc))) from None
             if not (data.get("rationale") or "").strip():
                 self.add_error("rationale", "Give a rationale: every status change records why.")
+        if "sponsor" in self.changed_data and data.get("sponsor") is not None:
+            if name:
+                self.add_error("transition", "Assign the sponsor first, then change the status in a second save.")
+            if not (data.get("rationale") or "").strip():
+                self.add_error("rationale", "Say why this person sponsors the SEP; the change is recorded.")
+        if "sponsor" in self.changed_data and data.get("sponsor") is None and self.instance.sponsor_id:
+            self.add_error("sponsor", "A sponsor is not removed here: the SEP's status says whether it has one.")
         return data
 
 
@@ -79,18 +86,29 @@ class SEPAdmin(admin.ModelAdmin):
         return WithUser
 
     def save_model(self, request, obj, form, change):
+        # The sponsor goes through the same service as on the SEP page (S2-S6): a proposal becomes a
+        # draft, recorded, and the S5 sweep sees the same fields whatever path set the sponsor.
+        new_sponsor = obj.sponsor if "sponsor" in form.changed_data else None
+        if new_sponsor is not None:
+            obj.sponsor_id = form.initial.get("sponsor")
         if "body" in form.changed_data or not obj.body_html:
             obj.render_body()
         if change and form.changed_data:
             obj.version += 1
             obj.last_activity_at = timezone.now()
         super().save_model(request, obj, form, change)
-        fields = [f for f in form.changed_data if f not in ("transition", "rationale", "successor")]
+        fields = [f for f in form.changed_data if f not in ("transition", "rationale", "successor", "sponsor")]
         if not change:
             record(actor=request.user, verb="sep.created", target=obj, data={"number": obj.number, "via": "admin"})
         elif fields:
             record(actor=request.user, verb="sep.edited", target=obj,
                    data={"number": obj.number, "changes": {f: {} for f in fields}, "via": "admin"})  # fmt: skip
+        if new_sponsor is not None:
+            try:
+                sep_assign_sponsor(sep=obj, sponsor=new_sponsor, by=request.user, reason=form.cleaned_data["rationale"])
+                obj.refresh_from_db()
+            except (DomainError, PermissionDenied) as exc:
+                self.message_user(request, getattr(exc, "message", str(exc)), level=messages.ERROR)
         name = form.cleaned_data.get("transition")
         if name:
             try:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 from groups.models import Group
 from portal import feedcache
 from portal.models import Event
+from portal.syndication import SafeAtom1Feed
 
 from .models import status_label
 from .services import STATUS_CHANGED
@@ -24,7 +25,7 @@ def _absolute(path: str) -> str:
 
 
 class StatusChangesFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = SafeAtom1Feed  # any text a person typed stays valid XML (S6)
     title = "SEP status changes"
     subtitle = "Every status change of a Specification Enhancement Proposal, with who and why."
 

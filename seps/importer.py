@@ -567,6 +567,36 @@ def parse_sep(filename: str, data: bytes, size: int | None = None) -> Parsed:
     return p
 
 
+def one_file_per_number(parsed: list[Parsed]) -> list[Parsed]:
+    """S7 with a hostile folder: when several files claim the same SEP number, keep one and skip the
+    others with a warning, choosing the same file on every run whatever the listing order: the file
+    whose name carries the number, then the first by file name. Returns the skipped ones."""
+    by_number: dict[int, list[Parsed]] = {}
+    for p in parsed:
+        if p.number and not p.error:
+            by_number.setdefault(p.number, []).append(p)
+    skipped = []
+    for number, claims in by_number.items():
+        if len(claims) < 2:
+            continue
+
+        def rank(p, number=number):
+            m = FILE_RE.match(p.file)
+            return (0 if m and int(m["num"]) == number else 1, p.file)
+
+        claims.sort(key=rank)
+        chosen = claims[0]
+        for other in claims[1:]:
+            other.error = (
+                f"Skipped: {chosen.file} also claims SEP-{number}; only one file per SEP is imported "
+                "(the one named with the number, else the first by name)."
+            )
+            other.skipped = True
+            chosen.warnings.append(f"{other.file} also claims SEP-{number}; it was skipped.")
+            skipped.append(other)
+    return skipped
+
+
 def _norm_cmp(key, value):
     if key == "status":
         return map_status(value)[0] or _clean(value).lower()

@@ -9,9 +9,10 @@ from django.utils import timezone
 from portal.errors import DomainError
 from portal.events import record
 from portal.notices import queue_notice
+from portal.validation import clean_choice, clean_text, clean_web_url
 
 from . import transitions as T
-from .models import SEP, Status
+from .models import SEP, SEPType, Status
 
 STATUS_CHANGED = "sep.status_changed"
 
@@ -32,10 +33,18 @@ def record_status_change(*, sep, by, old, new, reason, now, extra=None):
     return record(actor=by, verb=STATUS_CHANGED, target=sep, data=data, at=now)
 
 
-def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_implementation=None):
-    reason = (reason or "").strip()
+REASON_MAX = 2000  # as the transition form
+
+
+def _reason(reason) -> str:
+    reason = clean_text(reason, label="The rationale", max_length=REASON_MAX, required=False)
     if not reason:
         raise DomainError("Give a rationale: every status change records why.")
+    return reason
+
+
+def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_implementation=None):
+    reason = _reason(reason)
     now = now or timezone.now()
     with transaction.atomic():
         sep = _lock(sep)
@@ -56,8 +65,7 @@ def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_
             link = (reference_implementation or "").strip() or sep.reference_implementation
             if not link:
                 raise DomainError("A SEP becomes final only with a link to its reference implementation.")
-            if not link.startswith(("https://", "http://")):
-                raise DomainError("The reference implementation must be a web link (https://…).")
+            link = clean_web_url(link, label="The reference implementation", max_length=200)
             if link != sep.reference_implementation:
                 sep.reference_implementation = link
                 fields.append("reference_implementation")
@@ -165,9 +173,33 @@ def sep_transition(name, *, sep, by, reason, successor_number=None, reference_im
 EDITABLE_FIELDS = ("title", "type", "group", "pr_url", "discussion_url", "reference_implementation")
 
 
+def clean_metadata(changes: dict) -> dict:
+    """What the edit form checks, checked again for every caller (the API and sync have no form)."""
+    from groups.guards import retired_message
+    from groups.models import Group
+
+    out = {}
+    for field, value in changes.items():
+        if field == "title":
+            value = clean_text(value, label="The title", max_length=300, one_line=True)
+        elif field == "type":
+            value = clean_choice(value, SEPType, label="The type")
+        elif field in ("pr_url", "discussion_url", "reference_implementation"):
+            value = clean_web_url(value, label=SEP._meta.get_field(field).verbose_name.capitalize(),
+                                  max_length=200, required=False)  # fmt: skip
+        elif field == "group" and value is not None:
+            if not isinstance(value, Group):
+                raise DomainError("The group must be one of the portal's groups.")
+            if Group.objects.filter(pk=value.pk, state=Group.State.RETIRED).exists():
+                raise DomainError(retired_message(value.name) + " A SEP cannot be moved into it.")
+        out[field] = value
+    return out
+
+
 def sep_edit_metadata(*, sep, by, changes: dict, now=None):
     """Authors (and core maintainers) edit metadata while the SEP is a proposal or draft."""
     now = now or timezone.now()
+    changes = clean_metadata({k: v for k, v in changes.items() if k in EDITABLE_FIELDS})
     with transaction.atomic():
         sep = _lock(sep)
         sep = SEP.objects.prefetch_related("authors").select_related("group").get(pk=sep.pk)
@@ -190,6 +222,46 @@ def sep_edit_metadata(*, sep, by, changes: dict, now=None):
         sep.version += 1
         sep.save(update_fields=[*changed.keys(), "last_activity_at", "version"])
         record(actor=by, verb="sep.edited", target=sep, data={"changes": changed, "number": sep.number}, at=now)
+    return sep
+
+
+def sep_assign_sponsor(*, sep, sponsor, by, reason, now=None):
+    """A core maintainer names a steering-group member as the SEP's sponsor (the admin's sponsor field).
+
+    The same transition as "Sponsor this SEP" (S2, S3): a proposal becomes a draft, recorded with who,
+    when and why (S6), and its S5 clock restarts, so the staleness sweep sees it exactly as if the sponsor
+    had taken it on the SEP page. Replacing the sponsor of a later status is recorded too.
+    """
+    if not (by and by.is_authenticated and by.is_core_maintainer):
+        raise PermissionDenied("Only core maintainers assign a sponsor to someone else.")
+    if sponsor is None or not sponsor.is_steering_group:
+        raise DomainError("A sponsor must be in the steering group: a maintainer or above.")
+    reason = _reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        sep = _lock(sep)
+        if sep.sponsor_id == sponsor.pk:
+            return sep
+        if sep.status not in (Status.PROPOSAL, Status.DRAFT, Status.IN_REVIEW, Status.ACCEPTED):
+            raise DomainError(f"SEP-{sep.number} is {sep.get_status_display().lower()}; its sponsor no longer changes.")
+        old_sponsor = sep.sponsor
+        sep.sponsor = sponsor
+        sep.sponsor_named = ""
+        sep.last_activity_at = now
+        sep.version += 1
+        fields = ["sponsor", "sponsor_named", "last_activity_at", "version"]
+        old = sep.status
+        if old == Status.PROPOSAL:
+            sep.status, sep.status_changed_at = Status.DRAFT, now
+            fields += ["status", "status_changed_at"]
+        sep.save(update_fields=fields)
+        extra = {"sponsor": sponsor.name, "assigned_by": by.name}
+        if old == Status.PROPOSAL:
+            record_status_change(sep=sep, by=by, old=old, new=Status.DRAFT, reason=reason, now=now, extra=extra)
+        else:
+            record(actor=by, verb="sep.sponsor_changed", target=sep, at=now,
+                   data={"from": old_sponsor.name if old_sponsor else None, "to": sponsor.name, "reason": reason,
+                         "number": sep.number})  # fmt: skip
     return sep
 
 

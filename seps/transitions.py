@@ -106,13 +106,26 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 def group_leads_with_authority(sep) -> set[int]:
-    """User ids who lead the SEP's group when that Working Group holds delegated SEP authority (S3)."""
-    from groups.models import Membership
+    """User ids who lead the SEP's group when that Working Group holds delegated SEP authority (S3).
+
+    A retired group decides nothing (G2): its delegated authority ends with it."""
+    from groups.models import Group, Membership
 
     group = sep.group
-    if group is None or not group.delegated_sep_authority:
+    if group is None or not group.delegated_sep_authority or group.state == Group.State.RETIRED:
         return set()
     return set(Membership.objects.leads().filter(group=group).values_list("user_id", flat=True))
+
+
+def is_acting_sponsor(user, sep) -> bool:
+    """S4 at the moment of the action: the SEP's sponsor acts as sponsor only while in the steering group
+    (a sponsor who has since left it can no longer move the SEP; a steering member takes it over)."""
+    return sep.sponsor_id is not None and sep.sponsor_id == user.pk and user.is_steering_group
+
+
+# S3 read literally: a decision is someone else's. An author never accepts their own SEP, whether as a
+# core maintainer or as a lead of a Working Group with delegated authority.
+NOT_BY_AUTHORS = {"accept"}
 
 
 def _has_right(who: str, user, sep, leads: set[int] | None) -> bool:
@@ -121,11 +134,11 @@ def _has_right(who: str, user, sep, leads: set[int] | None) -> bool:
     if who == "steering":
         return user.is_steering_group
     if who == "sponsor":
-        return sep.sponsor_id is not None and sep.sponsor_id == user.pk
+        return is_acting_sponsor(user, sep)
     if who == "core":
         return user.is_core_maintainer
     if who == "sponsor_or_core":
-        return user.is_core_maintainer or (sep.sponsor_id is not None and sep.sponsor_id == user.pk)
+        return user.is_core_maintainer or is_acting_sponsor(user, sep)
     if who == "decider":
         if user.is_core_maintainer:
             return True
@@ -150,7 +163,14 @@ def check(name: str, user, sep, *, now=None, leads: set[int] | None = None) -> T
     if t is None:
         raise DomainError("There is no such step for a SEP.")
     if not _has_right(t.who, user, sep, leads):
+        if t.who in ("sponsor", "sponsor_or_core") and sep.sponsor_id == getattr(user, "pk", None):
+            raise PermissionDenied(
+                "A sponsor must be in the steering group; you are no longer a maintainer or above, "
+                "so a steering-group member must take this SEP over."
+            )
         raise PermissionDenied(f"Only {WHO[t.who]} may do this ({t.label.lower()}).")
+    if name in NOT_BY_AUTHORS and sep.is_author(user):
+        raise PermissionDenied(f"You are an author of SEP-{sep.number}; someone else must {t.label.lower()} it.")
     if sep.status not in t.sources:
         raise DomainError(
             f"SEP-{sep.number} is {sep.get_status_display().lower()}; “{t.label}” needs it to be "

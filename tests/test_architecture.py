@@ -84,7 +84,5 @@ def _sources():
 
 
 def test_no_module_past_the_split_size():
-    too_long = {
-        str(p.relative_to(ROOT)): n for p in _sources() if (n := len(p.read_text().splitlines())) > HARD_LIMIT
-    }
+    too_long = {str(p.relative_to(ROOT)): n for p in _sources() if (n := len(p.read_text().splitlines())) > HARD_LIMIT}
     assert too_long == {}, f"split these along their sections (DESIGN: ~{SPLIT_AT} lines)"

@@ -3,8 +3,6 @@
 from django.db.models import F
 from django.utils import timezone
 
-from portal.errors import DomainError
-
 from ..models import Group, Membership, Tier
 from ..rules import forget_tiers
 
@@ -20,9 +18,17 @@ def _bump(group_id: int) -> None:
     Group.objects.filter(pk=group_id).update(version=F("version") + 1)
 
 
-def _require_not_retired(group: Group) -> None:
-    if group.is_retired:
-        raise DomainError(f"{group.name} is retired: it stays readable but nothing in it can change.")
+def _require_not_retired(group) -> None:
+    """G2/G7: one guard for every writer (groups.guards), reading the state at the moment of the action."""
+    from groups.guards import ensure_group_writable
+
+    ensure_group_writable(group)
+
+
+def _text(value, label, max_length, *, required=False, one_line=False):
+    from portal.validation import clean_text
+
+    return clean_text(value, label=label, max_length=max_length, required=required, one_line=one_line)
 
 
 def _lock_current(group, user):

@@ -11,7 +11,7 @@ from portal.events import record
 
 from ..models import CharterSection, CharterVersion, Group
 from ..selectors import current_charter, decision_problem
-from .base import _bump, _require_not_retired
+from .base import _bump, _require_not_retired, _text
 
 
 def _next_number(group: Group) -> int:
@@ -20,8 +20,8 @@ def _next_number(group: Group) -> int:
 
 
 def charter_start_amendment(*, group: Group, by) -> CharterVersion:
+    _require_not_retired(group)
     if not rules.test_rule("groups.amend_charter", by, group):
-        _require_not_retired(group)
         raise PermissionDenied(
             f"Only a {group.lead_title.lower()} of {group.name} or a core maintainer may amend its charter."
         )
@@ -46,6 +46,8 @@ def charter_start_amendment(*, group: Group, by) -> CharterVersion:
 def charter_edit_section(*, version: CharterVersion, by, key: str, text: str) -> CharterVersion:
     if key not in CharterSection.values:
         raise DomainError("There is no such charter section.")
+    _require_not_retired(version.group_id)
+    text = _text(text, "The section", 40000)
     if not rules.test_rule("groups.amend_charter", by, version.group):
         raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
     with transaction.atomic():
@@ -86,6 +88,8 @@ def charter_edit_sections(*, version: CharterVersion, by, texts: dict[str, str])
 
 
 def charter_submit(*, version: CharterVersion, by, summary: str = "") -> CharterVersion:
+    _require_not_retired(version.group_id)
+    summary = _text(summary, "The summary", 200, one_line=True)
     if not rules.test_rule("groups.amend_charter", by, version.group):
         raise PermissionDenied("Only the group's leads or core maintainers may submit a charter amendment.")
     with transaction.atomic():
@@ -117,7 +121,8 @@ def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str
     """G5: core maintainers approve or reject a submitted version, with a rationale (recorded)."""
     if not rules.test_rule("groups.decide_charter", by, version):
         raise PermissionDenied("Only core maintainers approve or reject charters.")
-    rationale = (rationale or "").strip()
+    _require_not_retired(version.group_id)
+    rationale = _text(rationale, "The rationale", 4000)
     if not rationale:
         raise DomainError("A charter decision needs a rationale.")
     if len(rationale) > RATIONALE_MAX:

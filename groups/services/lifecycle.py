@@ -12,7 +12,7 @@ from ..models import CharterVersion, Group, Nomination, RetirementProposal, Spon
 from ..selectors import (
     activation_problem,
 )
-from .base import _bump, _require_not_retired
+from .base import _bump, _require_not_retired, _text
 
 
 def group_activate(*, group: Group, by, rationale: str) -> Group:
@@ -35,6 +35,8 @@ def group_activate(*, group: Group, by, rationale: str) -> Group:
 
 
 def sponsorship_record(*, group: Group, sponsor, by, note: str = "") -> Sponsorship:
+    _require_not_retired(group)
+    note = _text(note, "The note", 300)
     if not sponsor.is_core_maintainer:
         raise DomainError(f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups.")
     with transaction.atomic():
@@ -48,6 +50,7 @@ def sponsorship_record(*, group: Group, sponsor, by, note: str = "") -> Sponsors
 
 def sponsorship_withdraw(*, sponsorship: Sponsorship, by) -> None:
     """A sponsorship taken back (in the admin): the row goes, the event log keeps who and when (G3)."""
+    _require_not_retired(sponsorship.group_id)
     with transaction.atomic():
         record(
             actor=by,
@@ -65,7 +68,7 @@ def retirement_propose(*, group: Group, by, rationale: str) -> RetirementProposa
         raise PermissionDenied(
             f"Only a {group.lead_title.lower()} or a core maintainer may propose retiring {group.name}."
         )
-    rationale = (rationale or "").strip()
+    rationale = _text(rationale, "The rationale", 4000)
     if not rationale:
         raise DomainError("A retirement proposal needs a rationale.")
     with transaction.atomic():
@@ -82,7 +85,7 @@ def retirement_propose(*, group: Group, by, rationale: str) -> RetirementProposa
 def retirement_decide(*, proposal: RetirementProposal, by, approve: bool, rationale: str) -> RetirementProposal:
     if not rules.test_rule("groups.approve_retirement", by, proposal.group):
         raise PermissionDenied("Only core maintainers and lead maintainers decide on retirement.")
-    rationale = (rationale or "").strip()
+    rationale = _text(rationale, "The rationale", 4000)
     if not rationale:
         raise DomainError("A retirement decision needs a rationale.")
     with transaction.atomic():
@@ -110,6 +113,14 @@ def retirement_decide(*, proposal: RetirementProposal, by, approve: bool, ration
                 v.rationale = "The group was retired before this version was decided."
                 v.save(update_fields=["status", "decided_by", "decided_at", "rationale"])
                 record(actor=by, verb="charter.rejected", target=v, data={"number": v.number, "retired": True})
+            # Higher layers close what they own (meetings cancel their future meetings and end series).
+            from groups.signals import group_retired
+
+            group_retired.send(sender=Group, group=g, by=by, now=now)
+            # Higher layers close what they own (meetings cancel their future meetings and end series).
+            from groups.signals import group_retired
+
+            group_retired.send(sender=Group, group=g, by=by, now=now)
         else:
             record(actor=by, verb="group.retirement_declined", target=g, group=g, data={"rationale": rationale})
             _bump(g.pk)

@@ -11,7 +11,7 @@ from portal.events import record
 
 from ..models import Group, Membership, Nomination, Participation, Tier
 from ..rules import forget_tiers
-from .base import SELF_SERVICE_TIERS, _bump, _lock_current, _require_not_retired, _switch_membership, article
+from .base import SELF_SERVICE_TIERS, _bump, _lock_current, _require_not_retired, _switch_membership, _text, article
 
 
 def membership_join(*, group: Group, user, tier: str) -> Membership:
@@ -41,8 +41,19 @@ def membership_join(*, group: Group, user, tier: str) -> Membership:
             target=membership,
             data={"from": current.tier if current else None, "to": tier},
         )
+        if tier == Tier.OBSERVER:  # T3: an observer is no longer a candidate for member
+            _withdraw_own_nominations(group=group, user=user, why="stepped_down")
         _bump(group.pk)
     return membership
+
+
+def _withdraw_own_nominations(*, group, user, why: str) -> None:
+    now = timezone.now()
+    for nomination in Nomination.objects.select_for_update().open().filter(group=group, nominee=user):
+        nomination.status = Nomination.Status.WITHDRAWN
+        nomination.closed_at, nomination.closed_by, nomination.last_activity_at = now, user, now
+        nomination.save(update_fields=["status", "closed_at", "closed_by", "last_activity_at"])
+        record(actor=user, verb="nomination.withdrawn", target=nomination, data={"by": "nominee", why: True})
 
 
 def membership_leave(*, group: Group, user) -> None:
@@ -85,7 +96,7 @@ def membership_mark_emeritus(*, membership_id: int, now=None) -> Membership | No
             .filter(pk=membership_id, tier=Tier.MEMBER, started_at__lte=cutoff)
             .first()
         )
-        if m is None:
+        if m is None or m.group.is_retired:
             return None
         last = (
             Participation.objects.filter(group_id=m.group_id, user_id=m.user_id)
@@ -115,24 +126,35 @@ def membership_mark_emeritus(*, membership_id: int, now=None) -> Membership | No
     return new
 
 
-def membership_set_tier(*, group: Group, user, tier: str, by, term: str = "", note: str = "") -> Membership:
+def membership_set_tier(
+    *, group: Group, user, tier: str, by, term: str = "", note: str = "", status: str = Membership.Status.ACTIVE
+) -> Membership:
     """T2: a core maintainer sets any tier directly (e.g. appoints a lead); recorded, history kept."""
     if not rules.test_rule("groups.set_tier", by, group):
         raise PermissionDenied("Only core maintainers set member and lead tiers directly.")
     _require_not_retired(group)
     if tier not in Tier.values:
         raise DomainError("Unknown tier.")
+    if status not in Membership.Status.values:
+        raise DomainError("Unknown membership status.")
+    term = _text(term, "The term", 80, one_line=True)
+    note = _text(note, "The note", 300)
+    from groups.guards import ensure_keeps_a_lead
+
+    ensure_keeps_a_lead(group, user, new_tier=tier)
     if tier == Tier.LEAD and not rules.test_rule("groups.eligible_lead", user):
         raise DomainError(f"{user.name} is not an org-wide member or above, as every lead must be.")
     with transaction.atomic():
         current = _lock_current(group, user)
         if current is not None and (current.tier, current.status, current.term) == (
             tier,
-            "active",
+            status,
             term or current.term,
         ):
             return current
-        m = _switch_membership(current, group=group, user=user, tier=tier, term=term, note=note or f"Set by {by.name}")
+        m = _switch_membership(
+            current, group=group, user=user, tier=tier, status=status, term=term, note=note or f"Set by {by.name}"
+        )
         record(
             actor=by,
             verb="membership.tier_set",
@@ -148,10 +170,15 @@ def membership_end(*, membership: Membership, by, note: str = "") -> Membership:
     group = membership.group
     if not rules.test_rule("groups.set_tier", by, group):
         raise PermissionDenied("Only core maintainers end memberships directly.")
+    _require_not_retired(group)
+    note = _text(note, "The note", 300)
     with transaction.atomic():
         m = Membership.objects.select_for_update().current().filter(pk=membership.pk).first()
         if m is None:
             raise DomainError("This membership has already ended.")
+        from groups.guards import ensure_keeps_a_lead
+
+        ensure_keeps_a_lead(group, m.user)  # G4, whoever acts
         m.ended_at = max(timezone.now(), m.started_at)
         m.note = (note or m.note)[:300]
         m.save(update_fields=["ended_at", "note"])
@@ -164,6 +191,7 @@ def membership_end(*, membership: Membership, by, note: str = "") -> Membership:
 def membership_restore(*, membership: Membership, by) -> Membership:
     """T4: a lead restores an emeritus member to active after renewed participation."""
     group = membership.group
+    _require_not_retired(group)
     if not rules.test_rule("groups.restore_member", by, group):
         raise PermissionDenied(f"Only a {group.lead_title.lower()} of {group.name} may restore a member.")
     with transaction.atomic():

@@ -10,16 +10,17 @@ from portal.errors import DomainError
 from portal.events import record
 from portal.notices import Moment, queue_notice
 
-from ..models import Group, Nomination, Objection, Tier
+from ..models import Group, Membership, Nomination, Objection, Tier
 from ..selectors import current_tier, participation_check
-from .base import _bump, _lock_current, _require_not_retired, _switch_membership
+from .base import _bump, _lock_current, _require_not_retired, _switch_membership, _text
 
 
 def nomination_open(*, group: Group, nominee, by, rationale: str, override_reason: str = "") -> Nomination:
     _require_not_retired(group)
     if not rules.test_rule("groups.nominate", by, group):
         raise PermissionDenied(f"Only members and {group.lead_title.lower()}s of {group.name} may nominate.")
-    rationale, override_reason = rationale.strip(), (override_reason or "").strip()
+    rationale = _text(rationale, "The rationale", 4000)
+    override_reason = _text(override_reason, "The override reason", 4000)
     if not rationale:
         raise DomainError("A nomination needs a written rationale.")
     if nominee.pk == by.pk:
@@ -75,9 +76,10 @@ def nomination_open(*, group: Group, nominee, by, rationale: str, override_reaso
 
 
 def nomination_object(*, nomination: Nomination, by, reason: str) -> Objection:
+    _require_not_retired(nomination.group_id)
     if not rules.test_rule("groups.object_nomination", by, nomination):
         raise PermissionDenied("Only the group's leads, core maintainers and lead maintainers may object.")
-    reason = (reason or "").strip()
+    reason = _text(reason, "The reason", 4000)
     if not reason:
         raise DomainError("An objection needs a reason.")
     with transaction.atomic():
@@ -94,6 +96,7 @@ def nomination_object(*, nomination: Nomination, by, reason: str) -> Objection:
 
 
 def nomination_withdraw(*, nomination: Nomination, by) -> Nomination:
+    _require_not_retired(nomination.group_id)
     if not rules.test_rule("groups.withdraw_nomination", by, nomination):
         raise PermissionDenied("Only the nominator or the nominee may withdraw a nomination.")
     with transaction.atomic():
@@ -126,9 +129,24 @@ def nomination_close(*, nomination_id: int, now=None) -> Nomination | None:
             .filter(pk=nomination_id, status=Nomination.Status.OPEN, deadline__lte=now)
             .first()
         )
-        if nomination is None:
-            return None  # handled already, withdrawn, or not due
+        if nomination is None or nomination.group.is_retired:
+            return None  # handled already, withdrawn, not due, or the group is retired (read-only)
         objected = nomination.objections.exists()
+        if not objected:
+            # T3 at the moment of the action: only a current, active participant becomes member. A nominee
+            # who stepped down to observer or whose membership ended meanwhile is not confirmed.
+            now_tier = Membership.objects.active().filter(group=nomination.group, user=nomination.nominee).first()
+            if now_tier is None or Tier.rank(now_tier.tier) < Tier.rank(Tier.PARTICIPANT):
+                nomination.status, nomination.closed_at, nomination.last_activity_at = (
+                    Nomination.Status.WITHDRAWN,
+                    now,
+                    now,
+                )
+                nomination.save(update_fields=["status", "closed_at", "last_activity_at"])
+                record(actor=None, verb="nomination.withdrawn", target=nomination, at=now,
+                       data={"by": "sweep", "reason": "The nominee is no longer a participant."})  # fmt: skip
+                _bump(nomination.group_id)
+                return nomination
         nomination.status = Nomination.Status.OBJECTED if objected else Nomination.Status.CONFIRMED
         nomination.closed_at = now
         nomination.save(update_fields=["status", "closed_at"])

@@ -18,20 +18,43 @@ CHARTERS = FIXTURES / "charters"
 BROKEN = FIXTURES / "broken"
 
 
+def importer_args():
+    """Imports are run by a named core maintainer (issue 8: imported approvals name who ran them)."""
+    from tests.factories import UserFactory as _Users
+
+    if not User.objects.filter(username="importer").exists():
+        _Users(username="importer", ladder_role=LadderRole.CORE_MAINTAINER, github="importer-core")
+    return ["--by", "importer"]
+
+
 def run(path, *args):
     out = io.StringIO()
-    call_command("import_charters", str(path), *args, stdout=out)
+    call_command("import_charters", str(path), *args, *importer_args(), stdout=out)
     return out.getvalue()
 
 
 def run_json(path, *args):
     out = io.StringIO()
     try:
-        call_command("import_charters", str(path), "--format", "json", *args, stdout=out)
+        call_command("import_charters", str(path), "--format", "json", *args, *importer_args(), stdout=out)
         failed = None
     except CommandError as exc:
         failed = str(exc)
     return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()], failed
+
+
+@pytest.fixture(autouse=True)
+def _importer(db):
+    importer_args()  # the core maintainer who runs the imports exists before any snapshot
+
+
+LEADS = ("rcastell", "BoLindqvist", "imarchetti", "tariqb", "maraq", "svenaa", "wrenash", "dquint")
+
+
+@pytest.fixture
+def member_leads(db):
+    """G4: the charters' leads are org-wide members in the portal (an import does not make them so)."""
+    return [UserFactory(github=handle, ladder_role=LadderRole.MEMBER, display_name="") for handle in LEADS]
 
 
 def snapshot():
@@ -48,7 +71,8 @@ def test_g1_import_creates_groups_with_kind_state_and_charter():
     run(CHARTERS)
     streaming = Group.objects.get(slug="streaming")
     assert streaming.name == "Streaming Working Group" and streaming.kind == Group.Kind.WORKING
-    assert streaming.state == Group.State.ACTIVE and streaming.activated_at
+    # G3: no sponsorship recorded yet, so a new group stays proposed for the core maintainers' queue
+    assert streaming.state == Group.State.PROPOSED and streaming.activated_at is None
     assert streaming.discord_channel == "#streaming-wg"
     assert streaming.mission_summary.startswith("The Streaming Working Group designs")
     tooling = Group.objects.get(slug="tooling")
@@ -65,7 +89,7 @@ def test_g1_import_creates_groups_with_kind_state_and_charter():
     assert Group.objects.get(slug="caching").kind == Group.Kind.WORKING  # kind from the folder
 
 
-def test_t1_import_maps_levels_and_roles_to_tiers():
+def test_t1_import_maps_levels_and_roles_to_tiers(member_leads):
     run(CHARTERS)
     tiers = {
         m.user.github: (m.tier, m.status, m.term)
@@ -81,8 +105,6 @@ def test_t1_import_maps_levels_and_roles_to_tiers():
     uma = User.objects.get(github="umaok")
     assert (uma.display_name, uma.affiliation, uma.discord) == ("Uma Okonkwo", "Brightline", "uma_ok")
     assert not uma.has_usable_password()
-    # a charter's lead is at least an org-wide member (G4)
-    assert User.objects.get(github="rcastell").ladder_role == LadderRole.MEMBER
     ig = {
         m.user.github: m.tier for m in Membership.objects.current().filter(group__slug="tooling").select_related("user")
     }
@@ -104,7 +126,7 @@ def test_import_matches_people_by_github_case_insensitively():
     assert User.objects.count() > before
 
 
-def test_import_warnings_never_fail():
+def test_import_warnings_never_fail(member_leads):
     reports, failed = run_json(CHARTERS)
     assert failed is None
     by_slug = {r["slug"]: r for r in reports}
@@ -158,7 +180,7 @@ def test_import_malformed_file_gets_an_error_and_writes_nothing():
     assert list(Group.objects.values_list("slug", flat=True)) == ["fine"]
 
 
-def test_import_is_atomic_per_file():
+def test_import_is_atomic_per_file(member_leads):
     real = Membership.objects.create
     calls = {"n": 0}
 
@@ -174,13 +196,13 @@ def test_import_is_atomic_per_file():
     assert by_slug["caching"]["error"] is None
     assert "disk full" in by_slug["streaming"]["error"]
     assert not Group.objects.filter(slug="streaming").exists()
-    assert not User.objects.filter(github="rcastell").exists()
+    assert not User.objects.filter(github="umaok").exists()
     assert Group.objects.filter(slug="caching").exists()
     run(CHARTERS / "working-groups")  # next run finishes it
     assert Membership.objects.current().filter(group__slug="streaming").count() == 5
 
 
-def test_g5_changed_file_adds_a_new_approved_version_and_keeps_history(tmp_path):
+def test_g5_changed_file_adds_a_new_approved_version_and_keeps_history(tmp_path, member_leads):
     folder = tmp_path / "working-groups"
     folder.mkdir()
     src = (CHARTERS / "working-groups" / "streaming.mdx").read_text()
@@ -245,7 +267,7 @@ def test_import_skips_the_charter_template_without_failing():
     assert "1 of 2 file(s) imported, 1 skipped." in out
 
 
-def test_import_warns_about_portal_leads_the_charter_no_longer_lists():
+def test_import_warns_about_portal_leads_the_charter_no_longer_lists(member_leads):
     run(VARIANTS)
     group = Group.objects.get(slug="guardrails")
     extra = UserFactory(display_name="Kept Lead", ladder_role=LadderRole.MEMBER)
@@ -254,16 +276,18 @@ def test_import_warns_about_portal_leads_the_charter_no_longer_lists():
     Membership.objects.create(group=group, user=observer, tier=Tier.OBSERVER)
     reports, failed = run_json(VARIANTS)
     warnings = next(r for r in reports if r["slug"] == "guardrails")["warnings"]
-    assert warnings == [
+    assert (
         "Kept Lead is a facilitator in the portal but not listed in the charter; kept (end it in the admin if they left)."
-    ]
+        in warnings
+    )
+    assert not any("observer" in w.lower() for w in warnings)
     assert Membership.objects.current().filter(group=group, user=extra, tier=Tier.LEAD).exists()
 
 
 def test_g5_history_says_an_imported_version_was_imported(client):
     run(VARIANTS)
     body = client.get("/groups/guardrails/charter/").content.decode()
-    assert "Imported, <time" in body and "—, <time" not in body
+    assert "Imported from guardrails" in body and "—, <time" not in body
     same = client.get("/groups/guardrails/charter/", {"a": 1, "b": 1}).content.decode()
     assert "nothing to compare" in same and "<pre" not in same
 

@@ -196,6 +196,7 @@ def test_t2_core_maintainer_sets_tiers_in_admin_recorded_with_history(client_for
     assert m.tier == Tier.LEAD and m.term == "2027"
     ev = Event.objects.get(verb="membership.tier_set")
     assert ev.actor == core_maintainer and ev.data["to"] == "lead"
+    MembershipFactory(group=group, user=UserFactory(ladder_role=LadderRole.MEMBER), tier=Tier.LEAD)  # G4: a co-lead
     # change the tier: the old row ends, a new one starts
     r = c.post(
         url,

@@ -126,7 +126,9 @@ def quiet_wg(db):
 
 
 def test_g7_wg_without_activity_for_30_days_is_flagged(quiet_wg):
-    ParticipationFactory(group=quiet_wg, occurred_at=timezone.now() - 31 * DAY)
+    from tests.meetings.factories import MeetingFactory
+
+    MeetingFactory(group=quiet_wg, starts_at=timezone.now() - 31 * DAY)  # the last meeting held
     ig = GroupFactory(kind="ig", activated_at=timezone.now() - 100 * DAY)
     retired = GroupFactory(state=Group.State.RETIRED, activated_at=timezone.now() - 100 * DAY)
     assert tasks.sweep_inactive_groups() == 1
@@ -140,7 +142,7 @@ def test_g7_wg_without_activity_for_30_days_is_flagged(quiet_wg):
 
 
 def test_g7_meeting_or_sep_event_counts_as_activity(quiet_wg):
-    record(actor=None, verb="meeting.held", target=quiet_wg, group=quiet_wg, at=timezone.now() - 3 * DAY)
+    record(actor=None, verb="sep.status_changed", target=quiet_wg, group=quiet_wg, at=timezone.now() - 3 * DAY)
     assert tasks.sweep_inactive_groups() == 0
     record(actor=None, verb="group.something_else", target=quiet_wg, group=quiet_wg)  # not activity for G7
     with time_machine.travel(timezone.now() + 28 * DAY, tick=False):

@@ -304,6 +304,7 @@ def test_m2_cutoff_and_reminder_across_dst(group, lead):
 def test_m2_reason_on_time_publication_not_recorded_as_late(group, core_maintainer):
     with time_machine.travel(NOW, tick=False):
         m = services.meeting_schedule(group=group, by=core_maintainer, title="On time", starts_at=NOW + timedelta(days=9),
-                                      timezone_name="UTC", duration=timedelta(hours=1), join_url="https://x.test/")  # fmt: skip
+                                      timezone_name="UTC", duration=timedelta(hours=1), join_url="https://x.test/",
+                                      agenda_md="1. Items")  # fmt: skip
         m = services.meeting_publish(meeting=m, by=core_maintainer, late_reason="not needed")
     assert m.late_publication_reason == "" and m.late_published_by is None and not m.published_late

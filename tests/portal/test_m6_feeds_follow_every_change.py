@@ -111,11 +111,21 @@ def move_sep_by_service(client, w):
     return "Ready for the core review"
 
 
+def _by():
+    """Imports name the core maintainer who runs them (issue 8)."""
+    from portal.models import LadderRole, User
+    from tests.factories import UserFactory
+
+    if not User.objects.filter(username="importer").exists():
+        UserFactory(username="importer", ladder_role=LadderRole.CORE_MAINTAINER)
+    return ["--by", "importer"]
+
+
 def import_renamed_charter(client, w):
     folder = w["tmp"] / "charters"
     (folder / "working-groups").mkdir(parents=True)
     (folder / "working-groups" / "caching.md").write_text(CHARTER.format(title="Imported Cache"))
-    call_command("import_charters", str(folder), stdout=StringIO())
+    call_command("import_charters", str(folder), *_by(), stdout=StringIO())
     return "Imported Cache Working Group"
 
 
@@ -124,9 +134,9 @@ def import_sep_status_change(client, w):
     folder.mkdir()
     path = folder / "4801-feeds.md"
     path.write_text(SEP_FILE.format(status="Draft"))
-    call_command("import_seps", str(folder), stdout=StringIO())
+    call_command("import_seps", str(folder), *_by(), stdout=StringIO())
     path.write_text(SEP_FILE.format(status="In-Review"))
-    call_command("import_seps", str(folder), stdout=StringIO())
+    call_command("import_seps", str(folder), *_by(), stdout=StringIO())
     return "import: draft -&gt; in-review"
 
 

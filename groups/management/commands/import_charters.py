@@ -7,10 +7,27 @@ from groups.charter_import import (
     CharterFormatError,
     CharterSkipped,
     apply_charter,
-    charter_files,
     parse_charter,
+    read_charter,
     report,
+    scan_charter_folder,
 )
+
+
+def importer_from_option(username, dry_run):
+    """The core maintainer named by --by (None for a dry run, which writes nothing)."""
+    from portal.models import User
+
+    if dry_run and not username:
+        return None
+    if not username:
+        raise CommandError("Name the core maintainer running the import: --by USERNAME (imports record who ran them).")
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"There is no active user {username!r}.")
+    if not user.is_core_maintainer:
+        raise CommandError(f"{user.name} is not a core maintainer; only core maintainers run imports.")
+    return user
 
 
 class Command(BaseCommand):
@@ -23,22 +40,32 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path")
         parser.add_argument("--dry-run", action="store_true", help="Parse and report; change nothing.")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="The core maintainer running the import (required unless --dry-run): recorded as the approver "
+            "of imported charters and the actor of every change.",
+        )
         parser.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per file.")
 
-    def handle(self, path, dry_run=False, format="text", **options):
+    def handle(self, path, dry_run=False, format="text", by=None, **options):
         root = Path(path)
         if not root.exists():
             raise CommandError(f"{root} does not exist.")
-        files = charter_files(root)
+        importer = importer_from_option(by, dry_run)
+        files = scan_charter_folder(root)
         if not files:
             raise CommandError(f"No .md or .mdx charter files under {root}.")
         failed = skipped_count = 0
-        for file, folder_kind in files:
-            parsed, error, skipped, changes = None, None, None, []
+        for entry in files:
+            file, folder_kind = entry.path, entry.kind
+            parsed, error, skipped, changes = None, entry.error or None, entry.skipped or None, []
             try:
-                parsed = parse_charter(file.read_text(encoding="utf-8"), file, folder_kind)
-                if not dry_run:
-                    changes = apply_charter(parsed)
+                # refused (outside the folder, too large) or skipped (another file is this group's charter)
+                if not (error or skipped):
+                    parsed = parse_charter(read_charter(file), file, folder_kind)
+                    if not dry_run:
+                        changes = apply_charter(parsed, by=importer)
             except CharterSkipped as exc:
                 skipped = str(exc)
             except (CharterFormatError, UnicodeDecodeError) as exc:

@@ -6,7 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from seps.importer import MAX_BYTES, parse_sep
+from portal import folders
+from seps.importer import MAX_BYTES, Parsed, one_file_per_number, parse_sep
 from seps.services import sep_import_parsed
 
 
@@ -21,12 +22,25 @@ class Command(BaseCommand):
         parser.add_argument("path", help="A folder of SEP files (or a repository with a seps/ folder, or one file).")
         parser.add_argument("--dry-run", action="store_true", help="Parse and report; write nothing.")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="The core maintainer running the import (required unless --dry-run): recorded as the actor of "
+            "every imported status change.",
+        )
 
-    def handle(self, *args, path, dry_run, format, **options):
+    def handle(self, *args, path, dry_run, format, by=None, **options):
+        from groups.management.commands.import_charters import importer_from_option
+
         files = self._files(Path(path))
+        self.importer = importer_from_option(by, dry_run)
+        # Parse everything first: when two files claim the same SEP number, one is chosen the same
+        # way on every run and the others are skipped with a warning (never a flip-flop).
+        parsed_files = [self._parse(found) for found in files]
+        one_file_per_number(parsed_files)
         results, failures = [], 0
-        for file in files:
-            parsed, outcome = self._one(file, dry_run)
+        for parsed in parsed_files:
+            parsed, outcome = self._one(parsed, dry_run)
             results.append(parsed)
             if parsed.error and not parsed.skipped:
                 failures += 1
@@ -39,31 +53,34 @@ class Command(BaseCommand):
         if failures:
             raise CommandError(f"{failures} of {len(files)} files could not be imported.")
 
-    def _files(self, path: Path) -> list[Path]:
+    def _files(self, path: Path) -> list:
+        """[folders.Found]: links resolving outside the folder and files over the size cap are refused."""
         if path.is_file():
-            return [path]
+            return [folders.Found(path=path, relative=path.name, error=folders.check_file(path.parent, path))]
         if not path.is_dir():
             raise CommandError(f"{path} is not a folder.")
+        root = path
         if not any(path.glob("*.md")) and (path / "seps").is_dir():
             path = path / "seps"
-        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".md", ".markdown"))
+        return folders.list_files(root, path, suffixes={".md", ".markdown"}, max_bytes=MAX_BYTES)
 
-    def _one(self, file: Path, dry_run: bool):
+    def _parse(self, found) -> Parsed:
+        file = found.path
+        if found.error and not found.error.startswith("File is too large"):
+            return Parsed(file=file.name, error=found.error)
         try:
-            size = file.stat().st_size
-            with file.open("rb") as fh:
-                data = fh.read(MAX_BYTES + 1)  # never more than the limit in memory
+            data, size = folders.read_capped(file, MAX_BYTES)  # never more than the limit in memory
         except OSError as exc:
-            from seps.importer import Parsed
+            return Parsed(file=file.name, error=f"Cannot read the file: {exc.strerror}.")
+        return parse_sep(file.name, data, size=size)
 
-            return Parsed(file=file.name, error=f"Cannot read the file: {exc.strerror}."), None
-        parsed = parse_sep(file.name, data, size=size)
+    def _one(self, parsed: Parsed, dry_run: bool):
         if parsed.error:
             return parsed, None
         outcome = None
         try:
             with transaction.atomic():  # one file, one transaction: a bad file writes nothing
-                outcome, changed = sep_import_parsed(parsed=parsed)
+                outcome, changed = sep_import_parsed(parsed=parsed, by=self.importer)
                 parsed.changed = changed
                 if dry_run:
                     raise _DryRun
