@@ -375,9 +375,12 @@ GUESTS_MAX = 200
 
 def clean_guests(names) -> list[str]:
     """Guest names as given, trimmed, once each (any case), blank ones dropped; refused when too long."""
+    from portal.validation import clean_text
+
     out, seen = [], set()
     for raw in names or []:
-        name = " ".join(str(raw).split())
+        # no control characters (a NUL cannot be stored in PostgreSQL's jsonb), one line, trimmed
+        name = " ".join(clean_text(str(raw), label="A guest's name", required=False, one_line=True).split())
         if not name or name.lower() in seen:
             continue
         if len(name) > GUEST_NAME_MAX:
