@@ -482,7 +482,9 @@ def _person(p: Person, warnings: list, changes: list) -> User | None:
         user.save(update_fields=updates)
         changes.append(f"filled {', '.join(updates)} for @{p.github}")
     if p.tier == Tier.LEAD and not user.is_member_or_above:
-        warnings.append(f"{user.name} leads but is not an org-wide member or above; the ladder role is not changed.")
+        warnings.append(
+            f"{user.name} leads but is not an org-wide member or above (G4); the ladder role is not changed."
+        )
     return user
 
 

@@ -22,11 +22,14 @@ from portal.events import record
 
 from .guards import ensure_group_writable
 from .models import CharterVersion, Group
+from .selectors import activation_refusal
 
 
 def ensure_importer(by) -> None:
     if by is None or not getattr(by, "is_authenticated", False) or not by.is_core_maintainer:
-        raise PermissionDenied("Imports are run by a core maintainer, who is recorded as approving what they import.")
+        raise PermissionDenied(
+            "Imports are run by a core maintainer, who is recorded as approving what they import (G5, T2)."
+        )
 
 
 def group_create_imported(*, slug: str, by, values: dict, source: str) -> Group:
@@ -88,14 +91,14 @@ def charter_record_imported(*, group: Group, by, sections: dict, source: str, di
 def activate_if_rules_hold(*, group: Group, by, source: str) -> str:
     """G2-G4 for an imported proposed group: activate it through the same service as the admin action
     when sponsorship and leads hold; otherwise leave it proposed and return why (a warning)."""
-    from .services import activation_problem, group_activate
+    from .services import group_activate
 
     g = Group.objects.get(pk=group.pk)
     if g.state != Group.State.PROPOSED:
         return ""
-    problem = activation_problem(g)
-    if problem:
-        return f"{g.name} stays proposed: {problem} A core maintainer activates it from the queue once the rules hold."
+    refusal = activation_refusal(g)
+    if refusal is not None:
+        return f"{g.name} stays proposed: {refusal} A core maintainer activates it from the queue once the rules hold."
     try:
         group_activate(group=g, by=by, rationale=f"Charter imported from {source}; G3 and G4 hold.")
     except (DomainError, PermissionDenied) as exc:

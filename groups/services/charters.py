@@ -69,12 +69,11 @@ def charter_edit_sections(*, version: CharterVersion, by, texts: dict[str, str])
     unknown = set(texts) - set(CharterSection.values)
     if unknown:
         raise DomainError("There is no such charter section.")
+    _require_not_retired(version.group_id)
     if not rules.test_rule("groups.amend_charter", by, version.group):
         raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
-    texts = {k: (t or "").replace("\r\n", "\n") for k, t in texts.items()}
-    too_long = [k for k, t in texts.items() if len(t) > SECTION_MAX]
-    if too_long:
-        raise DomainError(f"A section is at most {SECTION_MAX} characters.")
+    # the same cleaning as one section: no control characters, at most SECTION_MAX characters each
+    texts = {k: _text(t, f"The section “{CharterSection(k).label}”", SECTION_MAX) for k, t in texts.items()}
     with transaction.atomic():
         v = CharterVersion.objects.select_for_update().get(pk=version.pk)
         if v.status != CharterVersion.Status.DRAFT:

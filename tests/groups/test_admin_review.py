@@ -46,8 +46,9 @@ def test_g5_change_page_shows_the_diff_against_the_current_version(client_for, c
 
 def test_g5_change_page_offers_approve_and_reject_to_core_maintainers(client_for, core_maintainer, submitted):
     body = client_for(core_maintainer).get(_change(submitted)).content.decode()
-    assert 'name="decision" value="approve"' in body
-    assert 'name="decision" value="reject"' in body
+    assert 'value="approve"' in body and 'value="reject"' in body
+    assert body.count('form="charter-decision"') == 3  # rationale and both buttons belong to the decision form
+    assert 'id="charter-decision"' in body
     assert 'name="rationale"' in body
 
 

@@ -25,7 +25,7 @@ def _series(group, lead, **kw):
     fields = dict(
         title="Weekly sync", frequency=MeetingSeries.Frequency.WEEKLY, first_date=date(2026, 11, 4),
         local_time=time(17, 0), timezone_name="Europe/Berlin", duration=timedelta(hours=1),
-        join_url="https://meet.example.test/w",
+        join_url="https://meet.example.test/w", agenda_md="1. Open items",
     )  # fmt: skip
     fields.update(kw)
     return meeting_series.series_create(group=group, by=lead, **fields)

@@ -26,7 +26,7 @@ def importer_from_option(username, dry_run):
     if user is None:
         raise CommandError(f"There is no active user {username!r}.")
     if not user.is_core_maintainer:
-        raise CommandError(f"{user.name} is not a core maintainer; only core maintainers run imports.")
+        raise CommandError(f"{user.name} is not a core maintainer; only core maintainers run imports (G5, T2).")
     return user
 
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             "--by",
             metavar="USERNAME",
             help="The core maintainer running the import (required unless --dry-run): recorded as the approver "
-            "of imported charters and the actor of every change.",
+            "of imported charters and the actor of every change (G5, T2).",
         )
         parser.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per file.")
 

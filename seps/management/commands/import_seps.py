@@ -26,7 +26,7 @@ class Command(BaseCommand):
             "--by",
             metavar="USERNAME",
             help="The core maintainer running the import (required unless --dry-run): recorded as the actor of "
-            "every imported status change.",
+            "every imported status change (S6).",
         )
 
     def handle(self, *args, path, dry_run, format, by=None, **options):
