@@ -33,10 +33,10 @@ class RationaleActionForm(forms.Form):
     rationale = forms.CharField(label="Rationale (recorded)", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
 
-def confirm_action(modeladmin, request, queryset, *, action, title, verb, perform, problem, link=None):
+def confirm_action(modeladmin, request, queryset, *, action, title, verb, perform, refusal, link=None):
     """Ask for a rationale on a confirmation page, then call `perform(obj, rationale)` per object.
 
-    The page says up front which objects the rules refuse and why (`problem(obj)` -> '' or a
+    The page says up front which objects the rules refuse and why (`refusal(obj)` -> None or a
     message), so nobody writes a rationale for nothing; the services check again when confirmed.
     """
     form = RationaleActionForm(request.POST if "confirm" in request.POST else None)
@@ -51,13 +51,13 @@ def confirm_action(modeladmin, request, queryset, *, action, title, verb, perfor
         if done:
             modeladmin.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
         return None
-    rows = [{"obj": obj, "problem": problem(obj), "link": link(obj) if link else None} for obj in queryset]
+    rows = [{"obj": obj, "refusal": refusal(obj), "link": link(obj) if link else None} for obj in queryset]
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
         "verb": verb.lower(),
         "rows": rows,
-        "ready": [r for r in rows if not r["problem"]],
+        "ready": [r for r in rows if r["refusal"] is None],
         "form": form,
         "action": action,
         "opts": modeladmin.model._meta,
@@ -185,7 +185,7 @@ class GroupAdmin(ReadOnlyWhenRetired, CoreMaintainerAdmin):
             title="Activate groups",
             verb="Activated",
             perform=lambda g, r: services.group_activate(group=g, by=request.user, rationale=r),
-            problem=services.activation_problem,
+            refusal=services.activation_refusal,
             link=lambda g: (g.get_absolute_url(), "group page"),
         )
 
@@ -329,7 +329,7 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
             title="Approve charter versions" if approve else "Reject charter versions",
             verb="Approved" if approve else "Rejected",
             perform=lambda v, r: services.charter_decide(version=v, by=request.user, approve=approve, rationale=r),
-            problem=services.decision_problem,
+            refusal=services.charter_decision_refusal,
             link=self._changes_link,
         )
 

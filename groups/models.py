@@ -27,12 +27,15 @@ class GroupQuerySet(models.QuerySet):
         return self.filter(Q(name__icontains=text) | Q(mission_summary__icontains=text) | Q(slug__icontains=text))
 
 
+class GroupKind(models.TextChoices):
+    WORKING = "wg", "Working Group"
+    INTEREST = "ig", "Interest Group"
+
+
 class Group(models.Model):
     """A Working Group or Interest Group (RULES G1, G2)."""
 
-    class Kind(models.TextChoices):
-        WORKING = "wg", "Working Group"
-        INTEREST = "ig", "Interest Group"
+    Kind = GroupKind
 
     class State(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
@@ -75,10 +78,12 @@ class Group(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="ig") | Q(adopts_member_tier=False), name="group_member_tier_switch_ig_only"
+                condition=Q(kind=GroupKind.INTEREST) | Q(adopts_member_tier=False),
+                name="group_member_tier_switch_ig_only",
             ),
             models.CheckConstraint(
-                condition=Q(kind="wg") | Q(delegated_sep_authority=False), name="group_sep_authority_wg_only"
+                condition=Q(kind=GroupKind.WORKING) | Q(delegated_sep_authority=False),
+                name="group_sep_authority_wg_only",
             ),
         ]
 
@@ -87,6 +92,14 @@ class Group(models.Model):
 
     def get_absolute_url(self):
         return reverse("groups:detail", args=[self.slug])
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+    @property
+    def is_interest_group(self) -> bool:
+        return self.kind == self.Kind.INTEREST
 
     @property
     def lead_title(self) -> str:
@@ -154,6 +167,22 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_tier_display()} of {self.group}"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.tier == Tier.LEAD
+
+    @property
+    def is_observer(self) -> bool:
+        return self.tier == Tier.OBSERVER
+
+    @property
+    def is_participant(self) -> bool:
+        return self.tier == Tier.PARTICIPANT
+
+    @property
+    def is_emeritus(self) -> bool:
+        return self.status == self.Status.EMERITUS
 
 
 class Participation(models.Model):
@@ -234,6 +263,13 @@ def render_section(source: str) -> str:
     return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
 
 
+class CharterStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
 class CharterVersion(RenderedMarkdownMixin, models.Model):
     """One version of a group's charter (G5, G6): draft -> submitted -> approved | rejected.
 
@@ -241,11 +277,7 @@ class CharterVersion(RenderedMarkdownMixin, models.Model):
     current charter is its latest approved version.
     """
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted for approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+    Status = CharterStatus
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="charter_versions")
     number = models.PositiveIntegerField()
@@ -275,7 +307,9 @@ class CharterVersion(RenderedMarkdownMixin, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "number"], name="charter_version_number_unique"),
             models.UniqueConstraint(
-                fields=["group"], condition=Q(status__in=["draft", "submitted"]), name="one_open_charter_amendment"
+                fields=["group"],
+                condition=Q(status__in=[CharterStatus.DRAFT, CharterStatus.SUBMITTED]),
+                name="one_open_charter_amendment",
             ),
         ]
 
@@ -284,6 +318,14 @@ class CharterVersion(RenderedMarkdownMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("groups:charter_version", args=[self.group.slug, self.number])
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == self.Status.REJECTED
 
     def render(self):
         self.sections_html = {key: render_section(src) for key, src in self.sections.items() if src.strip()}
@@ -331,14 +373,17 @@ class NominationQuerySet(models.QuerySet):
         return self.open().filter(deadline__lte=now)
 
 
+class NominationStatus(models.TextChoices):
+    OPEN = "open", "Open for objections"
+    CONFIRMED = "confirmed", "Confirmed"
+    OBJECTED = "objected", "Objected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
 class Nomination(RenderedMarkdownMixin, models.Model):
     """T3: a nomination of a participant to member, with a 7-day objection window."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open for objections"
-        CONFIRMED = "confirmed", "Confirmed"
-        OBJECTED = "objected", "Objected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+    Status = NominationStatus
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="nominations")
     nominee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nominations")
@@ -364,7 +409,9 @@ class Nomination(RenderedMarkdownMixin, models.Model):
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["group", "nominee"], condition=Q(status="open"), name="one_open_nomination_per_person"
+                fields=["group", "nominee"],
+                condition=Q(status=NominationStatus.OPEN),
+                name="one_open_nomination_per_person",
             )
         ]
 
@@ -373,6 +420,15 @@ class Nomination(RenderedMarkdownMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("groups:nomination", args=[self.group.slug, self.pk])
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+    @property
+    def accepts_objections(self) -> bool:
+        """Still in the OPEN status (the sweep closes it at the deadline); see `is_open` for the clock too."""
+        return self.status == self.Status.OPEN
 
     @property
     def is_open(self) -> bool:
@@ -399,13 +455,16 @@ class Objection(RenderedMarkdownMixin, models.Model):
         return f"Objection by {self.by} to {self.nomination}"
 
 
+class RetirementStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+
+
 class RetirementProposal(RenderedMarkdownMixin, models.Model):
     """G7: proposed by a lead or core maintainer with a rationale; a core or lead maintainer decides."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        APPROVED = "approved", "Approved"
-        DECLINED = "declined", "Declined"
+    Status = RetirementStatus
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="retirement_proposals")
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -425,7 +484,9 @@ class RetirementProposal(RenderedMarkdownMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["group"], condition=Q(status="open"), name="one_open_retirement_proposal")
+            models.UniqueConstraint(
+                fields=["group"], condition=Q(status=RetirementStatus.OPEN), name="one_open_retirement_proposal"
+            )
         ]
 
     def __str__(self):

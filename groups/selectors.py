@@ -1,4 +1,4 @@
-"""Read helpers for groups; other apps use `is_lead` and `leads_of`."""
+"""Read helpers for groups; other apps use `is_lead` and `current_leads`."""
 
 import rules
 from django.conf import settings
@@ -28,8 +28,12 @@ def quorum_members(group):
     return Membership.objects.active().filter(group=group, tier__in=[Tier.MEMBER, Tier.LEAD]).select_related("user")
 
 
-def leads_of(group):
+def current_leads(group) -> list:
+    """The people who lead (or facilitate) `group` now, as User objects."""
     return [m.user for m in Membership.objects.leads().filter(group=group).select_related("user")]
+
+
+leads_of = current_leads  # the old name, kept while branches written against it merge
 
 
 def directory(*, kind: str = "", state: str = "", q: str = ""):
@@ -183,18 +187,18 @@ def participation_check(*, group: Group, user, now=None) -> tuple[bool, str]:
     return True, ""
 
 
-def decision_problem(version: CharterVersion) -> str:
-    """'' when a core maintainer may approve or reject `version` now (G5), else why not."""
+def charter_decision_refusal(version: CharterVersion) -> str | None:
+    """None when a core maintainer may approve or reject `version` now (G5), else why not."""
     if version.status != CharterVersion.Status.SUBMITTED:
         return (
             f"Version {version.number} of {version.group} is {version.get_status_display().lower()}, "
             "not submitted; only submitted versions are decided."
         )
-    return ""
+    return None
 
 
-def sponsorship_problem(group: Group) -> str:
-    """'' when G3 sponsorship holds, else why not."""
+def sponsorship_refusal(group: Group) -> str | None:
+    """None when G3 sponsorship holds, else why not."""
     sponsors = [s.sponsor for s in group.sponsorships.select_related("sponsor")]
     leads = sum(1 for u in sponsors if u.is_lead_maintainer)
     cores = sum(1 for u in sponsors if u.is_core_maintainer)
@@ -202,14 +206,15 @@ def sponsorship_problem(group: Group) -> str:
         leads >= settings.GOVERNANCE["FORMATION_LEAD_SPONSORS"]
         or cores >= settings.GOVERNANCE["FORMATION_CORE_SPONSORS"]
     ):
-        return ""
+        return None
     return (
         f"{group.name} needs sponsorship by {settings.GOVERNANCE['FORMATION_CORE_SPONSORS']} core maintainers or "
         f"{settings.GOVERNANCE['FORMATION_LEAD_SPONSORS']} lead maintainer; it has {cores} core maintainer sponsor(s)."
     )
 
 
-def lead_problem(group: Group) -> str:
+def lead_refusal(group: Group) -> str | None:
+    """None when the group has a lead who may lead (G4), else why not."""
     leads = [m.user for m in Membership.objects.leads().filter(group=group).select_related("user")]
     if not leads:
         return f"{group.name} has no {group.lead_title.lower()}; an active group needs at least one."
@@ -217,11 +222,11 @@ def lead_problem(group: Group) -> str:
         return f"No {group.lead_title.lower()} of {group.name} holds org-wide member status or above: " + ", ".join(
             u.name for u in leads
         )
-    return ""
+    return None
 
 
-def activation_problem(group: Group) -> str:
-    """'' when `group` may become active now (G2 proposed, G3 sponsorship, G4 leads), else why not."""
+def activation_refusal(group: Group) -> str | None:
+    """None when `group` may become active now (G2 proposed, G3 sponsorship, G4 leads), else why not."""
     if group.state != Group.State.PROPOSED:
         return f"{group.name} is {group.get_state_display().lower()}, not proposed."
-    return sponsorship_problem(group) or lead_problem(group)
+    return sponsorship_refusal(group) or lead_refusal(group)

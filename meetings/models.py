@@ -92,8 +92,15 @@ class MeetingSeries(models.Model):
         return zoneinfo.ZoneInfo(self.timezone_name)
 
 
+class MeetingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    CANCELLED = "cancelled", "Cancelled"
+    MISSED_PUBLICATION = "missed_publication", "Missed publication"
+
+
 # Published meetings always carry published_at; cancelled ones only if they had been published.
-VALID = Q(status__in=["published", "cancelled"], published_at__isnull=False)
+VALID = Q(status__in=[MeetingStatus.PUBLISHED, MeetingStatus.CANCELLED], published_at__isnull=False)
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -124,11 +131,7 @@ class MeetingQuerySet(models.QuerySet):
 
 
 class Meeting(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        CANCELLED = "cancelled", "Cancelled"
-        MISSED_PUBLICATION = "missed_publication", "Missed publication"
+    Status = MeetingStatus
 
     group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="meetings")
     series = models.ForeignKey(MeetingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings")
@@ -204,7 +207,7 @@ class Meeting(models.Model):
             # a lead's dashboard: held meetings still without notes (few rows among many)
             models.Index(
                 fields=["group", "starts_at"],
-                condition=Q(status="published", notes_published_at__isnull=True),
+                condition=Q(status=MeetingStatus.PUBLISHED, notes_published_at__isnull=True),
                 name="meeting_notes_due",
             ),
         ]
@@ -221,6 +224,22 @@ class Meeting(models.Model):
 
     def get_absolute_url(self):
         return reverse("meetings:detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def is_missed_publication(self) -> bool:
+        return self.status == self.Status.MISSED_PUBLICATION
 
     # --- deadlines (M2, M4): the one place they are computed --------------------------------
     @property

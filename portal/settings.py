@@ -55,11 +55,13 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.github",
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
+    "ninja",  # the API docs page serves Swagger UI from static/, not from a CDN
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.api_middleware.ApiMiddleware",  # /api/ only: CORS, ETag + 304, cache headers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +117,18 @@ AUTH_USER_MODEL = "portal.User"
 
 # --- Cache (per process; pages use version-keyed entries, never time-based staleness) --------
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The read API's per-address rate limit (portal.api_common.IPRateThrottle) counts in its own cache:
+# Redis when REDIS_URL is set (one count shared by every web worker), else per process.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="10000/m" if TESTING else "120/m")
+API_RATE_LIMIT_CACHE = "api"
+_api_redis = env.str("REDIS_URL", default="") and not TESTING
+CACHES["api"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "api"}
+    if _api_redis
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+)
+NINJA_NUM_PROXIES = 0  # the client address is REMOTE_ADDR (gunicorn/uvicorn set it from trusted proxies)
 
 # --- Auth: django-allauth -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

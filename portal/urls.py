@@ -4,6 +4,7 @@ from django.urls import include, path
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
 from . import notice_views, views
+from .api import api
 
 app_name = "portal"
 
@@ -22,6 +23,7 @@ portal_patterns = (
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("api/", api.urls),
     path("", include(portal_patterns)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

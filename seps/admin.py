@@ -8,7 +8,7 @@ from django.utils import timezone
 from portal.errors import DomainError
 from portal.events import record
 
-from . import transitions as T
+from . import transitions
 from .models import SEP, SEPAuthor
 from .services import sep_assign_sponsor, sep_transition
 
@@ -36,7 +36,7 @@ class SEPAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         sep = self.instance
-        options = T.available(user, sep) if sep.pk else []
+        options = transitions.available(user, sep) if sep.pk else []
         self.fields["transition"].choices = [("", "— no status change —"), *[(t.name, t.label) for t in options]]
 
     def clean_sponsor(self):
@@ -50,7 +50,7 @@ class SEPAdminForm(forms.ModelForm):
         name = data.get("transition")
         if name:
             try:
-                T.check(name, self.user, self.instance)
+                transitions.check(name, self.user, self.instance)
             except (DomainError, PermissionDenied) as exc:
                 raise forms.ValidationError(getattr(exc, "message", str(exc))) from None
             if not (data.get("rationale") or "").strip():

@@ -192,7 +192,7 @@ class SEP(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
+                condition=~Q(status=Status.SUPERSEDED) | Q(superseded_by__isnull=False),
                 name="sep_superseded_names_successor",
             ),
         ]

@@ -11,7 +11,7 @@ from portal.events import record
 from portal.notices import queue_notice
 from portal.validation import clean_choice, clean_text, clean_web_url
 
-from . import transitions as T
+from . import transitions
 from .models import SEP, SEPType, Status
 
 STATUS_CHANGED = "sep.status_changed"
@@ -48,7 +48,7 @@ def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_
     now = now or timezone.now()
     with transaction.atomic():
         sep = _lock(sep)
-        t = T.check(name, by, sep, now=now)
+        t = transitions.check(name, by, sep, now=now)
         fields = ["status", "status_changed_at", "last_activity_at", "version"]
         extra = {}
         if name in ("sponsor", "revive_sponsored"):
@@ -203,7 +203,7 @@ def sep_edit_metadata(*, sep, by, changes: dict, now=None):
     with transaction.atomic():
         sep = _lock(sep)
         sep = SEP.objects.prefetch_related("authors").select_related("group").get(pk=sep.pk)
-        if not T.may_edit(by, sep):
+        if not transitions.may_edit(by, sep):
             if sep.status not in (Status.PROPOSAL, Status.DRAFT):
                 raise DomainError("Metadata can be edited only while the SEP is a proposal or a draft.")
             raise PermissionDenied("Only its authors or a core maintainer may edit this SEP.")

@@ -13,7 +13,7 @@ from portal.errors import DomainError
 from portal.htmx import render_page, wants_partial
 from portal.models import Event
 
-from . import transitions as T
+from . import transitions
 from .forms import EditForm, FilterForm, TransitionForm
 from .models import SEP, SEP_REPOSITORY, RoadmapArea, Status, status_label
 from .services import STATUS_CHANGED, sep_edit_metadata, sep_transition
@@ -42,9 +42,9 @@ def _state_context(request, sep, *, failed=None, form=None, error=None):
     is no longer offered (the SEP moved on meanwhile)."""
     user = request.user
     now = timezone.now()
-    leads = T.group_leads_with_authority(sep) if sep.group_id and sep.group.delegated_sep_authority else set()
+    leads = transitions.group_leads_with_authority(sep) if sep.group_id and sep.group.delegated_sep_authority else set()
     actions = []
-    for t in T.available(user, sep, now=now, leads=leads):
+    for t in transitions.available(user, sep, now=now, leads=leads):
         mine = failed == t.name
         bound = form if (mine and form is not None) else TransitionForm(prefix=t.name)
         actions.append({"t": t, "form": bound, "error": error if mine else None})
@@ -62,7 +62,7 @@ def _state_context(request, sep, *, failed=None, form=None, error=None):
         "actions": actions,
         "error": error if error and not any(a["error"] for a in actions) else None,
         "timeline": timeline,
-        "may_edit": T.may_edit(user, sep),
+        "may_edit": transitions.may_edit(user, sep),
         "roadmap_label": RoadmapArea(sep.roadmap_area).label if sep.roadmap_area else "",
     }
 
@@ -80,12 +80,12 @@ def detail(request, number):
 @login_required
 @require_POST
 def transition(request, number, action):
-    if action not in T.TRANSITIONS:
+    if action not in transitions.TRANSITIONS:
         raise Http404("No such step.")
     sep = _sep_for_page(number)
-    leads = T.group_leads_with_authority(sep) if sep.group_id else set()
-    if not T.may(action, request.user, sep, leads=leads):  # the right is checked here, not only in the page
-        raise PermissionDenied(f"Only {T.WHO[T.TRANSITIONS[action].who]} may do this.")
+    leads = transitions.group_leads_with_authority(sep) if sep.group_id else set()
+    if not transitions.may(action, request.user, sep, leads=leads):  # the right is checked here, not only in the page
+        raise PermissionDenied(f"Only {transitions.WHO[transitions.TRANSITIONS[action].who]} may do this.")
     form = TransitionForm(request.POST, prefix=action)
     error = None
     if form.is_valid():
@@ -103,7 +103,7 @@ def transition(request, number, action):
     else:
         error = " ".join(e for errs in form.errors.values() for e in errs)
     if error is None:
-        done = f"SEP-{sep.number} is now {Status(T.TRANSITIONS[action].target).label.lower()}."
+        done = f"SEP-{sep.number} is now {Status(transitions.TRANSITIONS[action].target).label.lower()}."
         if wants_partial(request):
             sep = _sep_for_page(number)
             ctx = _state_context(request, sep)
@@ -122,7 +122,7 @@ def transition(request, number, action):
 @require_http_methods(["GET", "POST"])
 def edit(request, number):
     sep = _sep_for_page(number)
-    if not T.may_edit(request.user, sep):
+    if not transitions.may_edit(request.user, sep):
         raise PermissionDenied("Only its authors or a core maintainer may edit a SEP, while it is a proposal or draft.")
     form = EditForm(request.POST or None, instance=SEP.objects.get(pk=sep.pk))
     status = 200

@@ -1,4 +1,6 @@
+import contextlib
 import os
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -59,3 +61,51 @@ def client_for():
 @pytest.fixture
 def htmx_headers():
     return {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def page_queries(django_assert_max_num_queries):
+    """The one query-budget mechanism (pytest-django's): `page_queries(client, url, budget)` GETs `url`
+    inside `django_assert_max_num_queries(budget)`, checks the 200 and returns (queries run, response).
+    A "does not grow with rows" test calls it at two sizes and compares the counts."""
+
+    def get(client, url, budget=50, **kwargs):
+        with django_assert_max_num_queries(budget) as captured:
+            resp = client.get(url, **kwargs)
+        assert resp.status_code == 200, resp.content[:500]
+        return len(captured), resp
+
+    return get
+
+
+@pytest.fixture
+def worker_dies():
+    """The "worker dies mid-sweep" harness shared by every sweep and importer test:
+
+        with worker_dies(sweeps, "meeting_mark_notes_overdue", on_call=2) as calls:
+            tasks.sweep_notes()
+
+    patches `owner.name` (a module, class or manager) so that its `on_call`-th call, or every call for
+    which `when(**kwargs)` is true, raises RuntimeError(message); the other calls run the real thing.
+    With `after=True` the real call runs first and then the error is raised (its writes must roll back).
+    `calls` collects each call's keyword arguments. The patch ends with the block."""
+
+    @contextlib.contextmanager
+    def dies(owner, name, *, on_call=None, when=None, after=False, message="worker died"):
+        real = getattr(owner, name)
+        calls = []
+
+        def fake(*args, **kwargs):
+            calls.append(kwargs)
+            dying = (on_call is not None and len(calls) == on_call) or (when is not None and when(**kwargs))
+            if dying and not after:
+                raise RuntimeError(message)
+            result = real(*args, **kwargs)
+            if dying:
+                raise RuntimeError(message)
+            return result
+
+        with mock.patch.object(owner, name, side_effect=fake):
+            yield calls
+
+    return dies

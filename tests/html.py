@@ -22,7 +22,8 @@ def _has(el: Element, key: str, want: str) -> bool:
 
 
 def find_all(html: str | Element, tag: str, *, within: str | None = None, **attrs) -> list[Element]:
-    """Elements named `tag` whose attributes include `attrs` (`class_="x"` matches one class among
+    """Elements named `tag` whose attributes include `attrs` (`aria_current="page"` is aria-current;
+    `class_="x"` matches one class among
     several); `within="upcoming-h"` looks only inside the element with that aria-labelledby."""
     root = parse_html(html) if isinstance(html, str) else html
     if within is not None:
@@ -31,7 +32,7 @@ def find_all(html: str | Element, tag: str, *, within: str | None = None, **attr
     for el in _walk(root):
         if el.name != tag:
             continue
-        if all(_has(el, key.rstrip("_"), want) for key, want in attrs.items()):
+        if all(_has(el, key.rstrip("_").replace("_", "-"), want) for key, want in attrs.items()):
             found.append(el)
     return found
 
@@ -49,3 +50,8 @@ def text(el: Element) -> str:
 
     collect(el)
     return " ".join(" ".join(parts).split())
+
+
+def links(html: str | Element, **attrs) -> list[tuple[str | None, str]]:
+    """(href, text) of every <a> matching `attrs`: what a reader can follow, in page order."""
+    return [(attr(a, "href"), text(a)) for a in find_all(html, "a", **attrs)]

@@ -8,18 +8,18 @@
 Each transition checks the allowed source state and the actor's right, locks the row, saves with
 `update_fields`, records an event in the same transaction and sends mail after commit.
 Read helpers and rule checks (`current_charter`, `current_tier`, `participation_check`,
-`*_problem`) live in `groups.selectors`; they are re-exported here so `from groups.services
+`*_refusal`) live in `groups.selectors`; they are re-exported here so `from groups.services
 import X` keeps working for every name this module ever had.
 """
 
 from ..selectors import (
-    activation_problem,
+    activation_refusal,
+    charter_decision_refusal,
     current_charter,
     current_tier,
-    decision_problem,
-    lead_problem,
+    lead_refusal,
     participation_check,
-    sponsorship_problem,
+    sponsorship_refusal,
 )
 from .base import SELF_SERVICE_TIERS, article
 from .charters import (
@@ -41,11 +41,20 @@ from .memberships import (
 )
 from .nominations import nomination_close, nomination_object, nomination_open, nomination_withdraw
 
+# Old names (they returned "" where the new ones return None), kept while branches written against
+# them merge; use the *_refusal names in new code.
+activation_problem = activation_refusal
+decision_problem = charter_decision_refusal
+lead_problem = lead_refusal
+sponsorship_problem = sponsorship_refusal
+
 __all__ = [
     "SELF_SERVICE_TIERS",
     "activation_problem",
+    "activation_refusal",
     "article",
     "charter_decide",
+    "charter_decision_refusal",
     "charter_edit_section",
     "charter_edit_sections",
     "charter_start_amendment",
@@ -55,6 +64,7 @@ __all__ = [
     "decision_problem",
     "group_activate",
     "lead_problem",
+    "lead_refusal",
     "membership_end",
     "membership_join",
     "membership_leave",
@@ -70,6 +80,7 @@ __all__ = [
     "retirement_decide",
     "retirement_propose",
     "sponsorship_problem",
+    "sponsorship_refusal",
     "sponsorship_record",
     "sponsorship_withdraw",
 ]

@@ -10,7 +10,7 @@ from portal.errors import DomainError
 from portal.events import record
 
 from ..models import CharterSection, CharterVersion, Group
-from ..selectors import current_charter, decision_problem
+from ..selectors import charter_decision_refusal, current_charter
 from .base import _bump, _require_not_retired, _text
 
 
@@ -128,9 +128,9 @@ def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str
         raise DomainError(f"A rationale is at most {RATIONALE_MAX} characters; this one has {len(rationale)}.")
     with transaction.atomic():
         v = CharterVersion.objects.select_for_update().select_related("group").get(pk=version.pk)
-        problem = decision_problem(v)
-        if problem:
-            raise DomainError(problem)
+        refusal = charter_decision_refusal(v)
+        if refusal is not None:
+            raise DomainError(refusal)
         v.status = CharterVersion.Status.APPROVED if approve else CharterVersion.Status.REJECTED
         v.decided_by = by
         v.decided_at = timezone.now()

@@ -10,7 +10,7 @@ from portal.events import record
 
 from ..models import CharterVersion, Group, Nomination, RetirementProposal, Sponsorship
 from ..selectors import (
-    activation_problem,
+    activation_refusal,
 )
 from .base import _bump, _require_not_retired, _text
 
@@ -23,9 +23,9 @@ def group_activate(*, group: Group, by, rationale: str) -> Group:
         raise DomainError("Activating a group needs a rationale.")
     with transaction.atomic():
         g = Group.objects.select_for_update().get(pk=group.pk)
-        problem = activation_problem(g)
-        if problem:
-            raise DomainError(problem)
+        refusal = activation_refusal(g)
+        if refusal is not None:
+            raise DomainError(refusal)
         g.state = Group.State.ACTIVE
         g.activated_at = timezone.now()
         g.version += 1

@@ -206,6 +206,7 @@ def test_p3_keyboard_first_tab_is_a_visible_skip_link_to_main(page, live_server)
     focused = page.evaluate(
         "() => [document.activeElement.textContent, document.activeElement.getBoundingClientRect().left]"
     )
-    assert focused[0] == "Skip to content" and focused[1] >= 0  # on screen once focused
+    assert focused[0] == "Skip to content"
+    assert focused[1] >= 0  # on screen once focused
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"

@@ -49,7 +49,8 @@ def test_g1_t2_t3_g6_groups_journey(page, live_server, sign_in, shot):
     expect(page.locator("#countdown")).to_contain_text("Objection window closes in")
     shot(page, "groups-nominated")
     n = Nomination.objects.get(group=wg, nominee=contributor)
-    assert n.status == Nomination.Status.OPEN and n.override_reason
+    assert n.status == Nomination.Status.OPEN
+    assert n.override_reason
 
     # The lead proposes a charter amendment, previews a section and submits it.
     page.goto(f"{live_server.url}/groups/streaming/")
@@ -79,4 +80,5 @@ def test_g1_t2_t3_g6_groups_journey(page, live_server, sign_in, shot):
     expect(page.get_by_text("Version 2")).to_be_visible()
     shot(page, "groups-charter-approved")
     v2 = CharterVersion.objects.get(group=wg, number=2)
-    assert v2.status == CharterVersion.Status.APPROVED and v2.decided_by == core
+    assert v2.status == CharterVersion.Status.APPROVED
+    assert v2.decided_by == core

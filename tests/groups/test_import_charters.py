@@ -3,7 +3,6 @@
 import io
 import json
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -70,16 +69,21 @@ def snapshot():
 def test_g1_import_creates_groups_with_kind_state_and_charter():
     run(CHARTERS)
     streaming = Group.objects.get(slug="streaming")
-    assert streaming.name == "Streaming Working Group" and streaming.kind == Group.Kind.WORKING
+    assert streaming.name == "Streaming Working Group"
+    assert streaming.kind == Group.Kind.WORKING
     # G3: no sponsorship recorded yet, so a new group stays proposed for the core maintainers' queue
-    assert streaming.state == Group.State.PROPOSED and streaming.activated_at is None
+    assert streaming.state == Group.State.PROPOSED
+    assert streaming.activated_at is None
     assert streaming.discord_channel == "#streaming-wg"
     assert streaming.mission_summary.startswith("The Streaming Working Group designs")
     tooling = Group.objects.get(slug="tooling")
-    assert tooling.kind == Group.Kind.INTEREST and tooling.name == "Fixture Tooling Interest Group"
+    assert tooling.kind == Group.Kind.INTEREST
+    assert tooling.name == "Fixture Tooling Interest Group"
     assert tooling.discord_channel == "#fixture-tooling-ig"
     v = CharterVersion.objects.get(group=streaming)
-    assert v.status == CharterVersion.Status.APPROVED and v.number == 1 and v.source == "streaming.mdx"
+    assert v.status == CharterVersion.Status.APPROVED
+    assert v.number == 1
+    assert v.source == "streaming.mdx"
     for key in ("mission", "scope_in", "scope_out", "related", "leadership", "authority", "membership",
                 "operations", "deliverables", "success", "other", "changelog"):  # fmt: skip
         assert v.sections.get(key, "").strip(), key
@@ -119,7 +123,8 @@ def test_import_matches_people_by_github_case_insensitively():
     run(CHARTERS)
     assert Membership.objects.current().get(group__slug="streaming", user=existing).tier == Tier.MEMBER
     existing.refresh_from_db()
-    assert existing.display_name == "Uma (portal)" and existing.affiliation == "Brightline"  # blanks filled only
+    assert existing.display_name == "Uma (portal)"
+    assert existing.affiliation == "Brightline"  # blanks filled only
     existing2.refresh_from_db()
     assert existing2.ladder_role == LadderRole.CONTRIBUTOR  # never promoted silently; a warning says so
     assert not User.objects.filter(github__iexact="umaok").exclude(pk=existing.pk).exists()
@@ -132,7 +137,8 @@ def test_import_warnings_never_fail(member_leads):
     by_slug = {r["slug"]: r for r in reports}
     assert set(by_slug) == {"streaming", "tooling", "hallway", "caching"}
     tooling = " ".join(by_slug["tooling"]["warnings"])
-    assert "Unknown level “Champion”" in tooling and "Unknown leadership role “Scribe”" in tooling
+    assert "Unknown level “Champion”" in tooling
+    assert "Unknown leadership role “Scribe”" in tooling
     assert "No Handle has no GitHub handle" in tooling
     assert any("prose" in w for w in by_slug["hallway"]["warnings"])
     assert any("No Membership section" in w for w in by_slug["caching"]["warnings"])
@@ -146,10 +152,12 @@ def test_import_json_has_one_object_per_file_with_what_was_parsed():
     reports, _ = run_json(CHARTERS, "--dry-run")
     assert len(reports) == 4
     s = next(r for r in reports if r["slug"] == "streaming")
-    assert s["name"] == "Streaming Working Group" and s["kind"] == "wg"
+    assert s["name"] == "Streaming Working Group"
+    assert s["kind"] == "wg"
     assert [lead["github"] for lead in s["leads"]] == ["rcastell", "BoLindqvist"]
     assert {"name": "Ezra Nolan", "github": "ezran", "tier": "member", "status": "emeritus"} in s["members"]
-    assert "mission" in s["sections"] and "authority" in s["sections"]
+    assert "mission" in s["sections"]
+    assert "authority" in s["sections"]
     assert set(s) >= {"slug", "name", "kind", "leads", "members", "sections", "warnings", "error"}
 
 
@@ -173,24 +181,17 @@ def test_import_malformed_file_gets_an_error_and_writes_nothing():
     by_file = {Path(r["file"]).name: r for r in reports}
     assert "front matter" in by_file["no-front-matter.md"]["error"]
     # the headings are inside a code fence: the template, skipped (not a failure)
-    assert by_file["template-copy.mdx"]["error"] is None and by_file["template-copy.mdx"]["skipped"]
+    assert by_file["template-copy.mdx"]["error"] is None
+    assert by_file["template-copy.mdx"]["skipped"]
     assert "either Working Group or Interest Group" in by_file["both-kinds.md"]["error"]
     assert by_file["fine.md"]["error"] is None
-    assert failed and "2 of 4" in failed
+    assert failed
+    assert "2 of 4" in failed
     assert list(Group.objects.values_list("slug", flat=True)) == ["fine"]
 
 
-def test_import_is_atomic_per_file(member_leads):
-    real = Membership.objects.create
-    calls = {"n": 0}
-
-    def flaky(**kw):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("disk full")
-        return real(**kw)
-
-    with mock.patch.object(Membership.objects, "create", side_effect=flaky):
+def test_import_is_atomic_per_file(member_leads, worker_dies):
+    with worker_dies(Membership.objects, "create", on_call=3, message="disk full"):
         reports, failed = run_json(CHARTERS / "working-groups")
     by_slug = {r["slug"]: r for r in reports}
     assert by_slug["caching"]["error"] is None
@@ -236,7 +237,8 @@ def test_g5_import_points_site_relative_links_at_group_pages_and_the_docs_site()
     run(VARIANTS)
     v = CharterVersion.objects.get(group__slug="guardrails")
     scope = v.sections["scope_in"] + v.sections["scope_out"]
-    assert "[Hooks WG](/groups/hooks/)" in scope and "[its notes](/groups/hooks/)" in scope
+    assert "[Hooks WG](/groups/hooks/)" in scope
+    assert "[its notes](/groups/hooks/)" in scope
     assert "[Sign-in IG](/groups/sign-in/)" in scope
     assert "[guide](https://modelcontextprotocol.io/docs/guides/guardrails)" in scope
     assert "[below](#changelog)" in scope  # anchors stay
@@ -252,7 +254,8 @@ def test_t1_import_reads_co_roles_emeritus_levels_and_header_variants():
     assert [lead["github"] for lead in g["leads"]] == ["wrenash", "dquint"]
     assert {"name": "Lior Benet", "github": "liorb", "tier": "member", "status": "active"} in g["members"]
     assert {"name": "Noor Vance", "github": "noorv", "tier": "member", "status": "emeritus"} in g["members"]
-    assert g["discord_channel"] == "#guardrails-ig" and not g["warnings"]
+    assert g["discord_channel"] == "#guardrails-ig"
+    assert not g["warnings"]
     run(VARIANTS)  # "Organisation" and "GitHub Handle" headers are read like the template's
     assert User.objects.get(github="liorb").affiliation == "Saltmarsh"
 
@@ -260,7 +263,8 @@ def test_t1_import_reads_co_roles_emeritus_levels_and_header_variants():
 def test_import_skips_the_charter_template_without_failing():
     before = snapshot()
     reports, failed = run_json(VARIANTS / "interest-groups" / "charter-template.mdx")
-    assert failed is None and reports[0]["error"] is None
+    assert failed is None
+    assert reports[0]["error"] is None
     assert "charter template" in reports[0]["skipped"]
     assert snapshot() == before
     out = run(VARIANTS)
@@ -287,9 +291,11 @@ def test_import_warns_about_portal_leads_the_charter_no_longer_lists(member_lead
 def test_g5_history_says_an_imported_version_was_imported(client):
     run(VARIANTS)
     body = client.get("/groups/guardrails/charter/").content.decode()
-    assert "Imported from guardrails" in body and "—, <time" not in body
+    assert "Imported from guardrails" in body
+    assert "—, <time" not in body
     same = client.get("/groups/guardrails/charter/", {"a": 1, "b": 1}).content.decode()
-    assert "nothing to compare" in same and "<pre" not in same
+    assert "nothing to compare" in same
+    assert "<pre" not in same
 
 
 def test_g5_import_keeps_the_files_own_heading_for_discussion_topics_and_work_items():
@@ -297,10 +303,12 @@ def test_g5_import_keeps_the_files_own_heading_for_discussion_topics_and_work_it
     run(CHARTERS)
     tooling = CharterVersion.objects.get(group__slug="tooling").sections["deliverables"]
     streaming = CharterVersion.objects.get(group__slug="streaming").sections
-    assert tooling.startswith("### Discussion Topics\n") and "Replay of stdio traffic" in tooling
+    assert tooling.startswith("### Discussion Topics\n")
+    assert "Replay of stdio traffic" in tooling
     assert streaming["deliverables"].startswith("### Active Work Items\n")
     assert streaming["membership"].count("### Emeritus Membership") == 1
-    assert "Success Criteria" not in streaming["deliverables"] and "Two SDKs" in streaming["success"]
+    assert "Success Criteria" not in streaming["deliverables"]
+    assert "Two SDKs" in streaming["success"]
 
 
 def test_g2_import_leaves_a_retired_group_alone():
@@ -310,5 +318,7 @@ def test_g2_import_leaves_a_retired_group_alone():
     before = snapshot()
     reports, failed = run_json(VARIANTS)
     g = next(r for r in reports if r["slug"] == "guardrails")
-    assert failed is None and g["changes"] == [] and any("is retired" in w for w in g["warnings"])
+    assert failed is None
+    assert g["changes"] == []
+    assert any("is retired" in w for w in g["warnings"])
     assert snapshot() == before

@@ -17,15 +17,18 @@ def url(group):
 
 def test_t2_anonymous_join_redirects_to_login(client, group):
     r = client.post(url(group), {"action": "join", "tier": "participant"})
-    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    assert r.status_code == 302
+    assert "/accounts/login/" in r["Location"]
     assert not Membership.objects.exists()
 
 
 def test_t2_signed_in_joins_as_participant_plain_post(client_for, contributor, group):
     r = client_for(contributor).post(url(group), {"action": "join", "tier": "participant"})
-    assert r.status_code == 302 and r["Location"] == group.get_absolute_url()
+    assert r.status_code == 302
+    assert r["Location"] == group.get_absolute_url()
     m = Membership.objects.current().get(group=group, user=contributor)
-    assert m.tier == Tier.PARTICIPANT and m.status == Membership.Status.ACTIVE
+    assert m.tier == Tier.PARTICIPANT
+    assert m.status == Membership.Status.ACTIVE
     assert Event.objects.filter(verb="membership.joined", group=group, actor=contributor).count() == 1
 
 
@@ -33,7 +36,8 @@ def test_t2_join_htmx_returns_the_panel(client_for, contributor, group, htmx_hea
     r = client_for(contributor).post(url(group), {"action": "join", "tier": "observer"}, **htmx_headers)
     assert r.status_code == 200
     body = r.content.decode()
-    assert 'id="membership-panel"' in body and "<html" not in body
+    assert 'id="membership-panel"' in body
+    assert "<html" not in body
     assert "You are now an observer of Transport Working Group" in body
     assert Membership.objects.current().get(group=group, user=contributor).tier == Tier.OBSERVER
 
@@ -44,7 +48,8 @@ def test_t2_change_tier_keeps_history(client_for, contributor, group):
     c.post(url(group), {"action": "change", "tier": "participant"})
     rows = Membership.objects.filter(group=group, user=contributor).order_by("started_at", "pk")
     assert [r.tier for r in rows] == [Tier.OBSERVER, Tier.PARTICIPANT]
-    assert rows[0].ended_at is not None and rows[1].ended_at is None
+    assert rows[0].ended_at is not None
+    assert rows[1].ended_at is None
     assert Event.objects.filter(verb="membership.tier_changed", group=group).count() == 1
 
 
@@ -61,7 +66,8 @@ def test_t2_leave_ends_the_row(client_for, contributor, group, htmx_headers):
 def test_t2_cannot_self_join_as_member_or_lead(client_for, contributor, group, tier, htmx_headers):
     r = client_for(contributor).post(url(group), {"action": "join", "tier": tier}, **htmx_headers)
     assert r.status_code == 200  # htmx swaps the panel with the error in it
-    assert 'role="alert"' in r.content.decode() and "observer or participant" in r.content.decode()
+    assert 'role="alert"' in r.content.decode()
+    assert "observer or participant" in r.content.decode()
     plain = client_for(contributor).post(url(group), {"action": "join", "tier": tier}, follow=True)
     assert "observer or participant" in plain.content.decode()
     assert not Membership.objects.filter(group=group, user=contributor).exists()

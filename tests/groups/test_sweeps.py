@@ -1,7 +1,6 @@
 """T4 emeritus sweep and G7 inactivity flag, on a controlled clock."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 import time_machine
@@ -36,10 +35,12 @@ def test_t4_member_becomes_emeritus_after_3_months_without_participation(idle_me
     with time_machine.travel(now + 11 * DAY, tick=False):
         assert tasks.sweep_emeritus() == 1
     current = Membership.objects.current().get(group=idle_member.group, user=idle_member.user)
-    assert current.status == Membership.Status.EMERITUS and current.tier == Tier.MEMBER
+    assert current.status == Membership.Status.EMERITUS
+    assert current.tier == Tier.MEMBER
     assert "No participation since" in current.note
     idle_member.refresh_from_db()
-    assert idle_member.ended_at is not None and idle_member.status == Membership.Status.ACTIVE  # history kept
+    assert idle_member.ended_at is not None
+    assert idle_member.status == Membership.Status.ACTIVE  # history kept
     ev = Event.objects.get(verb="membership.emeritus")
     assert ev.data["user"] == idle_member.user_id
 
@@ -80,19 +81,10 @@ def test_t4_sweep_missed_for_weeks_catches_up(group, make_member):
     assert Membership.objects.current().filter(group=group, status="emeritus").count() == 3
 
 
-def test_t4_sweep_fails_half_way_then_finishes(group, make_member):
+def test_t4_sweep_fails_half_way_then_finishes(group, make_member, worker_dies):
     a = make_member(group, Tier.MEMBER, days=300)
     b = make_member(group, Tier.MEMBER, days=300)
-    real = services.memberships.record
-    calls = {"n": 0}
-
-    def flaky(**kw):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("db hiccup")
-        return real(**kw)
-
-    with mock.patch("groups.services.memberships.record", side_effect=flaky), pytest.raises(RuntimeError):
+    with worker_dies(services.memberships, "record", on_call=2), pytest.raises(RuntimeError):
         tasks.sweep_emeritus()
     statuses = {m.user_id: m.status for m in Membership.objects.current().filter(group=group)}
     assert sorted(statuses.values()) == ["active", "emeritus"]  # one done fully, the other untouched
@@ -106,12 +98,14 @@ def test_t4_lead_restores_emeritus_member(client, client_for, group, lead, idle_
         tasks.sweep_emeritus()
     em = Membership.objects.current().get(user=idle_member.user, group=group)
     u = reverse("groups:member_restore", args=[group.slug, em.pk])
-    assert client.post(u).status_code == 302 and Membership.objects.current().get(pk=em.pk)
+    assert client.post(u).status_code == 302
+    assert Membership.objects.current().get(pk=em.pk)
     assert client_for(contributor).post(u).status_code == 403
     r = client_for(lead).post(u, follow=True)
     assert "active member again" in r.content.decode()
     current = Membership.objects.current().get(user=idle_member.user, group=group)
-    assert current.status == Membership.Status.ACTIVE and current.tier == Tier.MEMBER
+    assert current.status == Membership.Status.ACTIVE
+    assert current.tier == Tier.MEMBER
     assert Event.objects.filter(verb="membership.restored", actor=lead).count() == 1
     again = client_for(lead).post(reverse("groups:member_restore", args=[group.slug, current.pk]), follow=True)
     assert "Only a current emeritus member" in again.content.decode()
@@ -135,7 +129,9 @@ def test_g7_wg_without_activity_for_30_days_is_flagged(quiet_wg):
     quiet_wg.refresh_from_db()
     ig.refresh_from_db()
     retired.refresh_from_db()
-    assert quiet_wg.inactive_since is not None and ig.inactive_since is None and retired.inactive_since is None
+    assert quiet_wg.inactive_since is not None
+    assert ig.inactive_since is None
+    assert retired.inactive_since is None
     # the flag carries the moment the group became inactive, not when the sweep ran
     assert abs(quiet_wg.inactive_since - (timezone.now() - DAY)) < timedelta(minutes=1)
     assert Event.objects.filter(verb="group.flagged_inactive", group=quiet_wg).count() == 1
@@ -174,19 +170,10 @@ def test_g7_sweep_missed_run_catches_up_with_correct_date(quiet_wg):
     assert abs(quiet_wg.inactive_since - (quiet_wg.activated_at + 30 * DAY)) < timedelta(seconds=1)
 
 
-def test_g7_sweep_fails_half_way_then_finishes(db):
+def test_g7_sweep_fails_half_way_then_finishes(db, worker_dies):
     a = GroupFactory(name="A WG", activated_at=timezone.now() - 90 * DAY)
     b = GroupFactory(name="B WG", activated_at=timezone.now() - 90 * DAY)
-    real = activity.record
-    calls = {"n": 0}
-
-    def flaky(**kw):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("boom")
-        return real(**kw)
-
-    with mock.patch("groups.activity.record", side_effect=flaky), pytest.raises(RuntimeError):
+    with worker_dies(activity, "record", on_call=2), pytest.raises(RuntimeError):
         tasks.sweep_inactive_groups()
     flagged = list(Group.objects.filter(inactive_since__isnull=False))
     assert len(flagged) == 1

@@ -1,7 +1,6 @@
 """M4 notes deadlines, M5 attendance as participation (read by T3 and T4), M3 agenda items."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 import time_machine
@@ -29,7 +28,8 @@ def test_m4_notes_before_start_refused(held, lead):
     with time_machine.travel(NOW - timedelta(minutes=1), tick=False), pytest.raises(DomainError, match="started"):
         services.meeting_publish_notes(meeting=held, by=lead, notes_md="early")
     held.refresh_from_db()
-    assert held.notes_published_at is None and held.notes_md == ""
+    assert held.notes_published_at is None
+    assert held.notes_md == ""
 
 
 @pytest.mark.django_db
@@ -81,20 +81,11 @@ def test_m4_sweep_missed_for_days_flags_overdue_without_stale_reminder(held, lea
 
 
 @pytest.mark.django_db
-def test_m4_sweep_fails_half_way_then_finishes(group, lead):
+def test_m4_sweep_fails_half_way_then_finishes(group, lead, worker_dies):
     a = MeetingFactory(group=group, starts_at=NOW, published_at=NOW - timedelta(days=9))
     b = MeetingFactory(group=group, starts_at=NOW + timedelta(hours=2), published_at=NOW - timedelta(days=9))
-    real = sweeps.meeting_mark_notes_overdue
-    calls = []
-
-    def flaky(**kw):
-        calls.append(kw)
-        if len(calls) == 2:
-            raise RuntimeError("killed")
-        return real(**kw)
-
     with time_machine.travel(NOW + timedelta(days=4), tick=False):
-        with mock.patch.object(sweeps, "meeting_mark_notes_overdue", side_effect=flaky):
+        with worker_dies(sweeps, "meeting_mark_notes_overdue", on_call=2):
             tasks.sweep_notes()
         a.refresh_from_db()
         b.refresh_from_db()
@@ -112,7 +103,8 @@ def test_m4_publishing_late_clears_flag_and_records_lateness(held, lead):
     with time_machine.travel(held.ends_at + timedelta(hours=50), tick=False):
         tasks.sweep_notes()
         m = services.meeting_publish_notes(meeting=held, by=lead, notes_md="late notes")
-    assert m.notes_overdue_at is None and not m.is_notes_overdue
+    assert m.notes_overdue_at is None
+    assert not m.is_notes_overdue
     assert m.notes_late
     ev = Event.objects.get(verb="meeting.notes_published")
     assert ev.data == {"late": True, "was_flagged_overdue": True, "hours_after_end": 50.0}
@@ -126,7 +118,8 @@ def test_m5_t3_t4_attendance_writes_participation_idempotent(held, lead, partici
     outsider = UserFactory(github="Octo-Guest")
     with time_machine.travel(NOW + timedelta(hours=3), tick=False):
         users, unknown = services.resolve_github_handles("@octo-guest, https://github.com/nobody-here")
-        assert users == [outsider] and unknown == ["nobody-here"]
+        assert users == [outsider]
+        assert unknown == ["nobody-here"]
         services.meeting_set_attendance(meeting=held, by=lead, users=[participant, outsider])
         services.meeting_set_attendance(meeting=held, by=lead, users=[participant, outsider])
     rows = Participation.objects.filter(kind=Participation.Kind.ATTENDANCE)
@@ -155,7 +148,8 @@ def test_m3_participant_proposes_lead_accepts(group, lead, participant):
     assert item.status == AgendaItem.Status.PROPOSED
     assert Participation.objects.filter(user=participant, kind=Participation.Kind.AGENDA_ITEM).count() == 1
     item = services.agenda_item_decide(item=item, by=lead, accept=True)
-    assert item.status == AgendaItem.Status.ACCEPTED and item.decided_by == lead
+    assert item.status == AgendaItem.Status.ACCEPTED
+    assert item.decided_by == lead
     m.refresh_from_db()
     assert m.sequence == 2
     with pytest.raises(DomainError):

@@ -1,7 +1,6 @@
 """M1, M2: scheduling, the 7-day publication rule, late publication, the publication sweep."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 import time_machine
@@ -40,7 +39,8 @@ def test_m1_schedule_creates_draft_with_zone_duration_link_agenda(group, lead):
     assert m.status == Meeting.Status.DRAFT
     assert m.ends_at == m.starts_at + timedelta(minutes=60)
     assert m.timezone_name == "Europe/Berlin"
-    assert "<h3" in m.agenda_html and "<h1" not in m.agenda_html
+    assert "<h3" in m.agenda_html
+    assert "<h1" not in m.agenda_html
     assert Event.objects.filter(verb="meeting.scheduled", target_id=str(m.pk)).count() == 1
 
 
@@ -91,7 +91,8 @@ def test_m2_publish_late_refused_names_earliest_start(group, lead):
     assert f"{earliest:%a %-d %b %Y, %H:%M} Europe/Berlin" in msg
     assert "at least 7 days" in msg
     m.refresh_from_db()
-    assert m.status == Meeting.Status.DRAFT and m.published_at is None
+    assert m.status == Meeting.Status.DRAFT
+    assert m.published_at is None
     assert not Event.objects.filter(verb="meeting.published").exists()
 
 
@@ -107,7 +108,8 @@ def test_m2_core_maintainer_publishes_late_with_reason_recorded(group, lead, cor
     assert m.late_publication_reason == "Emergency security review"
     assert m.late_published_by == core_maintainer
     ev = Event.objects.get(verb="meeting.published", target_id=str(m.pk))
-    assert ev.data["late"] is True and ev.data["reason"] == "Emergency security review"
+    assert ev.data["late"] is True
+    assert ev.data["reason"] == "Emergency security review"
 
 
 @pytest.mark.django_db
@@ -125,7 +127,8 @@ def test_m2_edit_published_bumps_sequence_and_cannot_move_under_cutoff(group, le
     with time_machine.travel(NOW, tick=False):
         m = services.meeting_publish(meeting=schedule(group, lead, NOW + timedelta(days=10)), by=lead)
         m = services.meeting_edit(meeting=m, by=lead, title="Renamed", starts_at=NOW + timedelta(days=11))
-        assert m.sequence == 2 and m.title == "Renamed"
+        assert m.sequence == 2
+        assert m.title == "Renamed"
         assert m.ends_at == NOW + timedelta(days=11, hours=1)
         with pytest.raises(DomainError, match="too soon"):
             services.meeting_edit(meeting=m, by=lead, starts_at=NOW + timedelta(days=2))
@@ -141,7 +144,8 @@ def test_m2_cancel_needs_reason_and_keeps_meeting_listed(group, lead):
         with pytest.raises(DomainError):
             services.meeting_cancel(meeting=m, by=lead, reason="  ")
         m = services.meeting_cancel(meeting=m, by=lead, reason="Conference week")
-        assert m.status == Meeting.Status.CANCELLED and m.sequence == 2
+        assert m.status == Meeting.Status.CANCELLED
+        assert m.sequence == 2
         assert list(Meeting.objects.upcoming()) == [m]
         with pytest.raises(DomainError):
             services.meeting_cancel(meeting=m, by=lead, reason="again")
@@ -201,24 +205,16 @@ def test_m2_sweep_missed_for_days_catches_up_without_stale_reminder(group, lead)
 
 
 @pytest.mark.django_db
-def test_m2_sweep_fails_half_way_then_finishes(group, lead):
+def test_m2_sweep_fails_half_way_then_finishes(group, lead, worker_dies):
     a, b = drafts(group, lead, 5, 6)
-    real = sweeps.meeting_mark_missed_publication
-    calls = []
-
-    def flaky(**kw):
-        calls.append(kw["meeting_id"])
-        if len(calls) == 2:
-            raise RuntimeError("worker died")
-        return real(**kw)
-
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        with mock.patch.object(sweeps, "meeting_mark_missed_publication", side_effect=flaky):
+        with worker_dies(sweeps, "meeting_mark_missed_publication", on_call=2):
             tasks.sweep_publication()
         a.refresh_from_db()
         b.refresh_from_db()
         assert a.status == Meeting.Status.MISSED_PUBLICATION
-        assert b.status == Meeting.Status.DRAFT and b.missed_publication_at is None
+        assert b.status == Meeting.Status.DRAFT
+        assert b.missed_publication_at is None
         assert Notice.objects.filter(kind="meeting.publication_missed").count() == 1
         assert tasks.sweep_publication()["missed"] == 1
     b.refresh_from_db()
@@ -261,13 +257,15 @@ def test_m2_core_maintainer_may_publish_missed_meeting_late(group, lead, core_ma
         m = services.meeting_publish(
             meeting=Meeting.objects.get(pk=m.pk), by=core_maintainer, late_reason="Spec deadline"
         )
-    assert m.status == Meeting.Status.PUBLISHED and m.late_publication_reason == "Spec deadline"
+    assert m.status == Meeting.Status.PUBLISHED
+    assert m.late_publication_reason == "Spec deadline"
 
 
 @pytest.mark.django_db
 def test_m2_factory_meeting_is_published_in_time():
     m = MeetingFactory()
-    assert m.is_valid and not m.published_late
+    assert m.is_valid
+    assert not m.published_late
 
 
 @pytest.mark.django_db
@@ -307,4 +305,6 @@ def test_m2_reason_on_time_publication_not_recorded_as_late(group, core_maintain
                                       timezone_name="UTC", duration=timedelta(hours=1), join_url="https://x.test/",
                                       agenda_md="1. Items")  # fmt: skip
         m = services.meeting_publish(meeting=m, by=core_maintainer, late_reason="not needed")
-    assert m.late_publication_reason == "" and m.late_published_by is None and not m.published_late
+    assert m.late_publication_reason == ""
+    assert m.late_published_by is None
+    assert not m.published_late

@@ -39,7 +39,8 @@ def test_p3_sign_up_sends_verification_mail_and_confirming_allows_sign_in(client
     # Unverified: signing in is held at the "verify your email" page (mandatory verification).
     client.post("/accounts/logout/")
     resp = client.post("/accounts/login/", {"login": "newcomer@example.test", "password": PASSWORD})
-    assert resp.status_code == 302 and "/confirm-email/" in resp["Location"]
+    assert resp.status_code == 302
+    assert "/confirm-email/" in resp["Location"]
     assert "_auth_user_id" not in client.session
 
     confirm_path = _link(mail.outbox[0], "accounts/confirm-email/")
@@ -167,7 +168,8 @@ def test_account_management_pages_render_in_site_layout(client, db):
         resp = client.get(path)
         assert resp.status_code == 200, path
         body = resp.content.decode()
-        assert 'class="auth-card' in body and "Skip to content" in body, path
+        assert 'class="auth-card' in body, path
+        assert "Skip to content" in body, path
         assert ":</label>" not in body, path  # labels read "Email", not "Email:"
 
 

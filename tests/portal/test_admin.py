@@ -93,7 +93,8 @@ def test_p1_save_model_refuses_role_change_by_non_core_staff(rf, db):
 
 def test_p1_non_staff_cannot_reach_admin(client_for, org_member):
     resp = client_for(org_member).get("/admin/portal/user/")
-    assert resp.status_code == 302 and "/admin/login/" in resp["Location"]
+    assert resp.status_code == 302
+    assert "/admin/login/" in resp["Location"]
 
 
 def test_core_maintainer_cannot_grant_superuser(client_for, core_maintainer):
@@ -102,7 +103,8 @@ def test_core_maintainer_cannot_grant_superuser(client_for, core_maintainer):
         f"/admin/portal/user/{person.pk}/change/", _change_form_data(person, is_superuser="on", is_staff="on")
     )
     person.refresh_from_db()
-    assert person.is_staff and not person.is_superuser
+    assert person.is_staff
+    assert not person.is_superuser
 
 
 def test_core_maintainer_reads_event_log_in_admin(client_for, core_maintainer):

@@ -26,10 +26,12 @@ def test_compose_app_services_share_image_and_configuration(compose):
     services = compose["services"]
     for name in ("web", "worker", "beat"):
         s = services[name]
-        assert s["build"] == "." and s["image"] == "mcp-groups-portal:latest", name
+        assert s["build"] == ".", name
+        assert s["image"] == "mcp-groups-portal:latest", name
         env = s["environment"]
         assert env["DEBUG"] == "false"
-        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert "@postgres:5432/" in env["DATABASE_URL"]
         assert env["REDIS_URL"] == "redis://redis:6379/0"
         assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # refuses to start without one
         assert s["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -45,7 +47,8 @@ def test_compose_data_lives_in_volumes(compose):
 
 def test_dockerfile_builds_from_lock_and_serves_with_gunicorn():
     text = (ROOT / "Dockerfile").read_text()
-    assert text.startswith("#") and "FROM python:3.12-slim" in text
+    assert text.startswith("#")
+    assert "FROM python:3.12-slim" in text
     assert "uv sync --frozen" in text
     assert "collectstatic --noinput" in text
     assert '"gunicorn", "portal.wsgi"' in text

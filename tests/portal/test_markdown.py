@@ -179,7 +179,8 @@ def test_headings_never_take_an_id_the_page_uses():
     assert {"main", "messages", "queues"} <= page_ids()
     html, headings = render_markdown_with_outline("# Main\n\n## Messages\n\n## Messages\n\n## Abstract\n")
     assert [h.anchor for h in headings] == ["main-1", "messages-1", "messages-2", "abstract"]
-    assert 'id="main"' not in html and 'id="messages"' not in html
+    assert 'id="main"' not in html
+    assert 'id="messages"' not in html
 
 
 def test_task_lists_render_as_disabled_checkboxes():

@@ -35,7 +35,8 @@ def test_notice_queued_twice_is_one_row_and_one_mail(contributor, org_member, dj
     with django_capture_on_commit_callbacks(execute=True):
         first = _queue(contributor, [contributor, org_member, contributor])
         second = _queue(contributor, [contributor, org_member])
-    assert first is not None and second is None
+    assert first is not None
+    assert second is None
     assert Notice.objects.count() == 1
     assert len(mail.outbox) == 2  # delivered on commit (eager in tests): one mail per person
     assert [m.to for m in mail.outbox] == [[contributor.email], [org_member.email]]  # duplicates dropped
@@ -66,7 +67,8 @@ def test_delivery_failure_leaves_row_unsent_and_next_run_sends_it(contributor):
 
     assert deliver_pending() == 1
     notice.refresh_from_db()
-    assert notice.sent_at is not None and notice.last_error == ""
+    assert notice.sent_at is not None
+    assert notice.last_error == ""
     assert len(mail.outbox) == 1
     assert deliver_pending() == 0
     assert len(mail.outbox) == 1

@@ -19,9 +19,11 @@ GOOD = {
 
 def test_profile_anonymous_is_sent_to_sign_in(client, db):
     resp = client.get("/profile/")
-    assert resp.status_code == 302 and resp["Location"].startswith("/accounts/login/")
+    assert resp.status_code == 302
+    assert resp["Location"].startswith("/accounts/login/")
     resp = client.post("/profile/", GOOD)
-    assert resp.status_code == 302 and resp["Location"].startswith("/accounts/login/")
+    assert resp.status_code == 302
+    assert resp["Location"].startswith("/accounts/login/")
 
 
 def test_p3_profile_edit_saves_every_field(client_for, db):
@@ -65,7 +67,8 @@ def _home_with_event(client):
 
 def test_anonymous_chosen_time_zone_is_remembered_and_times_show_offset(client, db):
     resp = client.post("/timezone/", {"timezone": "Asia/Tokyo", "next": "/"})
-    assert resp.status_code == 302 and resp["Location"] == "/"
+    assert resp.status_code == 302
+    assert resp["Location"] == "/"
     assert resp.cookies[TZ_COOKIE].value == "Asia/Tokyo"
     body = _home_with_event(client)  # the test client keeps the cookie, as a browser would
     assert "21:00 JST (UTC+09:00)" in body

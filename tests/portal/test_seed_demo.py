@@ -18,7 +18,8 @@ def test_p1_p2_seed_demo_people_in_every_role_from_several_organisations(db):
     assert len(orgs) >= 5
     assert any(not p.affiliation for p in people)  # individuals, not companies: some have none
     lena = User.objects.get(username="lena")
-    assert lena.is_lead_maintainer and lena.check_password(DEMO_PASSWORD)
+    assert lena.is_lead_maintainer
+    assert lena.check_password(DEMO_PASSWORD)
     assert EmailAddress.objects.filter(user=lena, verified=True, primary=True).exists()
     assert all(p.github and p.timezone for p in people)
     assert "lena@example.org" in out.getvalue()

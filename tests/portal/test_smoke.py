@@ -16,7 +16,9 @@ def test_404_uses_the_site_layout(client, db):
     resp = client.get("/no-such-page/")
     body = resp.content.decode()
     assert resp.status_code == 404
-    assert "Page not found" in body and 'href="#main"' in body and "Content-Security-Policy" in resp
+    assert "Page not found" in body
+    assert 'href="#main"' in body
+    assert "Content-Security-Policy" in resp
 
 
 def test_403_explains_why_in_the_site_layout(client_for, contributor, db):
@@ -35,4 +37,6 @@ def test_500_page_renders_without_a_request(db):
     from django.template.loader import render_to_string
 
     html = render_to_string("500.html")
-    assert "Something went wrong on our side" in html and "{{" not in html and "<script" not in html
+    assert "Something went wrong on our side" in html
+    assert "{{" not in html
+    assert "<script" not in html

@@ -4,7 +4,6 @@ import json
 import shutil
 from io import StringIO
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -64,7 +63,9 @@ def test_s7_bullet_preamble_with_all_author_forms():
     assert p.sponsor["github"] == "keeper-sam"
     assert p.pr == "https://github.com/example/spec/pull/1201"
     assert p.warnings == []  # the body's `- **Type**:` bullet is not a second preamble
-    assert "Bullet Preamble" not in p.body and "## Abstract" in p.body and "**Status**" not in p.body
+    assert "Bullet Preamble" not in p.body
+    assert "## Abstract" in p.body
+    assert "**Status**" not in p.body
 
 
 def test_s7_bold_colon_inside_and_seeking_sponsor():
@@ -106,7 +107,8 @@ def test_s7_html_preamble_with_handles():
 
 def test_s7_second_preamble_disagreeing_first_wins_with_warnings():
     p = parse("1207-two-preambles.md")
-    assert p.status == "final" and p.created.isoformat() == "2025-10-01"
+    assert p.status == "final"
+    assert p.created.isoformat() == "2025-10-01"
     assert any("status" in w and "Draft" in w for w in p.warnings)
     assert any("created" in w for w in p.warnings)
     assert not any("authors" in w for w in p.warnings)  # same person, the table just omits the handle
@@ -125,8 +127,10 @@ def test_s7_second_preamble_fills_what_the_first_leaves_out_with_a_warning():
 def test_s7_template_with_placeholder_number_is_skipped_as_a_template():
     text = b"# SEP-{NUMBER}: {Title}\n\n- **Status**: Draft | Final\n- **Type**: Process\n- **Author(s)**: N (@n)\n"
     p = parse_sep("TEMPLATE.md", text)
-    assert p.skipped and p.number is None
-    assert p.error.startswith("Skipped: a template, not a SEP") and "SEP-{NUMBER}" in p.error
+    assert p.skipped
+    assert p.number is None
+    assert p.error.startswith("Skipped: a template, not a SEP")
+    assert "SEP-{NUMBER}" in p.error
 
 
 def test_s7_number_from_title_wins_over_file_name_with_warning():
@@ -152,12 +156,15 @@ def test_s7_number_from_file_name_when_title_has_none():
 )
 def test_s7_files_without_number_are_skipped_with_reason(name, why):
     p = parse(name)
-    assert p.skipped and "Skipped" in p.error and why in p.error
+    assert p.skipped
+    assert "Skipped" in p.error
+    assert why in p.error
 
 
 def test_s7_unknown_status_warns():
     p = parse("1210-unknown-status.md")
-    assert p.status is None and any("Pending Vote" in w for w in p.warnings)
+    assert p.status is None
+    assert any("Pending Vote" in w for w in p.warnings)
 
 
 @pytest.mark.parametrize(
@@ -225,9 +232,11 @@ def test_s7_import_folder_creates_each_good_file_and_reports_bad_ones(people, fo
     group = GroupFactory(name="Transports Working Group")
     out, failed = run(folder)
     assert sorted(SEP.objects.values_list("number", flat=True)) == sorted(int(n) for n in GOOD)
-    assert failed and "4 of 18" in failed  # empty, binary, huge, no preamble
+    assert failed
+    assert "4 of 18" in failed  # empty, binary, huge, no preamble
     sep = SEP.objects.get(number=1201)
-    assert sep.status == Status.DRAFT and sep.sponsor == people["sam"]
+    assert sep.status == Status.DRAFT
+    assert sep.sponsor == people["sam"]
     assert [a.github for a in sep.authors.all()] == ["rosaquill", "bortiz", "chenwu"]
     assert sep.authors.first().user == people["rosa"]  # matched by handle, case-insensitively
     assert '<h2 id="abstract">Abstract</h2>' in sep.body_html
@@ -235,7 +244,9 @@ def test_s7_import_folder_creates_each_good_file_and_reports_bad_ones(people, fo
     assert SEP.objects.get(number=1299).group == group  # "on behalf of the Transports Working Group"
     assert SEP.objects.get(number=1210).status == Status.PROPOSAL  # unknown status: default for a new SEP
     assert SEP.objects.get(number=1203).type == SEPType.EXTENSIONS
-    assert "Skipped: no SEP number" in out and "File is empty" in out and "not UTF-8" in out
+    assert "Skipped: no SEP number" in out
+    assert "File is empty" in out
+    assert "not UTF-8" in out
     assert "too large for a SEP (5.2 MB" in out
     assert Event.objects.filter(verb="sep.imported").count() == len(GOOD)
 
@@ -250,16 +261,21 @@ def test_s7_json_output_has_exactly_the_promised_keys(people, folder):
         assert all(set(a) == {"name", "github"} for a in row["authors"])
     by_file = {r["file"]: r for r in rows}
     r = by_file["1201-bullet-preamble.md"]
-    assert r["number"] == 1201 and r["status"] == "draft" and r["created"] == "2026-02-03"
-    assert r["sponsor"] == "keeper-sam" and r["error"] is None
+    assert r["number"] == 1201
+    assert r["status"] == "draft"
+    assert r["created"] == "2026-02-03"
+    assert r["sponsor"] == "keeper-sam"
+    assert r["error"] is None
     assert r["authors"][2] == {"name": "Chen Wu", "github": "chenwu"}
     assert by_file["XXXX-unnumbered-idea.md"]["error"].startswith("Skipped")
 
 
 def test_s7_dry_run_writes_nothing(people, folder):
     out, _ = run(folder, "--dry-run")
-    assert "[dry run]" in out and "created" in out
-    assert SEP.objects.count() == 0 and Event.objects.count() == 0
+    assert "[dry run]" in out
+    assert "created" in out
+    assert SEP.objects.count() == 0
+    assert Event.objects.count() == 0
 
 
 def test_s7_reimport_changes_nothing(people, folder):
@@ -285,23 +301,17 @@ def test_s7_reimport_with_new_status_applies_and_records_it(people, folder):
     assert "SEP-1201 updated" in out
 
 
-def test_s7_each_file_in_its_own_transaction(people, folder):
-    from seps import services
+def test_s7_each_file_in_its_own_transaction(people, folder, worker_dies):
+    from seps.management.commands import import_seps
 
-    real = services.sep_import_parsed
-
-    def flaky(*, parsed, **kw):
-        result = real(parsed=parsed, **kw)
-        if parsed.number == 1203:
-            raise RuntimeError("disk on fire")
-        return result
-
-    with mock.patch("seps.management.commands.import_seps.sep_import_parsed", side_effect=flaky):
+    dies_on_1203 = {"when": lambda parsed, **kw: parsed.number == 1203, "after": True, "message": "disk on fire"}
+    with worker_dies(import_seps, "sep_import_parsed", **dies_on_1203):
         out, failed = run(folder)
     assert not SEP.objects.filter(number=1203).exists()  # its writes rolled back
     assert not Event.objects.filter(data__number=1203).exists()
     assert SEP.objects.filter(number__in=[1201, 1202, 1204]).count() == 3
-    assert "disk on fire" in out and failed
+    assert "disk on fire" in out
+    assert failed
 
 
 def test_s7_file_status_is_source_of_truth_over_portal_state(people, folder):
@@ -338,7 +348,8 @@ def test_s7_superseded_by_successor_named_in_status(people, folder):
     )
     run(folder)
     sep = SEP.objects.get(number=1400)
-    assert sep.status == Status.SUPERSEDED and sep.superseded_by.number == 1201
+    assert sep.status == Status.SUPERSEDED
+    assert sep.superseded_by.number == 1201
 
 
 def test_s7_pathological_near_limit_file_parses_quickly(tmp_path):
@@ -349,16 +360,20 @@ def test_s7_pathological_near_limit_file_parses_quickly(tmp_path):
     start = time.monotonic()
     p = parse_sep("5-slow.md", text.encode())
     assert time.monotonic() - start < 3
-    assert p.number == 5 and p.status == "draft"
+    assert p.number == 5
+    assert p.status == "draft"
 
 
 def test_s7_sponsor_without_account_is_kept_as_named_and_shown(people, folder, client, client_for, core_maintainer):
     run(folder)
     sep = SEP.objects.get(number=1207)
-    assert sep.sponsor is None and sep.sponsor_named == "@outside-helper"
+    assert sep.sponsor is None
+    assert sep.sponsor_named == "@outside-helper"
     assert sep.pr_url == "https://github.com/example/spec/pull/77"
     html = client.get("/seps/1207/").content.decode()
-    assert "@outside-helper" in html and "no portal account" in html and "none yet" not in html
+    assert "@outside-helper" in html
+    assert "no portal account" in html
+    assert "none yet" not in html
     assert ">#77<" in html  # the pull request's own number, not the SEP's
     assert "@outside-helper" in client.get("/seps/").content.decode()
     # A sponsor with an account is a real sponsor and nothing is kept "as named".
@@ -369,11 +384,13 @@ def test_s7_sponsor_without_account_is_kept_as_named_and_shown(people, folder, c
     sep.refresh_from_db()
     sep = services.sep_sponsor(sep=sep, by=people["sam"], reason="I will shepherd it.")
     sep.refresh_from_db()
-    assert sep.sponsor == people["sam"] and sep.sponsor_named == ""
+    assert sep.sponsor == people["sam"]
+    assert sep.sponsor_named == ""
 
 
 def test_s7_links_to_sibling_sep_files_point_at_their_pages(people, folder):
     run(folder)
     html = SEP.objects.get(number=1207).body_html
-    assert 'href="/seps/1201/#abstract"' in html and 'href="/seps/1202/"' in html
+    assert 'href="/seps/1201/#abstract"' in html
+    assert 'href="/seps/1202/"' in html
     assert ".md" not in html

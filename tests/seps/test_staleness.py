@@ -1,7 +1,6 @@
 """S5: the staleness sweep on a controlled clock (run twice, missed runs, failure half-way)."""
 
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 import time_machine
@@ -36,14 +35,17 @@ def test_s5_proposal_pinged_after_90_days_idle(proposal):
     with at(90):
         sweep_staleness()
     notice = Notice.objects.get()
-    assert notice.kind == "sep.ping_proposal" and notice.recipients == ["author@example.test"]
+    assert notice.kind == "sep.ping_proposal"
+    assert notice.recipients == ["author@example.test"]
     assert notice.due_at == T0 + timedelta(days=90)
     assert f"SEP-{proposal.number}" in notice.subject
     proposal.refresh_from_db()
-    assert proposal.status == Status.PROPOSAL and proposal.last_ping_at == T0 + timedelta(days=90)
+    assert proposal.status == Status.PROPOSAL
+    assert proposal.last_ping_at == T0 + timedelta(days=90)
     assert pings(proposal).get().data["kind"] == "ping_proposal"
     deliver_pending()
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["author@example.test"]
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["author@example.test"]
 
 
 def test_s5_proposal_dormant_after_180_days_idle_recorded(proposal):
@@ -56,7 +58,8 @@ def test_s5_proposal_dormant_after_180_days_idle_recorded(proposal):
     proposal.refresh_from_db()
     assert proposal.status == Status.DORMANT
     ev = Event.objects.get(verb="sep.status_changed", target_id=str(proposal.pk))
-    assert ev.actor is None and (ev.data["from"], ev.data["to"]) == ("proposal", "dormant")
+    assert ev.actor is None
+    assert (ev.data["from"], ev.data["to"]) == ("proposal", "dormant")
     assert "180 days" in ev.data["reason"]
     assert Notice.objects.filter(kind="sep.dormant").count() == 1
 
@@ -69,8 +72,10 @@ def test_s5_draft_idle_90_days_pings_sponsor(make_sep, sponsor):
     with at(90):
         sweep_staleness()
     notice = Notice.objects.get()
-    assert notice.kind == "sep.ping_draft" and notice.recipients == [sponsor.email]
-    assert f"Hello {sponsor.name}" in notice.body_text and "You sponsor" in notice.body_text
+    assert notice.kind == "sep.ping_draft"
+    assert notice.recipients == [sponsor.email]
+    assert f"Hello {sponsor.name}" in notice.body_text
+    assert "You sponsor" in notice.body_text
     sep.refresh_from_db()
     assert sep.status == Status.DRAFT
 
@@ -83,7 +88,8 @@ def test_s5_accepted_idle_30_days_pings_authors(make_sep, sponsor):
     with at(30):
         sweep_staleness()
     notice = Notice.objects.get()
-    assert notice.kind == "sep.ping_accepted" and notice.recipients == ["author@example.test"]
+    assert notice.kind == "sep.ping_accepted"
+    assert notice.recipients == ["author@example.test"]
     assert "reference implementation" in notice.body_text
     assert pings(sep).count() == 1
 
@@ -93,7 +99,8 @@ def test_s5_other_statuses_are_left_alone(make_sep, sponsor, status):
     make_sep(status=status, sponsor=sponsor, last_activity_at=T0)
     with at(400):
         sweep_staleness()
-    assert not Notice.objects.exists() and not Event.objects.exists()
+    assert not Notice.objects.exists()
+    assert not Event.objects.exists()
 
 
 def test_s5_never_pinged_twice_within_14_days(make_sep, sponsor):
@@ -112,7 +119,8 @@ def test_s5_sweep_run_twice_one_notice_one_event(proposal):
     with at(95):
         sweep_staleness()
         sweep_staleness()
-    assert Notice.objects.count() == 1 and pings(proposal).count() == 1
+    assert Notice.objects.count() == 1
+    assert pings(proposal).count() == 1
     with at(185):
         sweep_staleness()
         sweep_staleness()
@@ -130,29 +138,24 @@ def test_s5_missed_runs_catch_up(proposal, make_sep, sponsor):
     assert Notice.objects.get(kind="sep.ping_draft").due_at == T0 + timedelta(days=90)
 
 
-def test_s5_sweep_failing_half_way_leaves_no_half_state(make_sep, sponsor):
+def test_s5_sweep_failing_half_way_leaves_no_half_state(make_sep, sponsor, worker_dies):
     a = make_sep(status=Status.DRAFT, sponsor=sponsor, last_activity_at=T0)
     b = make_sep(status=Status.DRAFT, sponsor=sponsor, last_activity_at=T0 + timedelta(hours=1))
-    real = services.record
-    calls = {"n": 0}
-
-    def boom(**kw):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("worker died")
-        return real(**kw)
-
-    with at(100), mock.patch("seps.services.record", side_effect=boom):
+    with at(100), worker_dies(services, "record", on_call=2):
         sweep_staleness()
     a.refresh_from_db()
     b.refresh_from_db()
-    assert a.last_ping_at is not None and pings(a).count() == 1
-    assert b.last_ping_at is None and pings(b).count() == 0  # notice row rolled back with it
+    assert a.last_ping_at is not None
+    assert pings(a).count() == 1
+    assert b.last_ping_at is None
+    assert pings(b).count() == 0  # notice row rolled back with it
     assert Notice.objects.filter(target_id=str(b.pk)).count() == 0
     with at(100, 1):
         sweep_staleness()
     b.refresh_from_db()
-    assert b.last_ping_at is not None and pings(b).count() == 1 and pings(a).count() == 1
+    assert b.last_ping_at is not None
+    assert pings(b).count() == 1
+    assert pings(a).count() == 1
     assert Notice.objects.count() == 2
 
 
@@ -188,4 +191,5 @@ def test_s5_draft_without_sponsor_pings_its_authors(make_sep):
     with at(90):
         sweep_staleness()
     notice = Notice.objects.get()
-    assert notice.recipients == ["author@example.test"] and "without a sponsor" in notice.body_text
+    assert notice.recipients == ["author@example.test"]
+    assert "without a sponsor" in notice.body_text

@@ -9,8 +9,7 @@ from django.utils import timezone
 from groups.models import Tier
 from portal.errors import DomainError
 from portal.models import Event, LadderRole
-from seps import services
-from seps import transitions as T
+from seps import services, transitions
 from seps.models import Status
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
 
@@ -113,7 +112,7 @@ def _do(name, sep, user):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", list(T.TRANSITIONS))
+@pytest.mark.parametrize("name", list(transitions.TRANSITIONS))
 def test_s3_s4_every_transition_allowed_and_refused_per_role(world, name, role):
     user = world["people"][role]
     sep = _sep_for(name, world, role)
@@ -123,8 +122,10 @@ def test_s3_s4_every_transition_allowed_and_refused_per_role(world, name, role):
         sep.refresh_from_db()
         assert sep.status == TARGET[name]
         ev = Event.objects.get(verb="sep.status_changed", target_id=str(sep.pk))
-        assert ev.data["from"] == SOURCE[name] and ev.data["to"] == TARGET[name]
-        assert ev.actor == user and ev.data["reason"] == "Because the record needs a reason."
+        assert ev.data["from"] == SOURCE[name]
+        assert ev.data["to"] == TARGET[name]
+        assert ev.actor == user
+        assert ev.data["reason"] == "Because the record needs a reason."
     else:
         with pytest.raises(PermissionDenied):
             _do(name, sep, user)
@@ -135,7 +136,7 @@ def test_s3_s4_every_transition_allowed_and_refused_per_role(world, name, role):
 
 def test_s2_transitions_table_covers_every_status_and_refuses_wrong_source(world):
     core = world["people"]["core_maintainer"]
-    targets = {t.target for t in T.TRANSITIONS.values()}
+    targets = {t.target for t in transitions.TRANSITIONS.values()}
     assert set(Status.values) - {Status.PROPOSAL} <= targets | {Status.PROPOSAL}
     sep = SEPFactory(status=Status.DRAFT, sponsor=world["people"]["the_sponsor"])
     with pytest.raises(DomainError, match="needs it to be in review"):
@@ -174,7 +175,8 @@ def test_s3_final_needs_reference_implementation_link(world):
     assert sep.status == Status.ACCEPTED
     services.sep_finalize(sep=sep, by=core, reason="done", reference_implementation="https://example.test/pr/1")
     sep.refresh_from_db()
-    assert sep.status == Status.FINAL and sep.reference_implementation == "https://example.test/pr/1"
+    assert sep.status == Status.FINAL
+    assert sep.reference_implementation == "https://example.test/pr/1"
 
 
 def test_s3_final_uses_existing_reference_implementation(world):
@@ -193,7 +195,8 @@ def test_s3_superseded_names_an_existing_successor(world, successor):
             sep=sep, by=world["people"]["core_maintainer"], reason="replaced", successor_number=number
         )
     sep.refresh_from_db()
-    assert sep.status == Status.FINAL and sep.superseded_by is None
+    assert sep.status == Status.FINAL
+    assert sep.superseded_by is None
 
 
 def test_s3_superseded_links_successor(world):
@@ -202,7 +205,8 @@ def test_s3_superseded_links_successor(world):
         sep=sep, by=world["people"]["core_maintainer"], reason="replaced", successor_number="SEP-9999"
     )
     sep.refresh_from_db()
-    assert sep.status == Status.SUPERSEDED and sep.superseded_by == world["successor"]
+    assert sep.status == Status.SUPERSEDED
+    assert sep.superseded_by == world["successor"]
     assert list(world["successor"].supersedes.all()) == [sep]
 
 
@@ -272,7 +276,8 @@ def test_s6_status_change_recorded_with_who_when_why(world):
     sep = SEPFactory(status=Status.IN_REVIEW, group=world["delegated"])
     services.sep_reject(sep=sep, by=core, reason="Out of scope for the roadmap.")
     ev = Event.objects.get(verb="sep.status_changed")
-    assert ev.actor == core and ev.group == world["delegated"]
+    assert ev.actor == core
+    assert ev.group == world["delegated"]
     assert ev.data == {
         "from": "in-review",
         "to": "rejected",
@@ -285,9 +290,9 @@ def test_s6_status_change_recorded_with_who_when_why(world):
 
 def test_s3_available_lists_only_allowed_steps(world):
     sep = _sep_for("accept", world, "core_maintainer")
-    names = {t.name for t in T.available(world["people"]["core_maintainer"], sep)}
+    names = {t.name for t in transitions.available(world["people"]["core_maintainer"], sep)}
     assert names == {"accept", "reject", "return_to_draft"}
-    assert T.available(world["people"]["contributor"], sep) == []
+    assert transitions.available(world["people"]["contributor"], sep) == []
 
 
 def test_s3_author_edits_metadata_only_while_proposal_or_draft(world):

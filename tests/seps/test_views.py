@@ -3,9 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.template import Context, Template
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.models import Event, LadderRole
@@ -45,7 +42,8 @@ def test_s2_index_groups_by_status_in_lifecycle_order(client, db):
     html = client.get("/seps/").content.decode()
     order = [html.index(h) for h in ("<h2>Proposal</h2>", "<h2>In review</h2>", "<h2>Final</h2>")]
     assert order == sorted(order)
-    assert "Fresh idea" in html and "SEP-7003" in html
+    assert "Fresh idea" in html
+    assert "SEP-7003" in html
 
 
 def test_s1_index_filters_by_status_type_group_sponsor_and_text(client, db, sponsor):
@@ -56,7 +54,9 @@ def test_s1_index_filters_by_status_type_group_sponsor_and_text(client, db, spon
     SEPFactory(status=Status.FINAL, type=SEPType.PROCESS, group=g, title="Final thing")
     url = f"/seps/?status=draft&type=process&group=transport-wg&sponsor={sponsor.github}&q=reconnect"
     html = client.get(url).content.decode()
-    assert hit.title in html and "Other thing" not in html and "Final thing" not in html
+    assert hit.title in html
+    assert "Other thing" not in html
+    assert "Final thing" not in html
     assert "1 SEP match" in html
     assert "Stream resumption" in client.get("/seps/?q=STREAM").content.decode()  # title search, any case
     assert "No SEP matches these filters." in client.get("/seps/?q=nothing-like-this").content.decode()
@@ -66,7 +66,10 @@ def test_s1_index_htmx_returns_only_results_partial(client, db, htmx_headers):
     SEPFactory(title="Partial me")
     r = client.get("/seps/?status=proposal", **htmx_headers)
     html = r.content.decode()
-    assert r.status_code == 200 and 'id="sep-results"' in html and "<html" not in html and "Partial me" in html
+    assert r.status_code == 200
+    assert 'id="sep-results"' in html
+    assert "<html" not in html
+    assert "Partial me" in html
 
 
 def test_s1_index_empty_state(client, db):
@@ -76,13 +79,8 @@ def test_s1_index_empty_state(client, db):
 def test_s1_index_bad_filter_value_is_ignored_not_500(client, db):
     SEPFactory(title="Still listed")
     r = client.get("/seps/?status=bogus&page=999")
-    assert r.status_code == 200 and "Still listed" in r.content.decode()
-
-
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx)
+    assert r.status_code == 200
+    assert "Still listed" in r.content.decode()
 
 
 INDEX_BUDGET = 5  # groups and sponsors for the filters, count, page, authors
@@ -91,16 +89,16 @@ QUEUE_BUDGET = 9  # session, user, two counts, page count, page, authors (+ slac
 
 
 @pytest.mark.parametrize("url", ["/seps/", "/seps/?status=draft&type=extensions-track&q=Bulk&sponsor=x&group=y"])
-def test_s1_index_query_budget_does_not_grow(client, db, django_assert_max_num_queries, url):
+def test_s1_index_query_budget_does_not_grow(client, db, django_assert_max_num_queries, url, page_queries):
     many_seps(3)
     with django_assert_max_num_queries(INDEX_BUDGET):
         client.get(url)
-    small = _queries(client, url)
+    small = page_queries(client, url)[0]
     SEP.objects.all().delete()
     many_seps(300)
     with django_assert_max_num_queries(INDEX_BUDGET):
         client.get(url)
-    assert _queries(client, url) == small
+    assert page_queries(client, url)[0] == small
 
 
 # --- SEP page ----------------------------------------------------------------------------------
@@ -116,10 +114,15 @@ def test_s1_sep_page_shows_sanitized_body_outline_and_metadata(client, db, spons
     )  # fmt: skip
     SEPAuthorFactory(sep=sep, name="Writer One", github="w-one")
     html = client.get("/seps/8001/").content.decode()
-    assert "<script>alert" not in html and "&lt;script&gt;alert" in html and 'href="javascript' not in html
-    assert 'href="#abstract"' in html and 'href="#motivation"' in html
-    assert "Writer One (@w-one)" in html and sponsor.name in html
-    assert 'href="https://example.test/pull/8001"' in html and "Transport evolution" in html
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+    assert 'href="javascript' not in html
+    assert 'href="#abstract"' in html
+    assert 'href="#motivation"' in html
+    assert "Writer One (@w-one)" in html
+    assert sponsor.name in html
+    assert 'href="https://example.test/pull/8001"' in html
+    assert "Transport evolution" in html
     assert 'href="/seps/8100/"' in html
     assert "Supersedes" in client.get("/seps/8100/").content.decode()
     assert client.get("/seps/424242/").status_code == 404
@@ -131,20 +134,22 @@ def test_s6_sep_page_timeline_shows_who_when_why(client, make_sep, sponsor, core
     services.sep_submit_for_review(sep=sep, by=sponsor, reason="Ready for review now.")
     html = client.get(sep.get_absolute_url()).content.decode()
     assert html.index("I will shepherd this one.") < html.index("Ready for review now.")
-    assert "Proposal → draft" in html and "Draft → in review" in html and sponsor.name in html
+    assert "Proposal → draft" in html
+    assert "Draft → in review" in html
+    assert sponsor.name in html
 
 
-def test_s1_sep_page_query_budget_does_not_grow(client, db, sponsor, core_maintainer, client_for):
+def test_s1_sep_page_query_budget_does_not_grow(client, db, sponsor, core_maintainer, client_for, page_queries):
     sep = SEPFactory(status=Status.IN_REVIEW, sponsor=sponsor, group=GroupFactory(delegated_sep_authority=True))
     SEPAuthorFactory(sep=sep)
     services.sep_return_to_draft(sep=sep, by=core_maintainer, reason="more")
     c = client_for(core_maintainer)
-    small = _queries(c, sep.get_absolute_url())
+    small = page_queries(c, sep.get_absolute_url())[0]
     SEPAuthorFactory.create_batch(30, sep=sep)
     for i in range(15):
         services.sep_submit_for_review(sep=sep, by=sponsor, reason=f"again {i}")
         services.sep_return_to_draft(sep=sep, by=core_maintainer, reason=f"back {i}")
-    assert _queries(c, sep.get_absolute_url()) == small
+    assert page_queries(c, sep.get_absolute_url())[0] == small
     assert small <= SEP_PAGE_BUDGET
 
 
@@ -159,7 +164,8 @@ def post(c, sep, action, data, **extra):
 def test_s3_transition_view_anonymous_redirected_to_login(client, make_sep):
     sep = make_sep()
     r = post(client, sep, "sponsor", {"reason": "x"})
-    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    assert r.status_code == 302
+    assert "/accounts/login/" in r["Location"]
     sep.refresh_from_db()
     assert sep.status == Status.PROPOSAL
 
@@ -169,13 +175,15 @@ def test_s4_transition_view_refuses_member_without_right(client_for, make_sep, o
     r = post(client_for(org_member), sep, "sponsor", {"reason": "x"})
     assert r.status_code == 403
     sep.refresh_from_db()
-    assert sep.status == Status.PROPOSAL and sep.sponsor is None
+    assert sep.status == Status.PROPOSAL
+    assert sep.sponsor is None
 
 
 def test_s3_transition_view_success_plain_post(client_for, make_sep, maintainer):
     sep = make_sep()
     r = post(client_for(maintainer), sep, "sponsor", {"reason": "Happy to sponsor"})
-    assert r.status_code == 302 and r["Location"] == sep.get_absolute_url()
+    assert r.status_code == 302
+    assert r["Location"] == sep.get_absolute_url()
     sep.refresh_from_db()
     assert (sep.status, sep.sponsor) == (Status.DRAFT, maintainer)
 
@@ -184,8 +192,11 @@ def test_s3_transition_view_htmx_returns_state_partial(client_for, make_sep, spo
     sep = make_sep(status=Status.DRAFT, sponsor=sponsor)
     r = post(client_for(sponsor), sep, "submit", {"reason": "Ready"}, **htmx_headers)
     html = r.content.decode()
-    assert r.status_code == 200 and html.lstrip().startswith('<div id="sep-state"') and "<html" not in html
-    assert 'data-status="in-review"' in html and "Ready" in html
+    assert r.status_code == 200
+    assert html.lstrip().startswith('<div id="sep-state"')
+    assert "<html" not in html
+    assert 'data-status="in-review"' in html
+    assert "Ready" in html
     sep.refresh_from_db()
     assert sep.status == Status.IN_REVIEW
 
@@ -194,24 +205,30 @@ def test_s6_transition_view_bad_input_clear_error_nothing_changed(client_for, ma
     sep = make_sep(status=Status.IN_REVIEW)
     c = client_for(core_maintainer)
     r = post(c, sep, "accept", {"reason": "  "})
-    assert r.status_code == 400 and "Give a rationale" in r.content.decode()
+    assert r.status_code == 400
+    assert "Give a rationale" in r.content.decode()
     r = post(c, sep, "accept", {"reason": ""}, **htmx_headers)
-    assert r.status_code == 200 and "Give a rationale" in r.content.decode() and "<html" not in r.content.decode()
+    assert r.status_code == 200
+    assert "Give a rationale" in r.content.decode()
+    assert "<html" not in r.content.decode()
     sep.refresh_from_db()
-    assert sep.status == Status.IN_REVIEW and not Event.objects.exists()
+    assert sep.status == Status.IN_REVIEW
+    assert not Event.objects.exists()
 
 
 def test_s3_transition_view_domain_error_wrong_state_is_400(client_for, make_sep, core_maintainer):
     sep = make_sep(status=Status.DRAFT)
     r = post(client_for(core_maintainer), sep, "accept", {"reason": "go"})
-    assert r.status_code == 400 and "needs it to be in review" in r.content.decode()
+    assert r.status_code == 400
+    assert "needs it to be in review" in r.content.decode()
 
 
 def test_s3_superseded_via_view_requires_existing_successor(client_for, make_sep, core_maintainer):
     sep = make_sep(status=Status.FINAL)
     c = client_for(core_maintainer)
     r = post(c, sep, "supersede", {"reason": "replaced", "successor": "777777"})
-    assert r.status_code == 400 and "no SEP-777777" in r.content.decode()
+    assert r.status_code == 400
+    assert "no SEP-777777" in r.content.decode()
     other = SEPFactory()
     r = post(c, sep, "supersede", {"reason": "replaced", "successor": str(other.number)})
     assert r.status_code == 302
@@ -262,9 +279,12 @@ def test_s3_edit_view_ladder(client, client_for, make_sep, author, contributor, 
     c = client_for(author)
     assert c.get(url).status_code == 200
     bad = c.post(url, {**data, "title": "", "pr_url": "not a url"})
-    assert bad.status_code == 400 and "Enter a valid URL" in bad.content.decode()
+    assert bad.status_code == 400
+    assert "Enter a valid URL" in bad.content.decode()
     r = c.post(url, {**data, "title": ""}, **htmx_headers)
-    assert r.status_code == 200 and 'id="sep-edit"' in r.content.decode() and "<html" not in r.content.decode()
+    assert r.status_code == 200
+    assert 'id="sep-edit"' in r.content.decode()
+    assert "<html" not in r.content.decode()
     sep.refresh_from_db()
     assert sep.title != "Better title"
     assert c.post(url, data).status_code == 302
@@ -284,7 +304,8 @@ def test_s9_review_queue_ladder(client, client_for, maintainer, core_maintainer,
     c = client_for(core_maintainer)
     assert "Nothing waits for review." in c.get("/seps/review/").content.decode()
     r = c.get("/seps/review/", **htmx_headers)
-    assert 'id="sep-queue"' in r.content.decode() and "<html" not in r.content.decode()
+    assert 'id="sep-queue"' in r.content.decode()
+    assert "<html" not in r.content.decode()
 
 
 def test_s8_s9_review_queue_order_in_review_first_roadmap_first_longest_wait(client_for, core_maintainer, db):
@@ -304,116 +325,21 @@ def test_s8_s9_review_queue_order_in_review_first_roadmap_first_longest_wait(cli
     html = client_for(core_maintainer).get("/seps/review/").content.decode()
     order = [n for n in (5, 4, 3, 2, 6, 1) if f"SEP-{n}<" in html]
     positions = [html.index(f">SEP-{n}<") for n in (5, 4, 3, 2, 6, 1)]
-    assert order == [5, 4, 3, 2, 6, 1] and positions == sorted(positions)
-    assert ">SEP-7<" not in html and ">SEP-8<" not in html
-    assert "90 days" in html and "Governance maturation" in html
+    assert order == [5, 4, 3, 2, 6, 1]
+    assert positions == sorted(positions)
+    assert ">SEP-7<" not in html
+    assert ">SEP-8<" not in html
+    assert "90 days" in html
+    assert "Governance maturation" in html
 
 
-def test_s9_review_queue_query_budget_does_not_grow(client_for, core_maintainer, db):
+def test_s9_review_queue_query_budget_does_not_grow(client_for, core_maintainer, db, page_queries):
     c = client_for(core_maintainer)
     many_seps(5)
-    small = _queries(c, "/seps/review/")
+    small = page_queries(c, "/seps/review/")[0]
     SEP.objects.all().delete()
     many_seps(200)
-    assert _queries(c, "/seps/review/") == small <= QUEUE_BUDGET
-
-
-# --- feeds and the group panel ---------------------------------------------------------------------
-
-
-def test_s6_atom_feeds_overall_and_per_group(client, make_sep, sponsor, core_maintainer):
-    g1, g2 = GroupFactory(slug="g-one"), GroupFactory(slug="g-two")
-    a = make_sep(group=g1, title="First in g1")
-    b = make_sep(group=g2, title="Second in g2")
-    services.sep_sponsor(sep=a, by=sponsor, reason="Taking it on")
-    services.sep_sponsor(sep=b, by=sponsor, reason="Also this one")
-    r = client.get("/seps/feed/")
-    xml = r.content.decode()
-    assert r["Content-Type"].startswith("application/atom+xml")
-    assert "First in g1" in xml and "Second in g2" in xml and "Taking it on" in xml
-    assert "proposal → draft" in xml
-    xml1 = client.get("/seps/feed/group/g-one/").content.decode()
-    assert "First in g1" in xml1 and "Second in g2" not in xml1
-    assert client.get("/seps/feed/group/nope/").status_code == 404
-
-
-def test_s1_group_panel_lists_group_seps_with_fixed_queries(db):
-    g = GroupFactory()
-    SEPFactory(group=g, title="Panel one", status=Status.DRAFT, sponsor=UserFactory(ladder_role=LadderRole.MAINTAINER))
-    SEPFactory(group=GroupFactory(), title="Not this group")
-    tpl = Template("{% load seps_panels %}{% group_seps_panel group %}")
-    with CaptureQueriesContext(connection) as small:
-        html = tpl.render(Context({"group": g}))
-    assert "Panel one" in html and "Not this group" not in html
-    for _i in range(40):
-        SEPFactory(group=g, sponsor=UserFactory(ladder_role=LadderRole.MAINTAINER))
-    with CaptureQueriesContext(connection) as big:
-        tpl.render(Context({"group": g}))
-    assert len(big) == len(small) == 1
-    empty = Template("{% load seps_panels %}{% group_seps_panel group %}").render(Context({"group": GroupFactory()}))
-    assert "No SEPs belong to this group yet." in empty
-
-
-def test_s1_budgets_hold_with_5000_seps(client_for, core_maintainer, db):
-    from seps import bench
-
-    c = client_for(core_maintainer)
-    SEPFactory(number=1, status=Status.IN_REVIEW)
-    before = {u: _queries(c, u) for u in ("/seps/", "/seps/review/", "/seps/1/")}
-    bench.seed()
-    assert SEP.objects.count() == bench.COUNT + 1
-    after = {u: _queries(c, u) for u in ("/seps/", "/seps/review/", "/seps/1/", f"/seps/{bench.BASE + 1}/")}
-    for u, n in before.items():
-        assert after[u] == n, u
-    assert after["/seps/"] <= INDEX_BUDGET + 2  # signed in: session and user
-    assert after["/seps/1/"] <= SEP_PAGE_BUDGET and after["/seps/review/"] <= QUEUE_BUDGET
-    bench.seed()  # idempotent
-    assert SEP.objects.count() == bench.COUNT + 1
-    assert [label for label, _ in bench.urls()] == ["SEP index", "SEP page"]
-
-
-def test_s6_feed_answers_conditional_get_until_next_change(client, make_sep, sponsor, core_maintainer):
-    sep = make_sep()
-    services.sep_sponsor(sep=sep, by=sponsor, reason="Taking it on")
-    etag = client.get("/seps/feed/")["ETag"]
-    assert client.get("/seps/feed/", HTTP_IF_NONE_MATCH=etag).status_code == 304
-    services.sep_submit_for_review(sep=sep, by=sponsor, reason="Ready")
-    assert client.get("/seps/feed/", HTTP_IF_NONE_MATCH=etag).status_code == 200
-
-
-def test_s9_user_panel_lists_own_open_seps_and_queue_with_fixed_queries(make_sep, author, sponsor, core_maintainer):
-    mine = make_sep(status=Status.DRAFT, sponsor=sponsor, title="Mine as author")
-    make_sep(status=Status.FINAL, title="Closed one")
-    SEPFactory(status=Status.IN_REVIEW, title="Someone else's")
-    tpl = Template("{% load seps_panels %}{% user_seps_panel user %}")
-    with CaptureQueriesContext(connection) as ctx:
-        html = tpl.render(Context({"user": author}))
-    assert "Mine as author" in html and "Closed one" not in html and "Someone else" not in html
-    assert len(ctx) == 1
-    html = tpl.render(Context({"user": sponsor}))
-    assert "Mine as author" in html and "you sponsor it" in html
-    html = tpl.render(Context({"user": core_maintainer}))
-    assert "1 in review, 1 draft." in html and "You neither sponsor nor author" in html
-    assert mine.pk
-
-
-def test_s9_user_panel_finds_seps_by_sponsor_account_and_handle_once_each(db):
-    person = UserFactory(github="Pat-Dev")
-    sponsored = SEPFactory(status=Status.DRAFT, sponsor=person, title="Sponsored only")
-    by_account = SEPFactory(status=Status.PROPOSAL, title="Authored by account")
-    SEPAuthorFactory(sep=by_account, name="Pat", github="", user=person)
-    by_handle = SEPFactory(status=Status.IN_REVIEW, title="Authored by handle")
-    SEPAuthorFactory(sep=by_handle, name="Pat", github="pat-dev")  # another spelling of the handle
-    both = SEPFactory(status=Status.ACCEPTED, sponsor=person, title="Sponsored and authored")
-    SEPAuthorFactory(sep=both, name="Pat", github="PAT-DEV", user=person)
-    closed = SEPFactory(status=Status.FINAL, sponsor=person, title="Closed sponsored")
-    SEPFactory(status=Status.DRAFT, title="Not theirs")
-    tpl = Template("{% load seps_panels %}{% user_seps_panel user %}")
-    html = tpl.render(Context({"user": person}))
-    for sep in (sponsored, by_account, by_handle, both):
-        assert f"SEP-{sep.number}: {sep.title}" in html
-    assert html.count(both.title) == 1  # listed once though it matches three ways
-    assert closed.title not in html and "Not theirs" not in html
+    assert page_queries(c, "/seps/review/")[0] == small <= QUEUE_BUDGET
 
 
 def test_s1_outline_text_is_plain_and_body_rendered_once_on_save(db):
@@ -431,8 +357,12 @@ def test_s1_index_bad_filter_value_keeps_the_good_ones_and_says_so(client, db, h
     for headers in ({}, htmx_headers):
         r = client.get("/seps/?status=bogus&type=process&group=%00&sponsor=" + "z" * 5000, **headers)
         html = r.content.decode()
-        assert r.status_code == 200 and "Process one" in html and "Standards one" not in html
-        assert "Ignored a filter value" in html and "Status" in html and "Group" in html
+        assert r.status_code == 200
+        assert "Process one" in html
+        assert "Standards one" not in html
+        assert "Ignored a filter value" in html
+        assert "Status" in html
+        assert "Group" in html
 
 
 def test_s6_atom_feeds_parse_as_atom_with_one_entry_per_status_change(client, make_sep, sponsor, core_maintainer):
@@ -451,7 +381,8 @@ def test_s6_atom_feeds_parse_as_atom_with_one_entry_per_status_change(client, ma
     for url, want in (("/seps/feed/", 3), ("/seps/feed/group/feed-g/", 2)):
         root = ET.fromstring(client.get(url).content)
         assert root.tag == "{http://www.w3.org/2005/Atom}feed"
-        assert root.find("a:title", ns).text and root.find("a:updated", ns).text
+        assert root.find("a:title", ns).text
+        assert root.find("a:updated", ns).text
         entries = root.findall("a:entry", ns)
         assert len(entries) == want
         self_link = [link.get("href") for link in root.findall("a:link", ns) if link.get("rel") == "self"]
@@ -460,8 +391,10 @@ def test_s6_atom_feeds_parse_as_atom_with_one_entry_per_status_change(client, ma
         ids = []
         for e in entries:  # RFC 4287: every entry has an absolute IRI id, a title, updated and a link
             ids.append(e.find("a:id", ns).text)
-            assert ids[-1].startswith(settings.SITE_URL + "/seps/") and "#event-" in ids[-1]
-            assert e.find("a:updated", ns).text and e.find("a:author/a:name", ns).text
+            assert ids[-1].startswith(settings.SITE_URL + "/seps/")
+            assert "#event-" in ids[-1]
+            assert e.find("a:updated", ns).text
+            assert e.find("a:author/a:name", ns).text
             assert e.find("a:link", ns).get("href") == ids[-1]
         assert len(set(ids)) == len(ids)
         feeds[url] = [e.find("a:title", ns).text for e in entries]
@@ -481,17 +414,21 @@ def test_s3_refused_step_shows_its_error_inside_its_own_form(client_for, make_se
     assert r.status_code == (200 if htmx else 400)
     form = html[html.index(f'action="/seps/{sep.number}/supersede/"') :]
     form = form[: form.index("</form>")]
-    assert "There is no SEP-999999" in form and 'value="999999"' in form and "Replaced" in form
+    assert "There is no SEP-999999" in form
+    assert 'value="999999"' in form
+    assert "Replaced" in form
     state = html[html.index('id="sep-state"') :]
     assert state.count("There is no SEP-999999") == 1  # once, beside the form, not also on top
     sep.refresh_from_db()
-    assert sep.status == Status.ACCEPTED and sep.superseded_by is None
+    assert sep.status == Status.ACCEPTED
+    assert sep.superseded_by is None
 
 
 def test_s3_step_no_longer_offered_shows_its_error_on_top(client_for, make_sep, core_maintainer, htmx_headers):
     sep = make_sep(status=Status.DRAFT)  # e.g. someone returned it to draft meanwhile
     html = post(client_for(core_maintainer), sep, "accept", {"reason": "go"}, **htmx_headers).content.decode()
-    assert 'role="alert">SEP-' in html and "needs it to be in review" in html
+    assert 'role="alert">SEP-' in html
+    assert "needs it to be in review" in html
 
 
 @pytest.mark.parametrize(
@@ -511,16 +448,19 @@ def test_s1_link_labels_name_the_linked_number(pr, discussion, pr_text, discussi
 def test_s3_supersede_with_garbage_successor_is_a_clear_error(client_for, make_sep, core_maintainer, successor):
     sep = make_sep(status=Status.FINAL)
     r = post(client_for(core_maintainer), sep, "supersede", {"reason": "Replaced", "successor": successor})
-    assert r.status_code == 400 and "Name the successor by its SEP number" in r.content.decode()
+    assert r.status_code == 400
+    assert "Name the successor by its SEP number" in r.content.decode()
     sep.refresh_from_db()
-    assert sep.status == Status.FINAL and not Event.objects.exists()
+    assert sep.status == Status.FINAL
+    assert not Event.objects.exists()
 
 
 @pytest.mark.parametrize("successor", ["999999999999", "SEP-999999999999"])
 def test_s3_supersede_with_out_of_range_successor_is_unknown_not_500(client_for, make_sep, core_maintainer, successor):
     sep = make_sep(status=Status.FINAL)
     r = post(client_for(core_maintainer), sep, "supersede", {"reason": "Replaced", "successor": successor})
-    assert r.status_code == 400 and "There is no SEP-999999999999" in r.content.decode()
+    assert r.status_code == 400
+    assert "There is no SEP-999999999999" in r.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -538,7 +478,9 @@ def test_s1_group_without_seps_filters_to_the_empty_state(client, db):
     SEPFactory(title="Belongs elsewhere", group=GroupFactory())
     quiet = GroupFactory(slug="quiet-group")
     html = client.get(f"/seps/?group={quiet.slug}").content.decode()
-    assert "No SEP matches these filters." in html and "Belongs elsewhere" not in html and "Ignored" not in html
+    assert "No SEP matches these filters." in html
+    assert "Belongs elsewhere" not in html
+    assert "Ignored" not in html
 
 
 @pytest.mark.parametrize("url", ["/seps/?status=draft", "/seps/review/?page=1"])
@@ -546,14 +488,17 @@ def test_s1_history_restore_of_a_pushed_url_gets_the_whole_page(client_for, core
     SEPFactory(status=Status.DRAFT, title="Restored")
     c = client_for(core_maintainer)
     html = c.get(url, **htmx_headers, HTTP_HX_HISTORY_RESTORE_REQUEST="true").content.decode()
-    assert html.lstrip().lower().startswith("<!doctype html>") and "Restored" in html
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert "Restored" in html
     assert "<!doctype" not in c.get(url, **htmx_headers).content.decode().lower()
 
 
 def test_s1_missing_sep_page_is_a_clear_404(client, db):
     r = client.get("/seps/2133/")
     html = r.content.decode()
-    assert r.status_code == 404 and "No SEP-2133 here" in html and "/pull/2133" in html
+    assert r.status_code == 404
+    assert "No SEP-2133 here" in html
+    assert "/pull/2133" in html
 
 
 @pytest.mark.parametrize("q", ["7123", "#7123", "SEP-7123", "sep 7123"])
@@ -561,7 +506,8 @@ def test_s1_search_by_number_finds_that_sep(client, db, q):
     SEPFactory(number=7123, title="Numbered", body="Nothing to see.")
     SEPFactory(number=7124, title="Other", body="Nothing to see.")
     html = client.get("/seps/", {"q": q}).content.decode()
-    assert "Numbered" in html and "Other" not in html
+    assert "Numbered" in html
+    assert "Other" not in html
 
 
 @pytest.mark.django_db
