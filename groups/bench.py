@@ -78,4 +78,5 @@ def urls():
         ("groups directory", "/groups/"),
         ("groups directory filtered", "/groups/?kind=wg&state=active&q=bench"),
         ("group page", f"/groups/{PREFIX}001/"),
+        ("group decisions page", f"/groups/{PREFIX}001/decisions/"),
     ]

@@ -193,5 +193,8 @@ def seed(people, stdout=None):
         )
     if "client-capabilities" in new:  # G7: idle for 40 days, flagged as the sweep would
         Group.objects.filter(slug="client-capabilities").update(inactive_since=now - timedelta(days=10))
+    from . import decision_demo  # D1-D5, G8
+
+    decision_demo.seed(people, {slug: by_slug[slug] for slug in new}, stdout)
     if stdout:
         stdout.write(f"Groups: {created} demo groups with charters, tiers and open nominations.")

@@ -491,3 +491,32 @@ class RetirementProposal(RenderedMarkdownMixin, models.Model):
 
     def __str__(self):
         return f"Retirement of {self.group} ({self.get_status_display().lower()})"
+
+
+# Decisions (D1-D5) and quarterly reports (G8) live in their own modules; imported here so Django sees them.
+from .decision_models import (  # noqa: E402
+    Ballot,
+    Block,
+    EligibleVoter,
+    Escalation,
+    EscalationResponse,
+    Proposal,
+    ProposalKind,
+    Vote,
+    VoteRequest,
+)
+from .report_models import QuarterlyReport, ReportSection  # noqa: E402
+
+__all__ = [
+    "Ballot",
+    "Block",
+    "EligibleVoter",
+    "Escalation",
+    "EscalationResponse",
+    "Proposal",
+    "ProposalKind",
+    "QuarterlyReport",
+    "ReportSection",
+    "Vote",
+    "VoteRequest",
+]

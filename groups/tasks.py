@@ -54,3 +54,7 @@ def sweep_inactive_groups():
         if activity.group_check_activity(group_id=pk, now=now):
             changed += 1
     return changed
+
+
+# Decision and report sweeps live in their own module; importing it here registers them with Celery.
+from . import decision_tasks  # noqa: E402, F401

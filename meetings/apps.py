@@ -10,7 +10,10 @@ class MeetingsConfig(AppConfig):
         from groups.signals import group_retired
         from portal.identity import person_merging
 
-        from . import tasks  # noqa: F401  (connects series generation to meetings.series.series_created)
+        from . import (
+            report_figures,  # noqa: F401  (registers its quarterly-report figures with groups)
+            tasks,  # noqa: F401  (connects series generation to meetings.series.series_created)
+        )
         from .identity import settle_merge
         from .retirement import close_for_retired_group
         from .selectors import annotate_next_meeting, last_meeting_held

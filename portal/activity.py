@@ -16,6 +16,8 @@ QUIET_VERBS = (
     "meeting.publication_reminder_sent",
     "meeting.notes_reminder_sent",
     "sep.pinged",
+    "report.reminder_sent",
+    "report.edited",
 )
 
 # verb -> phrase after the actor's name. `{target}` or `{group}` marks the one linked part; other
@@ -68,6 +70,25 @@ PHRASES = {
     "sep.import_updated": "updated {target} from its file",
     "sep.status_changed": "moved {target} from {from_label} to {to_label}",
     "user.ladder_role_changed": "changed the role of {target} to {to_label}",
+    # Decisions (D1-D5) and quarterly reports (G8)
+    "proposal.opened": "opened a proposal in {group}: {target}",
+    "proposal.blocked": "blocked {target}",
+    "proposal.vote_requested": "requested a formal vote on {target}",
+    "proposal.withdrawn": "withdrew the proposal {target}",
+    "proposal.accepted": "recorded {target} as accepted",
+    "vote.opened": "opened a formal vote on {target}",
+    "vote.ballot_cast": "voted {choice} on {target}",
+    "vote.ballot_changed": "changed their vote to {choice} on {target}",
+    "vote.closed": "closed the vote on {target}: {outcome_label}",
+    "escalation.opened": "escalated {target} to core maintainers",
+    "escalation.designated": "designated {designee_name} to resolve {target}",
+    "escalation.guidance": "gave binding guidance on {target}",
+    "escalation.more_info": "asked for more information on {target}",
+    "escalation.referral": "referred {target} to the full core maintainer group",
+    "escalation.overdue": "flagged the escalation of {target} as overdue",
+    "report.opened": "opened a quarterly report draft for {group}",
+    "report.published": "published a quarterly report of {group}",
+    "report.overdue": "flagged a quarterly report of {group} as overdue",
 }
 
 NOBODY = "The portal"
@@ -126,6 +147,8 @@ def _target_url(event) -> str:
             return reverse("meetings:detail", args=[int(event.target_id)])
         if model == "user":
             return ""
+        if model == "proposal" and event.target_id.isdigit() and event.group is not None:
+            return reverse("groups:proposal", args=[event.group.slug, int(event.target_id)])
         if event.group_id and event.group is not None:
             return reverse("groups:detail", args=[event.group.slug])
     except (NoReverseMatch, TypeError, ValueError):

@@ -59,4 +59,5 @@ def urls():
         ("home", "/"),
         ("sign-in page", "/accounts/login/"),
         ("dashboard (signed in)", "/dashboard/", "lena"),
+        ("group health (core maintainer)", "/health/", "lena"),
     ]

@@ -250,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-publication": {"task": "meetings.tasks.sweep_publication", "schedule": timedelta(minutes=5)},
     "meetings-notes": {"task": "meetings.tasks.sweep_notes", "schedule": timedelta(minutes=5)},
     "meetings-series": {"task": "meetings.tasks.generate_series", "schedule": timedelta(hours=1)},
+    "groups-proposals": {"task": "groups.decision_tasks.sweep_proposals", "schedule": timedelta(minutes=5)},
+    "groups-votes": {"task": "groups.decision_tasks.sweep_votes", "schedule": timedelta(minutes=5)},
+    "groups-escalations": {"task": "groups.decision_tasks.sweep_escalations", "schedule": timedelta(minutes=30)},
+    "groups-reports": {"task": "groups.decision_tasks.sweep_reports", "schedule": crontab(minute=40, hour="*/6")},
     "seps-staleness": {"task": "seps.tasks.sweep_staleness", "schedule": crontab(minute=30, hour=4)},
 }
 
@@ -272,7 +276,10 @@ GOVERNANCE = {
     "VOTE_ROUTINE_MAJORITY": 0.5,  # more than half
     "VOTE_SCOPE_MAJORITY": 2 / 3,
     "VOTE_REQUEST_MEMBERS": 3,
+    "VOTE_DURATION": timedelta(days=7),  # a formal vote stays open this long (D4; not set by the texts)
     "ESCALATION_FIRST_RESPONSE_BUSINESS_DAYS": 5,
+    # Quarterly reports (G8): leads are reminded this long before the due moment
+    "QUARTERLY_REPORT_REMINDER_BEFORE": timedelta(weeks=2),
     # Meetings (M2, M4, M7)
     "MEETING_PUBLISH_AHEAD": timedelta(days=7),
     "MEETING_PUBLISH_REMINDER_BEFORE_CUTOFF": timedelta(days=2),

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import notice_views, views
+from . import health, notice_views, views
 from .api import api
 
 app_name = "portal"
@@ -17,6 +17,7 @@ portal_patterns = (
         path("profile/notices/", notice_views.notice_preferences, name="notice_preferences"),
         path("notices/unsubscribe/<str:token>/", notice_views.notice_unsubscribe, name="notice_unsubscribe"),
         path("timezone/", views.set_timezone, name="set_timezone"),
+        path("health/", health.health, name="health"),
     ],
     "portal",
 )

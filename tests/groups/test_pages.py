@@ -16,7 +16,7 @@ from tests.html import find_all, text
 pytestmark = pytest.mark.django_db
 
 DIRECTORY_BUDGET = 6
-GROUP_PAGE_BUDGET = 17  # groups 12 + meetings panel 3 + SEP panel 1 + session 1
+GROUP_PAGE_BUDGET = 18  # groups 12 + meetings panel 3 + SEP panel 1 + decisions panel 1 + session 1
 
 
 def populate(n_groups, members_per_group):

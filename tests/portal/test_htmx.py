@@ -30,6 +30,8 @@ LIST_PAGES = [
     ("/meetings/compliance/", True, False),
     ("/seps/?status=draft", False, True),
     ("/seps/review/?page=1", True, True),
+    ("/groups/list-wg/decisions/?page=1", False, True),
+    ("/health/?page=1", True, True),
 ]
 
 

@@ -24,7 +24,7 @@ def render_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0003_charters_nominations'),
+        ('groups', '0004_decisions_reports'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0004_rendered_markdown'),
+        ('groups', '0005_rendered_markdown'),
     ]
 
     operations = [
