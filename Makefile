@@ -5,8 +5,17 @@ UV = $(shell bin/ensure-uv)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# One source of truth for absolute links (mail, feeds, webcal://): derived from PORT unless set.
+# Exported so web, worker and beat agree (honcho gives each process its own PORT: 8000, 8100, 8200).
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export SITE_URL
 
-.PHONY: install run test lint format bench e2e clean
+.PHONY: install run test lint format bench e2e clean import-charters import-seps
+
+# `make import-seps PATH=...` would replace the shell's search path: say so instead of failing oddly.
+ifeq ($(origin PATH),command line)
+$(error PATH is the shell's search path; name the folder with DIR=..., e.g. make import-seps DIR=../spec/seps)
+endif
 
 install:
 	@$(UV) sync --frozen --quiet
@@ -21,8 +30,17 @@ run: install
 	@echo "  Sign in: lena@example.org (lead maintainer), marco@example.org (core maintainer),"
 	@echo "           ana@example.org (member), mei@example.org (contributor)"
 	@echo "  Password for all demo people: demo-portal-2026      Ctrl-C stops web, worker and beat."
+	@echo "  Links in mail and calendar feeds: $(SITE_URL)   (SITE_URL=... to change)"
 	@echo ""
 	DEBUG=true PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+
+# The community's files into the development database, with the same settings as `make run`
+# (DEBUG=true, so no SECRET_KEY is needed). ARGS passes options: ARGS="--dry-run --format json".
+import-charters import-seps: install
+	@test -n "$(DIR)" || { echo "Usage: make $@ DIR=path/to/folder [ARGS=\"--dry-run --format json\"]" >&2; exit 2; }
+	@$(PY) bin/ensure-db
+	@DEBUG=true $(PY) manage.py migrate --noinput -v 0
+	DEBUG=true $(PY) manage.py $(subst -,_,$@) "$(DIR)" $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -4,12 +4,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.safestring import mark_safe
 
 from portal.errors import DomainError
 
 from . import services
+from .charter_diff import diff_lines
 from .guards import retired_message
 from .models import (
     RESERVED_SLUGS,
@@ -26,7 +30,7 @@ from .models import (
 
 
 class RationaleActionForm(forms.Form):
-    rationale = forms.CharField(label="Rationale (recorded)", widget=forms.Textarea(attrs={"rows": 4}))
+    rationale = forms.CharField(label="Rationale (recorded)", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
 
 def confirm_action(modeladmin, request, queryset, *, action, title, verb, perform, refusal, link=None):
@@ -83,9 +87,7 @@ class SponsorshipForm(forms.ModelForm):
     def clean_sponsor(self):
         sponsor = self.cleaned_data["sponsor"]
         if not sponsor.is_core_maintainer:
-            raise forms.ValidationError(
-                f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups (G3)."
-            )
+            raise forms.ValidationError(f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups.")
         return sponsor
 
 
@@ -118,7 +120,7 @@ class SponsorshipInline(RetiredInline, admin.TabularInline):
     model = Sponsorship
     form = SponsorshipForm
     extra = 0
-    raw_id_fields = ("sponsor",)
+    autocomplete_fields = ("sponsor",)
 
 
 class MembershipInlineForm(forms.ModelForm):
@@ -130,7 +132,7 @@ class MembershipInlineForm(forms.ModelForm):
         data = super().clean()
         user = data.get("user")
         if data.get("tier") == Tier.LEAD and user is not None and not user.is_member_or_above:
-            raise forms.ValidationError(f"{user.name} is not an org-wide member or above; leads must be (G4).")
+            raise forms.ValidationError(f"{user.name} is not an org-wide member or above, as every lead must be.")
         return data
 
 
@@ -141,7 +143,7 @@ class MembershipInline(RetiredInline, admin.TabularInline):
     model = Membership
     form = MembershipInlineForm
     extra = 0
-    raw_id_fields = ("user",)
+    autocomplete_fields = ("user",)
     readonly_fields = ("status", "started_at")
     verbose_name_plural = "Current memberships (deleting a row ends the membership; history is kept)"
 
@@ -170,7 +172,7 @@ class GroupAdmin(ReadOnlyWhenRetired, CoreMaintainerAdmin):
     inlines = [SponsorshipInline, MembershipInline]
     actions = ["activate_groups"]
 
-    @admin.action(description="Activate selected proposed groups (G3, G4)")
+    @admin.action(description="Activate selected proposed groups")
     def activate_groups(self, request, queryset):
         if not request.user.is_core_maintainer:
             self.message_user(request, "Only core maintainers activate groups.", messages.ERROR)
@@ -237,17 +239,87 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
         "rationale",
         "summary",
         "source",
-        "sections",
+        "review",
     )
-    exclude = ("sections_html", "source_digest")
+    fields = (
+        ("group", "number", "status"),
+        ("author", "created_at", "submitted_at"),
+        "summary",
+        ("decided_by", "decided_at"),
+        "rationale",
+        "source",
+        "review",
+    )
+    change_form_template = "groups/admin/charterversion_change_form.html"
     actions = ["approve_versions", "reject_versions"]
 
     def has_add_permission(self, request):
         return False
 
+    @admin.display(description="Review")
+    def review(self, version):
+        """The version as a reader sees it, and what it changes against the current charter."""
+        current = services.current_charter(version.group)
+        compare = current if current is not None and current.pk != version.pk else None
+        html = render_to_string(
+            "groups/admin/_charter_review.html",
+            {
+                "version": version,
+                "sections": version.rendered_sections(),
+                "current": compare,
+                "diff": diff_lines(compare, version) if compare else None,
+            },
+        )
+        return mark_safe(html)  # noqa: S308 - sections_html is sanitized on save; the rest is escaped
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="groups_charterversion_decide",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_decide": version is not None
+            and request.user.is_core_maintainer
+            and version.status == CharterVersion.Status.SUBMITTED,
+            "decision_problem": services.decision_problem(version) if version is not None else "",
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, object_id):
+        """Approve or reject from the change page, through the same service as the actions (G5)."""
+        if request.method != "POST":
+            return redirect(reverse("admin:groups_charterversion_change", args=[object_id]))
+        version = get_object_or_404(CharterVersion.objects.select_related("group"), pk=object_id)
+        back = reverse("admin:groups_charterversion_change", args=[version.pk])
+        decision = request.POST.get("decision")
+        if decision not in ("approve", "reject"):
+            self.message_user(request, "Choose Approve or Reject.", messages.ERROR)
+            return redirect(back)
+        try:
+            services.charter_decide(
+                version=version,
+                by=request.user,
+                approve=decision == "approve",
+                rationale=request.POST.get("rationale", ""),
+            )
+        except (DomainError, PermissionDenied) as exc:
+            self.message_user(request, getattr(exc, "message", None) or str(exc) or "Not allowed.", messages.ERROR)
+            return redirect(back)
+        verb = "approved" if decision == "approve" else "rejected"
+        self.message_user(request, f"{version.group.name} charter v{version.number} {verb}; its leads are told.")
+        return redirect(back)
+
     def _decide(self, request, queryset, approve):
         if not request.user.is_core_maintainer:
-            self.message_user(request, "Only core maintainers approve or reject charters (G5).", messages.ERROR)
+            self.message_user(request, "Only core maintainers approve or reject charters.", messages.ERROR)
             return None
         return confirm_action(
             self,
@@ -270,11 +342,11 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
             return (version.get_absolute_url(), "read this version")
         return (f"{url}?a={current.number}&b={version.number}#charter-diff", f"changes from v{current.number}")
 
-    @admin.action(description="Approve selected submitted versions (G5)")
+    @admin.action(description="Approve selected submitted versions")
     def approve_versions(self, request, queryset):
         return self._decide(request, queryset, True)
 
-    @admin.action(description="Reject selected submitted versions (G5)")
+    @admin.action(description="Reject selected submitted versions")
     def reject_versions(self, request, queryset):
         return self._decide(request, queryset, False)
 
@@ -283,7 +355,7 @@ class CharterVersionAdmin(CoreMaintainerAdmin):
 class SponsorshipAdmin(ReadOnlyWhenRetired, CoreMaintainerAdmin):
     form = SponsorshipForm
     list_display = ("group", "sponsor", "created_at")
-    raw_id_fields = ("sponsor",)
+    autocomplete_fields = ("group", "sponsor")
     list_select_related = ("group", "sponsor")
 
     def save_model(self, request, obj, form, change):
@@ -337,4 +409,4 @@ class RetirementProposalAdmin(CoreMaintainerAdmin):
 class ParticipationAdmin(CoreMaintainerAdmin):
     list_display = ("occurred_at", "user", "group", "kind")
     list_filter = ("kind",)
-    raw_id_fields = ("user",)
+    autocomplete_fields = ("user", "group")

@@ -24,7 +24,7 @@ class NominationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
-        help_text="Only when the nominee lacks the participation time or recorded activity (T3); it is recorded.",
+        help_text="Only when the nominee lacks the participation time or recorded activity; it is recorded.",
     )
 
     def __init__(self, *args, candidates, **kwargs):
@@ -63,6 +63,38 @@ class SectionForm(forms.Form):
     text = forms.CharField(
         label="Markdown", required=False, widget=forms.Textarea(attrs={"rows": 10}), max_length=40000
     )
+
+
+class CharterDraftForm(forms.Form):
+    """The whole amendment in one form: every section's markdown and the one-line summary.
+
+    Saving posts every section, so a section typed but not saved separately is never lost;
+    "Submit for approval" saves everything first, then submits."""
+
+    summary = forms.CharField(label="What this amendment changes (one line)", max_length=200, required=False)
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, title in CharterSection.choices:
+            self.fields[f"section_{key}"] = forms.CharField(
+                label=f"{title} (markdown)",
+                required=False,
+                max_length=40000,
+                strip=False,
+                initial=version.sections.get(key, ""),
+                widget=forms.Textarea(attrs={"rows": 8}),
+            )
+        self.fields["summary"].initial = version.summary
+
+    def texts(self) -> dict[str, str]:
+        return {key: self.cleaned_data[f"section_{key}"] for key in CharterSection.values}
+
+    def rows(self, version):
+        """[(key, title, bound field, rendered html)] in the charter's order."""
+        return [
+            (key, title, self[f"section_{key}"], version.sections_html.get(key, ""))
+            for key, title in CharterSection.choices
+        ]
 
 
 class SubmitCharterForm(forms.Form):

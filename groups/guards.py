@@ -52,6 +52,6 @@ def ensure_keeps_a_lead(group, user, *, new_tier: str | None = None) -> None:
     if user.pk in leads and not (leads - {user.pk}):
         title = group.lead_title.lower()
         raise DomainError(
-            f"{user.name} is the only {title} of {group.name}; an active group needs one (G4). "
+            f"{user.name} is the only {title} of {group.name}; an active group needs one. "
             f"Appoint another {title} first."
         )

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.markdown import RenderedMarkdownMixin
 from portal.models import RankedChoices
 
 
@@ -58,16 +59,16 @@ class Group(models.Model):
     discord_channel = models.CharField(max_length=100, blank=True)
     discussion_category = models.URLField(blank=True)
     adopts_member_tier = models.BooleanField(
-        default=False, help_text="Interest Groups only: counts members for quorum like a WG (T1)."
+        default=False, help_text="Interest Groups only: counts members for quorum like a WG."
     )
     delegated_sep_authority = models.BooleanField(
-        default=False, help_text="Working Groups only: its leads may accept SEPs in its domain (S3)."
+        default=False, help_text="Working Groups only: its leads may accept SEPs in its domain."
     )
     created_at = models.DateTimeField(default=timezone.now)
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     inactive_since = models.DateTimeField(
-        null=True, blank=True, help_text="Set by the inactivity sweep (G7); cleared by new activity."
+        null=True, blank=True, help_text="Set by the inactivity sweep; cleared by new activity."
     )
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every write; drives ETags.")
 
@@ -269,7 +270,7 @@ class CharterStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class CharterVersion(models.Model):
+class CharterVersion(RenderedMarkdownMixin, models.Model):
     """One version of a group's charter (G5, G6): draft -> submitted -> approved | rejected.
 
     Sections are stored as markdown with their sanitized HTML beside them (DESIGN 8). The group's
@@ -294,7 +295,9 @@ class CharterVersion(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     rationale = models.TextField(blank=True)
+    rationale_html = models.TextField(blank=True, editable=False)
     source = models.CharField(max_length=300, blank=True, help_text="Imported from this file, if any.")
+    MARKDOWN_FIELDS = {"rationale": "rationale_html"}
     source_digest = models.CharField(max_length=64, blank=True)
 
     objects = CharterVersionQuerySet.as_manager()
@@ -377,7 +380,7 @@ class NominationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class Nomination(models.Model):
+class Nomination(RenderedMarkdownMixin, models.Model):
     """T3: a nomination of a participant to member, with a 7-day objection window."""
 
     Status = NominationStatus
@@ -386,8 +389,10 @@ class Nomination(models.Model):
     nominee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nominations")
     nominator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rationale = models.TextField()
+    rationale_html = models.TextField(blank=True, editable=False)
+    MARKDOWN_FIELDS = {"rationale": "rationale_html"}
     override_reason = models.TextField(
-        blank=True, help_text="A lead's written reason to waive the 90-day participation check (T3)."
+        blank=True, help_text="A lead's written reason to waive the 90-day participation check."
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN, db_index=True)
     opened_at = models.DateTimeField(default=timezone.now)
@@ -434,11 +439,14 @@ class Nomination(models.Model):
         return max(self.deadline - timezone.now(), timedelta(0))
 
 
-class Objection(models.Model):
+class Objection(RenderedMarkdownMixin, models.Model):
     nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="objections")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reason = models.TextField()
+    reason_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    MARKDOWN_FIELDS = {"reason": "reason_html"}
 
     class Meta:
         ordering = ["created_at"]
@@ -453,7 +461,7 @@ class RetirementStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
-class RetirementProposal(models.Model):
+class RetirementProposal(RenderedMarkdownMixin, models.Model):
     """G7: proposed by a lead or core maintainer with a rationale; a core or lead maintainer decides."""
 
     Status = RetirementStatus
@@ -461,6 +469,7 @@ class RetirementProposal(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="retirement_proposals")
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rationale = models.TextField()
+    rationale_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
     decided_by = models.ForeignKey(
@@ -468,6 +477,9 @@ class RetirementProposal(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_rationale = models.TextField(blank=True)
+    decision_rationale_html = models.TextField(blank=True, editable=False)
+
+    MARKDOWN_FIELDS = {"rationale": "rationale_html", "decision_rationale": "decision_rationale_html"}
 
     class Meta:
         ordering = ["-created_at"]

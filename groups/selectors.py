@@ -209,7 +209,7 @@ def sponsorship_refusal(group: Group) -> str | None:
         return None
     return (
         f"{group.name} needs sponsorship by {settings.GOVERNANCE['FORMATION_CORE_SPONSORS']} core maintainers or "
-        f"{settings.GOVERNANCE['FORMATION_LEAD_SPONSORS']} lead maintainer (G3); it has {cores} core maintainer sponsor(s)."
+        f"{settings.GOVERNANCE['FORMATION_LEAD_SPONSORS']} lead maintainer; it has {cores} core maintainer sponsor(s)."
     )
 
 
@@ -217,11 +217,10 @@ def lead_refusal(group: Group) -> str | None:
     """None when the group has a lead who may lead (G4), else why not."""
     leads = [m.user for m in Membership.objects.leads().filter(group=group).select_related("user")]
     if not leads:
-        return f"{group.name} has no {group.lead_title.lower()}; an active group needs at least one (G4)."
+        return f"{group.name} has no {group.lead_title.lower()}; an active group needs at least one."
     if not any(rules.test_rule("groups.eligible_lead", u) for u in leads):
-        return (
-            f"No {group.lead_title.lower()} of {group.name} holds org-wide member status or above (G4): "
-            + ", ".join(u.name for u in leads)
+        return f"No {group.lead_title.lower()} of {group.name} holds org-wide member status or above: " + ", ".join(
+            u.name for u in leads
         )
     return None
 

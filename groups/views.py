@@ -1,5 +1,3 @@
-import difflib
-
 import rules
 from django.conf import settings
 from django.contrib import messages
@@ -9,13 +7,16 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import DomainError
 from portal.htmx import redirect_response, render_fragment, render_page, wants_partial
 
 from . import selectors, services
+from .charter_diff import diff_lines
 from .forms import (
+    CharterDraftForm,
     DirectoryFilterForm,
     JoinForm,
     NominationForm,
@@ -130,22 +131,6 @@ def membership(request, slug):
 # --- charter --------------------------------------------------------------------------------------
 
 
-def _diff_lines(a: CharterVersion, b: CharterVersion, context: int = 3):
-    """[(css class, line)]: changed hunks with `context` lines around them; "gap" marks skipped text."""
-    old, new = a.as_text().splitlines(), b.as_text().splitlines()
-    rows = []
-    for i, group in enumerate(difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(context)):
-        if i or (group and (group[0][1] > 0 or group[0][3] > 0)):
-            rows.append(("gap", "…"))
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                rows += [("", line) for line in old[i1:i2]]
-                continue
-            rows += [("del", line) for line in old[i1:i2]]
-            rows += [("ins", line) for line in new[j1:j2]]
-    return rows
-
-
 @require_GET
 def charter_history(request, slug):
     group = _get_group(slug)
@@ -159,7 +144,7 @@ def charter_history(request, slug):
         except (KeyError, ValueError):
             error = "Choose two versions of this charter to compare."
         else:
-            diff = _diff_lines(a, b)
+            diff = diff_lines(a, b)
     ctx = {"group": group, "versions": versions, "diff": diff, "a": a, "b": b, "diff_error": error}
     return render_page(request, "groups/charter_history.html", ctx, partial="diff", status=400 if error else 200)
 
@@ -214,7 +199,9 @@ def charter_edit(request, slug, number):
         raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
     version = get_object_or_404(CharterVersion, group=group, number=number)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and "key" not in request.POST:
+        return _charter_save_all(request, group, version)
+    if request.method == "POST":  # one section (kept for scripts and older pages)
         form = SectionForm(request.POST)
         key, error = request.POST.get("key", ""), None
         if form.is_valid():
@@ -242,14 +229,54 @@ def charter_edit(request, slug, number):
             return redirect("groups:charter_edit", group.slug, version.number)
         messages.error(request, error)
         status = 400
+    return _charter_editor(request, group, version, CharterDraftForm(version=version), status=status)
+
+
+def _charter_editor(request, group, version, form, *, status=200, error=None):
     ctx = {
         "group": group,
         "version": version,
-        "rows": _section_rows(version),
-        "submit_form": SubmitCharterForm(initial={"summary": version.summary}),
+        "form": form,
+        "rows": form.rows(version),
         "editable": version.status == CharterVersion.Status.DRAFT,
+        "editor_error": error,
     }
     return render_page(request, "groups/charter_edit.html", ctx, status=status)
+
+
+def _charter_save_all(request, group, version):
+    """Save every section; with "submit", then submit the draft. Nothing typed is lost: on any
+    error the page comes back with what was posted, and sections already saved stay saved."""
+    form = CharterDraftForm(request.POST, version=version)
+    submit = request.POST.get("action") == "submit"
+    if not form.is_valid():
+        return _charter_editor(
+            request, group, version, form, status=400, error="Nothing is saved yet: please fix what is marked below."
+        )
+    try:
+        version, changed = services.charter_edit_sections(version=version, by=request.user, texts=form.texts())
+    except DomainError as exc:
+        return _charter_editor(request, group, version, form, status=400, error=exc.message)
+    if not submit:
+        messages.success(request, "Draft saved." if changed else "No changes to save.")
+        return redirect_response(
+            request, reverse("groups:charter_edit", args=[group.slug, version.number])
+        ) or redirect("groups:charter_edit", group.slug, version.number)
+    summary = form.cleaned_data["summary"].strip()
+    if not summary:
+        form.add_error("summary", "Say in one line what this amendment changes.")
+        return _charter_editor(
+            request, group, version, form, status=400, error="Your sections are saved; the draft is not submitted yet."
+        )
+    try:
+        services.charter_submit(version=version, by=request.user, summary=summary)
+    except DomainError as exc:
+        return _charter_editor(
+            request, group, version, form, status=400, error=f"Your sections are saved; {exc.message}"
+        )
+    messages.success(request, f"Version {version.number} is saved and submitted; core maintainers decide in the admin.")
+    url = reverse("groups:charter_history", args=[group.slug])
+    return redirect_response(request, url) or redirect(url)
 
 
 @login_required
@@ -258,7 +285,10 @@ def charter_preview(request, slug):
     group = _get_group(slug)
     if not rules.test_rule("groups.amend_charter", request.user, group):
         raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
-    form = SectionForm(request.POST)
+    data = request.POST.copy()
+    if "text" not in data:  # the one-form editor names each textarea section_<key>
+        data["text"] = data.get(f"section_{data.get('key', '')}", "")
+    form = SectionForm(data)
     if not form.is_valid():  # e.g. longer than a section may be: say so instead of rendering it
         error = "; ".join(e for errors in form.errors.values() for e in errors)
         return render_fragment(request, "groups/charter_edit.html#preview", {"preview_error": error})

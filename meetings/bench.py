@@ -57,7 +57,7 @@ _INSERT = """
 INSERT INTO meetings_meeting (
     group_id, title, starts_at, ends_at, duration, timezone_name, join_url, agenda_md, agenda_html, status,
     published_at, sequence, created_at, updated_at, notes_md, notes_html, notes_published_at, notes_late,
-    late_publication_reason, cancelled_reason)
+    late_publication_reason, cancelled_reason, attendance_guests)
 SELECT g.ids[1 + (i %% cardinality(g.ids))], 'Bench sync ' || i, s.t, s.t + interval '1 hour', interval '1 hour',
     'Europe/Berlin', 'https://meet.example.org/bench', '- item', '<ul><li>item</li></ul>',
     CASE WHEN i %% 50 = 0 THEN 'cancelled' ELSE 'published' END,
@@ -65,7 +65,7 @@ SELECT g.ids[1 + (i %% cardinality(g.ids))], 'Bench sync ' || i, s.t, s.t + inte
     s.t - interval '10 days', s.t - interval '8 days',
     CASE WHEN s.t < %(now)s THEN 'Notes' ELSE '' END, CASE WHEN s.t < %(now)s THEN '<p>Notes</p>' ELSE '' END,
     CASE WHEN s.t < %(now)s THEN s.t + CASE WHEN i %% 5 = 0 THEN interval '60 hours' ELSE interval '20 hours' END END,
-    s.t < %(now)s AND i %% 5 = 0, '', ''
+    s.t < %(now)s AND i %% 5 = 0, '', '', '[]'::jsonb
 FROM generate_series(%(have)s, %(target)s - 1) AS i,
      LATERAL (SELECT %(start)s::timestamptz + (%(span)s::interval * i / %(target)s) AS t) AS s,
      (SELECT %(ids)s::bigint[] AS ids) AS g
@@ -96,7 +96,7 @@ s AS (SELECT i, datetime(%(start)s, '+' || (i * %(span_s)s / %(target)s) || ' se
 INSERT INTO meetings_meeting (
     group_id, title, starts_at, ends_at, duration, timezone_name, join_url, agenda_md, agenda_html, status,
     published_at, sequence, created_at, updated_at, notes_md, notes_html, notes_published_at, notes_late,
-    late_publication_reason, cancelled_reason)
+    late_publication_reason, cancelled_reason, attendance_guests)
 SELECT json_extract(%(ids)s, '$[' || (i %% %(n)s) || ']'), 'Bench sync ' || i, t, datetime(t, '+1 hour'), 3600000000,
     'Europe/Berlin', 'https://meet.example.org/bench', '- item', '<ul><li>item</li></ul>',
     CASE WHEN i %% 50 = 0 THEN 'cancelled' ELSE 'published' END,
@@ -104,7 +104,7 @@ SELECT json_extract(%(ids)s, '$[' || (i %% %(n)s) || ']'), 'Bench sync ' || i, t
     datetime(t, '-10 days'), datetime(t, '-8 days'),
     CASE WHEN t < %(now)s THEN 'Notes' ELSE '' END, CASE WHEN t < %(now)s THEN '<p>Notes</p>' ELSE '' END,
     CASE WHEN t < %(now)s THEN datetime(t, CASE WHEN i %% 5 = 0 THEN '+60 hours' ELSE '+20 hours' END) END,
-    t < %(now)s AND i %% 5 = 0, '', ''
+    t < %(now)s AND i %% 5 = 0, '', '', '[]'
 FROM s
 """
 

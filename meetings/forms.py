@@ -5,10 +5,11 @@ from django import forms
 from django.core.validators import URLValidator
 
 from groups.models import Group, Membership
+from portal.errors import DomainError
 from portal.models import User, timezone_names, validate_timezone
 
 from .models import MeetingSeries
-from .services import resolve_github_handles
+from .services import clean_guests, resolve_github_handles
 
 WEB_LINK = URLValidator(schemes=["http", "https"], message="Enter a web link starting with https:// or http://.")
 MARKDOWN_MAX = 50_000  # characters of agenda or notes; the live preview renders the same amount
@@ -128,6 +129,13 @@ class SeriesForm(forms.Form):
         initial=True,
         help_text="Others are created as drafts you publish yourself.",
     )
+    keep_early_dates = forms.BooleanField(
+        label="Keep dates that can no longer be published on time",
+        required=False,
+        initial=False,
+        help_text="Without this, the series starts on its first date that can still be published on time. "
+        "Earlier dates become drafts that only a core maintainer can publish late.",
+    )
 
     def __init__(self, *args, groups=None, **kwargs):
         from .models import governance_labels
@@ -163,7 +171,15 @@ class NotesForm(forms.Form):
         label="Others who attended (GitHub handles)",
         required=False,
         max_length=5000,
-        help_text="Separated by spaces or commas, e.g. @octocat, hubot.",
+        help_text="Separated by spaces or commas, e.g. @octocat, hubot. A handle nobody has verified yet is "
+        "listed as a guest.",
+    )
+    guests = forms.CharField(
+        label="Guests without an account",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One name per line. Guests are listed with the attendance; they do not count as participation.",
     )
 
     def __init__(self, *args, meeting, **kwargs):
@@ -175,15 +191,24 @@ class NotesForm(forms.Form):
         self.fields["attendees"].label_from_instance = lambda u: f"{u.name} (@{u.github})" if u.github else u.name
 
     def clean_extra_handles(self):
+        # a handle nobody has verified names nobody (M5): it does not block the notes, it is listed as a
+        # guest, and grants nothing until its owner signs in with GitHub
         users, unknown = resolve_github_handles(self.cleaned_data["extra_handles"])
-        if unknown:
-            raise forms.ValidationError(
-                "No one here has verified the GitHub handle %(h)s: they sign in with GitHub first (or a core "
-                "maintainer confirms their handle), or pick them from the list.",
-                params={"h": ", ".join(f"@{h}" for h in unknown)},
-            )
         self.extra_users = users
+        self.unverified_handles = unknown
         return self.cleaned_data["extra_handles"]
+
+    def clean_guests(self):
+        lines = self.cleaned_data["guests"].splitlines()
+        try:
+            return clean_guests(lines)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def attendee_guests(self) -> list[str]:
+        names = list(self.cleaned_data.get("guests") or [])
+        names += [f"@{h} (handle not verified)" for h in getattr(self, "unverified_handles", [])]
+        return names
 
     def attendee_users(self):
         users = {u.pk: u for u in self.cleaned_data.get("attendees", [])}
@@ -195,7 +220,11 @@ class NotesForm(forms.Form):
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label="Agenda item", max_length=200)
     details = forms.CharField(
-        label="Details (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label="Details (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Markdown: **bold**, links, lists and task lists (- [ ] to do).",
     )
 
 

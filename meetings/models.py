@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.markdown import RenderedMarkdownMixin
 from portal.models import validate_timezone
 
 
@@ -71,7 +72,7 @@ class MeetingSeries(models.Model):
     until = models.DateField(null=True, blank=True, help_text="Last date a meeting may fall on (optional).")
     auto_publish = models.BooleanField(
         default=True,
-        help_text="Publish generated meetings that are at least the publication lead time ahead (M2); "
+        help_text="Publish generated meetings that are at least the publication lead time ahead; "
         "others are created as drafts.",
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -169,6 +170,9 @@ class Meeting(models.Model):
     )
     cancelled_reason = models.TextField(blank=True)
 
+    # M5: people at the meeting without a (verified) account: names as written, shown with the
+    # attendance; they gain no participation (only a verified person can).
+    attendance_guests = models.JSONField(default=list, blank=True)
     notes_md = models.TextField("Notes", blank=True)
     notes_html = models.TextField(blank=True, editable=False)
     notes_published_at = models.DateTimeField(null=True, blank=True)
@@ -179,7 +183,7 @@ class Meeting(models.Model):
     notes_overdue_at = models.DateTimeField(
         null=True, blank=True, help_text="Set by the notes sweep at the deadline; cleared when notes are published."
     )
-    notes_late = models.BooleanField(default=False, help_text="Notes were published after the deadline (M4).")
+    notes_late = models.BooleanField(default=False, help_text="Notes were published after the deadline.")
 
     objects = MeetingQuerySet.as_manager()
 
@@ -329,7 +333,7 @@ class Meeting(models.Model):
         )
 
 
-class AgendaItem(models.Model):
+class AgendaItem(RenderedMarkdownMixin, models.Model):
     """M3: proposed by participants or above, accepted or declined by the leads."""
 
     class Status(models.TextChoices):
@@ -340,6 +344,8 @@ class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
     title = models.CharField(max_length=200)
     details = models.TextField(blank=True)
+    details_html = models.TextField(blank=True, editable=False)
+    MARKDOWN_FIELDS = {"details": "details_html"}
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     proposed_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status, default=Status.PROPOSED, db_index=True)

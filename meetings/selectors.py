@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from .models import Meeting
+from .models import AgendaItem, Meeting
 
 
 def annotate_next_meeting(group_queryset, now=None):
@@ -109,7 +109,27 @@ def due_for_lead(user, now=None, limit=10) -> dict:
                 "starts_at"
             )[:limit]
         ),
+        # agenda items proposed for upcoming meetings, waiting for a lead's accept or decline
+        "to_decide": list(
+            AgendaItem.objects.filter(
+                status=AgendaItem.Status.PROPOSED,
+                meeting__group__in=groups,
+                meeting__status=Meeting.Status.PUBLISHED,
+                meeting__starts_at__gt=now,
+            )
+            .select_related("meeting__group", "proposed_by")
+            .order_by("meeting__starts_at", "proposed_at")[:limit]
+        ),
     }
+
+
+def next_for_member(user, now=None, limit=5) -> list:
+    """A participant's dashboard: the next published meetings of the groups they are in (one query)."""
+    from groups.models import Membership
+
+    now = now or timezone.now()
+    groups = Membership.objects.active().filter(user=user).values("group_id")
+    return list(Meeting.objects.upcoming(now).filter(group__in=groups).select_related("group")[:limit])
 
 
 CHART_BAR_X, CHART_BAR_W, CHART_ROW_H, CHART_TOP = 0, 480, 56, 28

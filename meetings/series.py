@@ -15,7 +15,8 @@ from groups.models import Group
 from portal.errors import DomainError
 from portal.events import record
 
-from .models import Meeting, MeetingSeries, earliest_publishable_start, render_section
+from .models import Meeting, MeetingSeries, earliest_publishable_start, publish_ahead, render_section
+from .publication import first_publishable_day
 from .rules import require
 from .services import meeting_cancel
 
@@ -67,8 +68,12 @@ def series_local_start(series, day: date) -> datetime:
 
 def series_create(
     *, group, by, title, frequency, first_date, local_time, timezone_name, duration, join_url, agenda_md="",
-    until=None, auto_publish=True,
+    until=None, auto_publish=True, keep_early_dates=False,
 ) -> MeetingSeries:  # fmt: skip
+    """Create a series. It starts at its first date that can still be published on time (M2), so
+    no meeting of a new series is born past its publication deadline and flagged "missed" at
+    once; `keep_early_dates` (the lead insists) keeps the dates before it, as drafts that only a
+    core maintainer can publish late. `series.moved_from` says when the start was moved."""
     require("meetings.manage_meeting", by, group, "Only the group's leads and core maintainers create series.")
     from groups.guards import ensure_group_writable
     from portal.validation import clean_choice
@@ -77,7 +82,7 @@ def series_create(
 
     ensure_group_writable(group)
     if not (title or "").strip() or not (join_url or "").strip():
-        raise DomainError("A series needs a title and a join link (M1).")
+        raise DomainError("A series needs a title and a join link.")
     frequency = clean_choice(frequency, MeetingSeries.Frequency, label="The frequency")
     cleaned = _validate_fields(
         dict(title=title, join_url=join_url, timezone_name=timezone_name, agenda_md=agenda_md, duration=duration)
@@ -89,6 +94,20 @@ def series_create(
         raise DomainError("A series needs a first date and a local start time.")
     if until and until < first_date:
         raise DomainError("The series ends before its first meeting.")
+    moved_from = None
+    if not keep_early_dates:
+        probe = MeetingSeries(
+            frequency=frequency, first_date=first_date, local_time=local_time, timezone_name=timezone_name, until=until
+        )
+        horizon = until or first_date + relativedelta(years=1)
+        day = first_publishable_day(series_dates(probe, horizon), lambda d: series_local_start(probe, d))
+        if day is None:
+            raise DomainError(
+                "None of this series' dates can still be published on time (a meeting is published at least "
+                f"{publish_ahead().days} days ahead). Choose a later last date, or ask a core maintainer."
+            )
+        if day != first_date:
+            moved_from, first_date = first_date, day
     with transaction.atomic():
         series = MeetingSeries.objects.create(
             group=group,
@@ -104,8 +123,12 @@ def series_create(
             auto_publish=auto_publish,
             created_by=by,
         )
-        record(actor=by, verb="meeting.series_created", target=series, group=group, data={"frequency": frequency})
+        data = {"frequency": frequency}
+        if moved_from:
+            data["moved_from"] = moved_from.isoformat()
+        record(actor=by, verb="meeting.series_created", target=series, group=group, data=data)
         transaction.on_commit(lambda: _announce_created(series.pk))
+    series.moved_from = moved_from
     return series
 
 

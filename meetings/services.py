@@ -55,7 +55,7 @@ def _validate_fields(fields: dict) -> dict:
         out["title"] = clean_text(fields["title"], label="The title", max_length=200, one_line=True)
     if "join_url" in fields:
         if not (fields["join_url"] or "").strip():
-            raise DomainError("A meeting needs a join link (M1).")
+            raise DomainError("A meeting needs a join link.")
         out["join_url"] = clean_web_url(fields["join_url"], label="The join link")
     if "timezone_name" in fields:
         out["timezone_name"] = clean_timezone(fields["timezone_name"], label="The meeting's time zone")
@@ -152,7 +152,7 @@ def publication_refusal(meeting, now) -> str:
     if viewer_zone != meeting.timezone_name:
         when += f", that is {earliest.astimezone(meeting.zone):%a %-d %b %Y, %H:%M} {meeting.timezone_name} (the meeting's zone)"
     return (
-        f"Too late to publish: a meeting must be published at least {days} days before it starts (M2). "
+        f"Too late to publish: a meeting must be published at least {days} days before it starts. "
         f"The earliest start that can still be published now is {when}. "
         "Move the meeting to that time or later, or ask a core maintainer to publish it late with a written reason."
     )
@@ -181,7 +181,7 @@ def meeting_publish(*, meeting, by, late_reason: str = "") -> Meeting:
                     + " As a core maintainer you may publish it late: give the reason, it is recorded and shown."
                 )
         if not (meeting.agenda_md or "").strip():
-            raise DomainError("A meeting is published with its agenda (M1): write the agenda first.")
+            raise DomainError("A meeting is published with its agenda: write the agenda first.")
         meeting.status = Meeting.Status.PUBLISHED
         meeting.published_at = now
         meeting.published_by = by
@@ -230,9 +230,9 @@ def meeting_edit(*, meeting, by, **changes) -> Meeting:
         if not changed:
             return meeting
         if "agenda_md" in changed and not changed["agenda_md"] and meeting.status == Meeting.Status.PUBLISHED:
-            raise DomainError("A published meeting keeps its agenda (M1); edit it instead of removing it.")
+            raise DomainError("A published meeting keeps its agenda; edit it instead of removing it.")
         if "agenda_md" in changed and not changed["agenda_md"] and meeting.status == Meeting.Status.PUBLISHED:
-            raise DomainError("A published meeting keeps its agenda (M1); edit it instead of removing it.")
+            raise DomainError("A published meeting keeps its agenda; edit it instead of removing it.")
         new_start = changed.get("starts_at")
         if new_start is not None:
             if new_start <= now:
@@ -369,12 +369,38 @@ def resolve_github_handles(text: str) -> tuple[list[User], list[str]]:
     return users, unknown
 
 
-def meeting_set_attendance(*, meeting, by, users) -> list[Attendance]:
+GUEST_NAME_MAX = 120
+GUESTS_MAX = 200
+
+
+def clean_guests(names) -> list[str]:
+    """Guest names as given, trimmed, once each (any case), blank ones dropped; refused when too long."""
+    from portal.validation import clean_text
+
+    out, seen = [], set()
+    for raw in names or []:
+        # no control characters (a NUL cannot be stored in PostgreSQL's jsonb), one line, trimmed
+        name = " ".join(clean_text(str(raw), label="A guest's name", required=False, one_line=True).split())
+        if not name or name.lower() in seen:
+            continue
+        if len(name) > GUEST_NAME_MAX:
+            raise DomainError(f"A guest's name is at most {GUEST_NAME_MAX} characters: “{name[:40]}…”.")
+        seen.add(name.lower())
+        out.append(name)
+    if len(out) > GUESTS_MAX:
+        raise DomainError(f"At most {GUESTS_MAX} guests can be listed.")
+    return out
+
+
+def meeting_set_attendance(*, meeting, by, users, guests=None) -> list[Attendance]:
     """M5: set who attended. Each attendee gets one Participation (attendance, source = the meeting,
-    at the meeting's start); running it again changes nothing; removing someone removes theirs."""
+    at the meeting's start); running it again changes nothing; removing someone removes theirs.
+    `guests` (names of people without a verified account) are listed with the attendance and gain
+    no participation; None leaves the recorded guests as they are."""
     require("meetings.manage_meeting", by, meeting, "Only the group's leads and core maintainers record attendance.")
     _require_writable(meeting.group_id)
     wanted = {u.pk: u for u in users}
+    guests = None if guests is None else clean_guests(guests)
     with transaction.atomic():
         meeting = _lock(meeting.pk)
         now = timezone.now()
@@ -405,14 +431,22 @@ def meeting_set_attendance(*, meeting, by, users) -> list[Attendance]:
                 occurred_at=meeting.starts_at,
                 source=meeting,
             )
-        if added or removed:
+        guests_changed = guests is not None and guests != list(meeting.attendance_guests or [])
+        if guests_changed:
+            meeting.attendance_guests = guests
+        if added or removed or guests_changed:
             meeting.updated_at = now
-            meeting.save(update_fields=["updated_at"])
+            meeting.save(update_fields=["updated_at", "attendance_guests"] if guests_changed else ["updated_at"])
             record(
                 actor=by,
                 verb="meeting.attendance_recorded",
                 target=meeting,
-                data={"added": added, "removed": removed, "count": len(wanted)},
+                data={
+                    "added": added,
+                    "removed": removed,
+                    "count": len(wanted),
+                    "guests": len(meeting.attendance_guests or []),
+                },
             )
     return list(meeting.attendances.select_related("user"))
 
@@ -437,9 +471,7 @@ def agenda_item_propose(*, meeting, by, title: str, details: str = "") -> Agenda
             raise DomainError("Agenda items can be proposed for published meetings only.")
         if meeting.starts_at <= now:
             raise DomainError("This meeting has started; propose the item for the next one.")
-        item = AgendaItem.objects.create(
-            meeting=meeting, title=title[:200], details=(details or "").strip(), proposed_by=by, proposed_at=now
-        )
+        item = AgendaItem.objects.create(meeting=meeting, title=title, details=details, proposed_by=by, proposed_at=now)
         record(actor=by, verb="meeting.agenda_item_proposed", target=meeting, data={"item": item.pk, "title": title})
         _participation(
             group_id=meeting.group_id, user=by, kind=Participation.Kind.AGENDA_ITEM, occurred_at=now, source=item
@@ -455,6 +487,10 @@ def agenda_item_decide(*, item, by, accept: bool, note: str = "") -> AgendaItem:
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
         if item.status != AgendaItem.Status.PROPOSED:
             raise DomainError(f"This item was already {item.get_status_display().lower()}.")
+        if item.meeting.status != Meeting.Status.PUBLISHED:
+            raise DomainError(
+                f"This meeting is {item.meeting.get_status_display().lower()}: its agenda items are no longer decided."
+            )
         now = timezone.now()
         item.status = AgendaItem.Status.ACCEPTED if accept else AgendaItem.Status.DECLINED
         item.decided_by = by

@@ -8,8 +8,7 @@ from django.db import transaction
 from groups.models import Membership
 from portal.events import record
 from portal.models import User
-from portal.notices import queue_notice
-from portal.timefmt import format_moment
+from portal.notices import Moment, queue_notice
 
 from .models import Meeting, earliest_publishable_start, publish_ahead
 
@@ -64,7 +63,7 @@ def meeting_send_publication_reminder(*, meeting_id, now) -> bool:
             meeting,
             meeting.publication_reminder_at,
             "publication_reminder",
-            cutoff=format_moment(meeting.publication_cutoff, meeting.timezone_name),
+            cutoff=Moment(meeting.publication_cutoff),  # in each lead's own zone
         )
     return True
 
@@ -86,7 +85,7 @@ def meeting_mark_missed_publication(*, meeting_id, now) -> bool:
             meeting,
             meeting.publication_cutoff,
             "publication_missed",
-            earliest=format_moment(earliest_publishable_start(now), meeting.timezone_name),
+            earliest=Moment(earliest_publishable_start(now)),
         )
     return True
 
@@ -110,7 +109,7 @@ def meeting_send_notes_reminder(*, meeting_id, now) -> bool:
             meeting,
             meeting.notes_reminder_at,
             "notes_reminder",
-            due=format_moment(meeting.notes_due_at, meeting.timezone_name),
+            due=Moment(meeting.notes_due_at),
         )
     return True
 

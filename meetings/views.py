@@ -34,7 +34,8 @@ from .forms import (
     SeriesEndForm,
     SeriesForm,
 )
-from .models import AgendaItem, Meeting, MeetingSeries, governance_labels, render_section
+from .models import AgendaItem, Meeting, MeetingSeries, governance_labels, publish_ahead, render_section
+from .publication import publication_warning
 from .rules import lead_group_ids
 from .selectors import compliance_chart, compliance_rows
 
@@ -109,6 +110,8 @@ def _detail_context(request, meeting, **extra):
         "meeting": meeting,
         "now": now,
         "can_manage": can_manage,
+        # a cancelled or past meeting's items can no longer be accepted or declined
+        "can_decide": can_manage and meeting.status == Meeting.Status.PUBLISHED,
         "can_propose": meeting.status == Meeting.Status.PUBLISHED
         and meeting.starts_at > now
         and rules.test_rule("meetings.propose_agenda_item", user, meeting),
@@ -199,7 +202,13 @@ def propose_item(request, pk):
         raise PermissionDenied("Participants of the group propose agenda items.")
     form = AgendaItemForm(request.POST)
     if not form.is_valid():
-        return _render_detail(request, meeting, status=400, error="An agenda item needs a title.", agenda_form=form)
+        return _render_detail(
+            request,
+            meeting,
+            status=400,
+            error="Your agenda item is not proposed yet: please fix what is marked below.",
+            agenda_form=form,
+        )
     return _act(
         request,
         meeting,
@@ -244,9 +253,26 @@ def _submit(request, form, action, *, success, url):
     except DomainError as exc:
         form.add_error(None, exc.message)
         return None
-    messages.success(request, success(result) if callable(success) else success)
+    text = success(result) if callable(success) else success
+    messages.add_message(request, messages.WARNING if isinstance(text, Caution) else messages.SUCCESS, text)
     target = url(result) if callable(url) else url
     return redirect_response(request, target) or redirect(target)
+
+
+class Caution(str):
+    """A success message that needs the person's attention: shown as a warning."""
+
+
+def _draft_saved_message(meeting) -> str:
+    warning = publication_warning(meeting)
+    if warning:
+        return Caution(f"Draft saved, but note: {warning}")
+    return f"Draft saved. Publish it at least {governance_labels()['ahead_days']} days before it starts."
+
+
+def _edit_saved_message(meeting) -> str:
+    warning = publication_warning(meeting)
+    return Caution(f"Saved, but note: {warning}") if warning else "Saved. Calendars pick up the change."
 
 
 def _group_meetings_url(group) -> str:
@@ -271,7 +297,7 @@ def schedule(request):
             request,
             form,
             lambda d: services.meeting_schedule(group=d["group"], by=request.user, **form.meeting_fields()),
-            success=f"Draft saved. Publish it at least {governance_labels()['ahead_days']} days before it starts.",
+            success=_draft_saved_message,
             url=lambda meeting: meeting.get_absolute_url(),
         )
         if done:
@@ -294,7 +320,7 @@ def edit(request, pk):
             request,
             form,
             lambda d: services.meeting_edit(meeting=meeting, by=request.user, **form.meeting_fields()),
-            success="Saved. Calendars pick up the change.",
+            success=_edit_saved_message,
             url=meeting.get_absolute_url(),
         )
         if done:
@@ -304,13 +330,27 @@ def edit(request, pk):
     return _form_page(request, "meetings/form.html", ctx, status)
 
 
+def _series_created_message(series) -> str:
+    text = f"Series “{series.title}” created; its meetings are generated ahead."
+    if getattr(series, "moved_from", None):
+        text += (
+            f" It starts on {series.first_date:%a %-d %b %Y}, its first date that can still be published on time"
+            f" ({publish_ahead().days} days ahead), not on {series.moved_from:%a %-d %b %Y}."
+        )
+    return text
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def series_new(request):
     groups = _manageable_groups(request.user)
     if not request.user.is_core_maintainer and not groups.exists():
         raise PermissionDenied("Only leads of a group and core maintainers create series.")
-    form = SeriesForm(request.POST or None, groups=groups, initial={"timezone_name": request.timezone_name})
+    initial = {"timezone_name": request.timezone_name}
+    chosen = groups.filter(slug=request.GET.get("group", "")).first() if request.GET.get("group") else None
+    if chosen:
+        initial["group"] = chosen
+    form = SeriesForm(request.POST or None, groups=groups, initial=initial)
 
     def create(d):
         return meeting_series.series_create(
@@ -326,6 +366,7 @@ def series_new(request):
             agenda_md=d["agenda_md"],
             until=d["until"],
             auto_publish=d["auto_publish"],
+            keep_early_dates=d["keep_early_dates"],
         )
 
     status = 200
@@ -334,7 +375,7 @@ def series_new(request):
             request,
             form,
             create,
-            success=lambda series: f"Series “{series.title}” created; its meetings are generated ahead.",
+            success=_series_created_message,
             url=lambda series: _group_meetings_url(series.group),
         )
         if done:
@@ -384,19 +425,33 @@ def notes(request, pk):
     meeting = _visible_meeting(request, pk)
     if not rules.test_rule("meetings.manage_meeting", request.user, meeting):
         raise PermissionDenied
-    initial = {"notes_md": meeting.notes_md, "attendees": list(meeting.attendances.values_list("user_id", flat=True))}
+    initial = {
+        "notes_md": meeting.notes_md,
+        "attendees": list(meeting.attendances.values_list("user_id", flat=True)),
+        "guests": "\n".join(meeting.attendance_guests or []),
+    }
     form = NotesForm(request.POST or None, meeting=meeting, initial=initial)
 
     @transaction.atomic
     def publish(d):
         services.meeting_publish_notes(meeting=meeting, by=request.user, notes_md=d["notes_md"])
-        services.meeting_set_attendance(meeting=meeting, by=request.user, users=form.attendee_users())
+        services.meeting_set_attendance(
+            meeting=meeting, by=request.user, users=form.attendee_users(), guests=form.attendee_guests()
+        )
+
+    def published(_):
+        unverified = getattr(form, "unverified_handles", [])
+        if not unverified:
+            return "Notes and attendance published."
+        handles = ", ".join(f"@{h}" for h in unverified)
+        return Caution(
+            f"Notes and attendance published. Nobody here has verified {handles} yet, so they are listed as "
+            "guests: once they sign in with GitHub, pick them from the list to count their attendance."
+        )
 
     status = 200
     if request.method == "POST":
-        done = _submit(
-            request, form, publish, success="Notes and attendance published.", url=meeting.get_absolute_url()
-        )
+        done = _submit(request, form, publish, success=published, url=meeting.get_absolute_url())
         if done:
             return done
         status = 400

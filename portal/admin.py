@@ -44,9 +44,19 @@ class UserAdmin(BaseUserAdmin):
             "GitHub identity (verified handles only grant rights)",
             {"fields": ("github_verified_at", "github_verified_via", "github_id", "is_placeholder", "merged_into")},
         ),
-        ("Contributor ladder (P1)", {"fields": ("ladder_role",)}),
+        ("Contributor ladder", {"fields": ("ladder_role",)}),
     )
     actions = ["confirm_github_handle", "withdraw_github_verification"]
+
+    # People pickers (autocomplete) that only some people may fill: (model, field) -> queryset method
+    PICKER_LIMITS = {("sponsorship", "sponsor"): "core_maintainers", ("sep", "sponsor"): "steering_group"}
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        limit = self.PICKER_LIMITS.get((request.GET.get("model_name"), request.GET.get("field_name")))
+        if limit:
+            queryset = getattr(queryset, limit)()
+        return queryset, may_have_duplicates
 
     @admin.display(description="GitHub")
     def github_status(self, obj):

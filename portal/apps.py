@@ -18,6 +18,11 @@ class PortalConfig(AppConfig):
             adapters,  # noqa: F401  (connects the GitHub sign-in receivers)
             tasks,  # noqa: F401  (connects notice delivery to portal.notices.notice_queued)
         )
+        from .sites import sync_site_after_migrate
+
+        # after sites' own post_migrate (which would create example.com): ours is connected first,
+        # creates the row, and sites' then finds one and leaves it alone
+        post_migrate.connect(sync_site_after_migrate, dispatch_uid="portal.sync_site")
 
         admin.site.site_header = "MCP Groups Portal: administration"
         admin.site.site_title = "MCP Groups Portal admin"

@@ -12,6 +12,10 @@ COMMON_TIMEZONES = (
 def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
+        "SITE_URL": settings.SITE_URL,  # the one base of absolute links (mail, feeds, copyable addresses)
         "viewer_timezone": getattr(request, "timezone_name", "UTC"),
+        # an anonymous visitor who has not picked a zone is offered their browser's (static/js/timezone-offer.js)
+        "offer_browser_timezone": not getattr(getattr(request, "user", None), "is_authenticated", False)
+        and "tz" not in getattr(request, "COOKIES", {}),
         "common_timezones": COMMON_TIMEZONES,
     }

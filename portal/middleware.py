@@ -43,3 +43,23 @@ class HtmxVaryMiddleware:
         response = self.get_response(request)
         patch_vary_headers(response, ("HX-Request",))
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """GET on a POST-only address (a bookmarked form action, a link shared from the address bar)
+    answers with the site's own 405 page, not Django's empty body; the Allow header is kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or getattr(response, "streaming", False) or response.content:
+            return response
+        from django.shortcuts import render
+
+        allowed = response.get("Allow", "")
+        page = render(request, "405.html", {"allowed": allowed, "is_post_only": allowed.strip() == "POST"}, status=405)
+        if allowed:
+            page["Allow"] = allowed
+        return page

@@ -126,6 +126,9 @@ class User(AbstractUser):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
+    # Notice kinds (portal.notices.NOTICE_KINDS keys) this person does not want by mail; kinds that
+    # cannot be turned off (deadline notices to leads) are sent whatever this says.
+    notices_off = models.JSONField(default=list, blank=True)
 
     objects = UserManager()
 
@@ -188,6 +191,9 @@ class User(AbstractUser):
     @property
     def is_lead_maintainer(self) -> bool:
         return self.role_at_least(LadderRole.LEAD_MAINTAINER)
+
+    def wants_notice(self, kind: str) -> bool:
+        return kind not in (self.notices_off or [])
 
     def rotate_calendar_token(self) -> str:
         self.calendar_token = new_calendar_token()
@@ -334,6 +340,10 @@ class Notice(models.Model):
     subject = models.CharField(max_length=200)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    # One mail per recipient, rendered in their time zone with their unsubscribe link:
+    # [{"to", "subject", "text", "html", "unsubscribe", "sent"}]; `sent` marks progress so a
+    # delivery interrupted half-way resends only to those not reached yet.
+    messages = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

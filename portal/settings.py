@@ -30,9 +30,11 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The one source of every absolute link (mail, calendar feeds, webcal://, Google Calendar, the
+# account mails): `make run` derives it from PORT unless SITE_URL is set; production sets it.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-SITE_NAME = "MCP Groups Portal"
-SITE_ID = 1
+SITE_NAME = env.str("SITE_NAME", default="MCP Groups Portal")
+SITE_ID = 1  # the Sites row is kept in step with SITE_URL/SITE_NAME after every migrate (portal.sites)
 
 INSTALLED_APPS = [
     "portal",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.HtmxVaryMiddleware",
     "portal.middleware.TimezoneMiddleware",
+    "portal.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -143,6 +146,8 @@ if env.str("GITHUB_CLIENT_ID", default="") and env.str("GITHUB_CLIENT_SECRET", d
         "SCOPE": ["read:user", "user:email"],
     }
 SOCIALACCOUNT_ADAPTER = "portal.adapters.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "portal.adapters.user_display"  # "Signed in as Sam Rivera", not "as sam"
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -27,9 +27,18 @@ def utc_offset(dt: datetime) -> str:
 
 
 def moment_text(value: datetime, fmt: str = MOMENT_FORMAT) -> str:
-    """A moment in the active time zone with its offset: `Tue 3 Nov 2026, 17:00 CET (UTC+01:00)`."""
+    """A moment in the active time zone with its offset: `Tue 3 Nov 2026, 17:00 CET (UTC+01:00)`.
+
+    The offset is said once: a zone without an abbreviation (tzname "-03") gives `13:00 UTC-03:00`,
+    not `13:00 -03 (UTC-03:00)`; UTC itself gives `12:00 UTC`, not `12:00 UTC (UTC+00:00)`."""
     local = timezone.localtime(value)
-    return f"{dateformat(local, fmt)} {local.tzname()} ({utc_offset(local)})"
+    name = local.tzname() or ""
+    offset = utc_offset(local)
+    if name == "UTC" and offset == "UTC+00:00":
+        return f"{dateformat(local, fmt)} UTC"
+    if not name or name[0] in "+-" or name.startswith("UTC"):
+        return f"{dateformat(local, fmt)} {offset}"
+    return f"{dateformat(local, fmt)} {name} ({offset})"
 
 
 def duration_text(value: timedelta | None) -> str:

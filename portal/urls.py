@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from meetings.urls import root_urlpatterns as meetings_root_urlpatterns
 
-from . import health, people, token_views, views
+from . import health, notice_views, people, token_views, views
 from .api import api
 
 app_name = "portal"
@@ -16,6 +16,8 @@ portal_patterns = (
         path("profile/calendar-token/", views.rotate_calendar_token, name="rotate_calendar_token"),
         path("profile/tokens/", token_views.create_token, name="create_token"),
         path("profile/tokens/<int:pk>/revoke/", token_views.revoke_token, name="revoke_token"),
+        path("profile/notices/", notice_views.notice_preferences, name="notice_preferences"),
+        path("notices/unsubscribe/<str:token>/", notice_views.notice_unsubscribe, name="notice_unsubscribe"),
         path("timezone/", views.set_timezone, name="set_timezone"),
         path("health/", health.health, name="health"),
     ],

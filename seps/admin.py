@@ -17,7 +17,7 @@ class SEPAuthorInline(admin.TabularInline):
     model = SEPAuthor
     extra = 0
     fields = ["position", "name", "github", "email", "user"]
-    raw_id_fields = ["user"]
+    autocomplete_fields = ["user"]
 
 
 class SEPAdminForm(forms.ModelForm):
@@ -42,7 +42,7 @@ class SEPAdminForm(forms.ModelForm):
     def clean_sponsor(self):
         sponsor = self.cleaned_data.get("sponsor")
         if sponsor is not None and sponsor.pk != self.instance.sponsor_id and not sponsor.is_steering_group:
-            raise forms.ValidationError("A sponsor must be in the steering group: a maintainer or above (S4).")
+            raise forms.ValidationError("A sponsor must be in the steering group: a maintainer or above.")
         return sponsor
 
     def clean(self):
@@ -61,14 +61,14 @@ class SEPAdminForm(forms.ModelForm):
             except (DomainError, PermissionDenied) as exc:
                 raise forms.ValidationError(getattr(exc, "message", str(exc))) from None
             if not (data.get("rationale") or "").strip():
-                self.add_error("rationale", "Give a rationale: every status change records why (S6).")
+                self.add_error("rationale", "Give a rationale: every status change records why.")
         if "sponsor" in self.changed_data and data.get("sponsor") is not None:
             if name:
                 self.add_error("transition", "Assign the sponsor first, then change the status in a second save.")
             if not (data.get("rationale") or "").strip():
-                self.add_error("rationale", "Say why this person sponsors the SEP; the change is recorded (S6).")
+                self.add_error("rationale", "Say why this person sponsors the SEP; the change is recorded.")
         if "sponsor" in self.changed_data and data.get("sponsor") is None and self.instance.sponsor_id:
-            self.add_error("sponsor", "A sponsor is not removed here: the SEP's status says whether it has one (S2).")
+            self.add_error("sponsor", "A sponsor is not removed here: the SEP's status says whether it has one.")
         return data
 
 
@@ -79,7 +79,7 @@ class SEPAdmin(admin.ModelAdmin):
     list_filter = ["status", "type", "roadmap_area", "group"]
     search_fields = ["number", "title"]
     readonly_fields = ["status", "sponsor_named", "status_changed_at", "last_activity_at", "last_ping_at", "version"]
-    raw_id_fields = ["sponsor", "superseded_by"]
+    autocomplete_fields = ["sponsor", "superseded_by"]
     inlines = [SEPAuthorInline]
 
     def get_form(self, request, obj=None, **kwargs):

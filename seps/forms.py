@@ -96,7 +96,7 @@ class FilterForm(forms.Form):
 class TransitionForm(forms.Form):
     reason = forms.CharField(
         label="Rationale", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, strip=True,
-        error_messages={"required": "Give a rationale: every status change records why (S6)."},
+        error_messages={"required": "Give a rationale: every status change records why."},
     )  # fmt: skip
     successor = forms.CharField(label="Superseded by SEP number", required=False, max_length=20)
     reference_implementation = forms.URLField(label="Reference implementation link", required=False)

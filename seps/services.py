@@ -39,7 +39,7 @@ REASON_MAX = 2000  # as the transition form
 def _reason(reason) -> str:
     reason = clean_text(reason, label="The rationale", max_length=REASON_MAX, required=False)
     if not reason:
-        raise DomainError("Give a rationale: every status change records why (S6).")
+        raise DomainError("Give a rationale: every status change records why.")
     return reason
 
 
@@ -64,7 +64,7 @@ def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_
         if t.needs_reference_implementation:
             link = (reference_implementation or "").strip() or sep.reference_implementation
             if not link:
-                raise DomainError("A SEP becomes final only with a link to its reference implementation (S3).")
+                raise DomainError("A SEP becomes final only with a link to its reference implementation.")
             link = clean_web_url(link, label="The reference implementation", max_length=200)
             if link != sep.reference_implementation:
                 sep.reference_implementation = link
@@ -88,13 +88,13 @@ def _apply(name, *, sep, by, reason, now=None, successor_number=None, reference_
 def _successor(sep, number) -> SEP:
     text = str(number or "").strip().upper().removeprefix("SEP-").removeprefix("SEP").removeprefix("#").strip()
     if not (text.isascii() and text.isdigit()) or int(text) == 0:
-        raise DomainError("Name the successor by its SEP number, e.g. 1234 (S3).")
+        raise DomainError("Name the successor by its SEP number, e.g. 1234.")
     number = int(text)
     if number == sep.number:
         raise DomainError("A SEP cannot supersede itself.")
     successor = SEP.objects.filter(number=number).first()
     if successor is None:
-        raise DomainError(f"There is no SEP-{number}; a SEP is superseded only by an existing SEP (S3).")
+        raise DomainError(f"There is no SEP-{number}; a SEP is superseded only by an existing SEP.")
     return successor
 
 
@@ -235,7 +235,7 @@ def sep_assign_sponsor(*, sep, sponsor, by, reason, now=None):
     if not (by and by.is_authenticated and by.is_core_maintainer):
         raise PermissionDenied("Only core maintainers assign a sponsor to someone else.")
     if sponsor is None or not sponsor.is_steering_group:
-        raise DomainError("A sponsor must be in the steering group: a maintainer or above (S4).")
+        raise DomainError("A sponsor must be in the steering group: a maintainer or above.")
     reason = _reason(reason)
     now = now or timezone.now()
     with transaction.atomic():
@@ -326,7 +326,7 @@ def sep_handle_staleness(*, sep_id, now):
             sep.status_changed_at = now
             sep.version += 1
             sep.save(update_fields=["status", "status_changed_at", "version"])
-            reason = f"No sponsor and no activity for {idle.days} days (S5)."
+            reason = f"No sponsor and no activity for {idle.days} days."
             record_status_change(sep=sep, by=None, old=old, new=Status.DORMANT, reason=reason, now=now,
                                  extra={"automatic": True})  # fmt: skip
             queue_notice(
@@ -422,7 +422,7 @@ def sep_import_parsed(
             who = f"@{parsed.sponsor['github']}" if handle else parsed.sponsor.get("name")
             parsed.warnings.append(f"Sponsor {who} has no portal account; imported without a sponsor.")
         elif not sponsor.is_steering_group:
-            parsed.warnings.append(f"Sponsor {sponsor.name} is not in the steering group (S4); not set as sponsor.")
+            parsed.warnings.append(f"Sponsor {sponsor.name} is not in the steering group; not set as sponsor.")
             sponsor = None
         if sponsor is None:  # keep the name as the file gives it, for the record (not a sponsor here)
             sponsor_named = SEPAuthor(name=parsed.sponsor["name"], github=parsed.sponsor["github"]).display[:200]

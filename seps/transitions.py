@@ -165,12 +165,12 @@ def check(name: str, user, sep, *, now=None, leads: set[int] | None = None) -> T
     if not _has_right(t.who, user, sep, leads):
         if t.who in ("sponsor", "sponsor_or_core") and sep.sponsor_id == getattr(user, "pk", None):
             raise PermissionDenied(
-                "A sponsor must be in the steering group (S4); you are no longer a maintainer or above, "
+                "A sponsor must be in the steering group; you are no longer a maintainer or above, "
                 "so a steering-group member must take this SEP over."
             )
         raise PermissionDenied(f"Only {WHO[t.who]} may do this ({t.label.lower()}).")
     if name in NOT_BY_AUTHORS and sep.is_author(user):
-        raise PermissionDenied(f"You are an author of SEP-{sep.number}; someone else must {t.label.lower()} it (S3).")
+        raise PermissionDenied(f"You are an author of SEP-{sep.number}; someone else must {t.label.lower()} it.")
     if sep.status not in t.sources:
         raise DomainError(
             f"SEP-{sep.number} is {sep.get_status_display().lower()}; “{t.label}” needs it to be "
@@ -185,9 +185,7 @@ def check(name: str, user, sep, *, now=None, leads: set[int] | None = None) -> T
         if sep.sponsor_id is not None:
             raise DomainError("Only a proposal without a sponsor can be marked dormant.")
         if sep.last_activity_at > now - idle_for:
-            raise DomainError(
-                f"A proposal can be marked dormant only after {idle_for.days} days without activity (S5)."
-            )
+            raise DomainError(f"A proposal can be marked dormant only after {idle_for.days} days without activity.")
     return t
 
 

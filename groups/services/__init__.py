@@ -22,7 +22,14 @@ from ..selectors import (
     sponsorship_refusal,
 )
 from .base import SELF_SERVICE_TIERS, article
-from .charters import charter_decide, charter_edit_section, charter_start_amendment, charter_submit, mission_summary
+from .charters import (
+    charter_decide,
+    charter_edit_section,
+    charter_edit_sections,
+    charter_start_amendment,
+    charter_submit,
+    mission_summary,
+)
 from .lifecycle import group_activate, retirement_decide, retirement_propose, sponsorship_record, sponsorship_withdraw
 from .memberships import (
     membership_end,
@@ -49,6 +56,7 @@ __all__ = [
     "charter_decide",
     "charter_decision_refusal",
     "charter_edit_section",
+    "charter_edit_sections",
     "charter_start_amendment",
     "charter_submit",
     "current_charter",

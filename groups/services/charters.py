@@ -60,6 +60,32 @@ def charter_edit_section(*, version: CharterVersion, by, key: str, text: str) ->
     return v
 
 
+SECTION_MAX = 40000
+
+
+def charter_edit_sections(*, version: CharterVersion, by, texts: dict[str, str]) -> tuple[CharterVersion, list[str]]:
+    """Save every section of a draft at once (the editor posts them all: nothing typed is lost).
+    Returns the version and the keys that changed; unchanged sections are not rewritten."""
+    unknown = set(texts) - set(CharterSection.values)
+    if unknown:
+        raise DomainError("There is no such charter section.")
+    _require_not_retired(version.group_id)
+    if not rules.test_rule("groups.amend_charter", by, version.group):
+        raise PermissionDenied("Only the group's leads or core maintainers may edit its charter.")
+    # the same cleaning as one section: no control characters, at most SECTION_MAX characters each
+    texts = {k: _text(t, f"The section “{CharterSection(k).label}”", SECTION_MAX) for k, t in texts.items()}
+    with transaction.atomic():
+        v = CharterVersion.objects.select_for_update().get(pk=version.pk)
+        if v.status != CharterVersion.Status.DRAFT:
+            raise DomainError("Only a draft can be edited; this version was already submitted.")
+        changed = [k for k, t in texts.items() if (v.sections.get(k) or "") != t]
+        if changed:
+            v.sections = {**v.sections, **{k: texts[k] for k in changed}}
+            v.render()
+            v.save(update_fields=["sections", "sections_html"])
+    return v, changed
+
+
 def charter_submit(*, version: CharterVersion, by, summary: str = "") -> CharterVersion:
     _require_not_retired(version.group_id)
     summary = _text(summary, "The summary", 200, one_line=True)
@@ -87,6 +113,9 @@ def mission_summary(mission_html: str, limit: int = 300) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"
 
 
+RATIONALE_MAX = 4000
+
+
 def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str) -> CharterVersion:
     """G5: core maintainers approve or reject a submitted version, with a rationale (recorded)."""
     if not rules.test_rule("groups.decide_charter", by, version):
@@ -95,6 +124,8 @@ def charter_decide(*, version: CharterVersion, by, approve: bool, rationale: str
     rationale = _text(rationale, "The rationale", 4000)
     if not rationale:
         raise DomainError("A charter decision needs a rationale.")
+    if len(rationale) > RATIONALE_MAX:
+        raise DomainError(f"A rationale is at most {RATIONALE_MAX} characters; this one has {len(rationale)}.")
     with transaction.atomic():
         v = CharterVersion.objects.select_for_update().select_related("group").get(pk=version.pk)
         refusal = charter_decision_refusal(v)

@@ -38,7 +38,7 @@ def sponsorship_record(*, group: Group, sponsor, by, note: str = "") -> Sponsors
     _require_not_retired(group)
     note = _text(note, "The note", 300)
     if not sponsor.is_core_maintainer:
-        raise DomainError(f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups (G3).")
+        raise DomainError(f"{sponsor.name} is not a core or lead maintainer; only they sponsor groups.")
     with transaction.atomic():
         s, created = Sponsorship.objects.get_or_create(group=group, sponsor=sponsor, defaults={"note": note})
         if created:

@@ -68,7 +68,7 @@ def membership_leave(*, group: Group, user) -> None:
             and not Membership.objects.leads().filter(group=group).exclude(user=user).exists()
         ):
             raise DomainError(
-                f"You are the only {group.lead_title.lower()} of {group.name}; an active group needs one (G4). "
+                f"You are the only {group.lead_title.lower()} of {group.name}; an active group needs one. "
                 "Ask a core maintainer to appoint another first."
             )
         now = timezone.now()
@@ -143,7 +143,7 @@ def membership_set_tier(
 
     ensure_keeps_a_lead(group, user, new_tier=tier)
     if tier == Tier.LEAD and not rules.test_rule("groups.eligible_lead", user):
-        raise DomainError(f"{user.name} is not an org-wide member or above; leads must be (G4).")
+        raise DomainError(f"{user.name} is not an org-wide member or above, as every lead must be.")
     with transaction.atomic():
         current = _lock_current(group, user)
         if current is not None and (current.tier, current.status, current.term) == (

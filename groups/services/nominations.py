@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from portal.errors import DomainError
 from portal.events import record
-from portal.notices import queue_notice
-from portal.timefmt import moment_text
+from portal.notices import Moment, queue_notice
 
 from ..models import Group, Membership, Nomination, Objection, Tier
 from ..selectors import current_tier, participation_check
@@ -63,8 +62,7 @@ def nomination_open(*, group: Group, nominee, by, rationale: str, override_reaso
                 target=nomination,
                 data={"reason": nomination.override_reason, "check": why},
             )
-        with timezone.override(nominee.timezone or "UTC"):  # the deadline in the nominee's own zone
-            deadline = moment_text(nomination.deadline)
+        deadline = Moment(nomination.deadline)  # printed in the nominee's own zone by queue_notice
         queue_notice(
             kind="groups.nomination_opened",
             target=nomination,
@@ -146,7 +144,7 @@ def nomination_close(*, nomination_id: int, now=None) -> Nomination | None:
                 )
                 nomination.save(update_fields=["status", "closed_at", "last_activity_at"])
                 record(actor=None, verb="nomination.withdrawn", target=nomination, at=now,
-                       data={"by": "sweep", "reason": "The nominee is no longer a participant (T3)."})  # fmt: skip
+                       data={"by": "sweep", "reason": "The nominee is no longer a participant."})  # fmt: skip
                 _bump(nomination.group_id)
                 return nomination
         nomination.status = Nomination.Status.OBJECTED if objected else Nomination.Status.CONFIRMED

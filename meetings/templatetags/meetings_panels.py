@@ -11,10 +11,26 @@ from meetings.selectors import group_panel
 register = template.Library()
 
 
-@register.inclusion_tag("meetings/_group_panel.html")
-def group_meetings_panel(group, upcoming=3, recent=3):
+@register.inclusion_tag("meetings/_group_panel.html", takes_context=True)
+def group_meetings_panel(context, group, upcoming=3, recent=3):
+    import rules
+
     ctx = group_panel(group, upcoming=upcoming, recent=recent)
     ctx["feed_url"] = feed_group_url(group.slug)
+    user = context.get("user")
+    # a lead (or core maintainer) finds "Schedule a meeting" where they look for the group's meetings;
+    # the group page already knows the viewer's membership (`my_membership`): no extra query there
+    if not (user and user.is_authenticated):
+        can_schedule = False
+    elif user.is_core_maintainer:
+        can_schedule = True
+    elif "my_membership" in context:
+        mine = context.get("my_membership")
+        can_schedule = bool(mine and mine.group_id == group.pk and mine.tier == "lead" and mine.ended_at is None)
+    else:
+        can_schedule = rules.test_rule("meetings.manage_meeting", user, group)
+    ctx["can_schedule"] = can_schedule
+    ctx["group"] = group
     return ctx
 
 
@@ -25,5 +41,13 @@ def lead_meetings_due(user):
 
     from meetings.selectors import due_for_lead
 
-    ctx = due_for_lead(user) if user.is_authenticated else {"to_publish": [], "notes_due": []}
+    ctx = due_for_lead(user) if user.is_authenticated else {"to_publish": [], "notes_due": [], "to_decide": []}
     return {**ctx, "now": timezone.now()}  # a draft past its cutoff waits for the sweep: no "publish by <past>"
+
+
+@register.inclusion_tag("meetings/_my_meetings.html")
+def my_next_meetings(user):
+    """Dashboard panel: `{% my_next_meetings request.user %}`, the next meetings of one's groups (one query)."""
+    from meetings.selectors import next_for_member
+
+    return {"meetings": next_for_member(user) if user.is_authenticated else []}

@@ -17,7 +17,7 @@ from portal.events import record
 from portal.models import LadderRole
 from seps.models import Status
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
-from tests.groups.factories import CharterVersionFactory
+from tests.groups.factories import CharterVersionFactory, NominationFactory
 from tests.meetings.factories import AgendaItemFactory, MeetingFactory
 from tests.seps.factories import SEPAuthorFactory, SEPFactory
 
@@ -45,8 +45,11 @@ def _community():
     Meeting.objects.filter(pk=past.pk).update(
         notes_md="Decided things.", notes_html="<p>Decided things.</p>", notes_published_at=now - timedelta(days=5)
     )
+    overdue = MeetingFactory(group=wg, title="Transports sync without notes", starts_at=now - timedelta(days=4))
+    Meeting.objects.filter(pk=overdue.pk).update(notes_overdue_at=now - timedelta(days=2))  # the "Notes overdue" badge
     sep = SEPFactory(
         number=4242, title="Resumable streams", status=Status.IN_REVIEW, group=wg, sponsor=lead,
+        roadmap_area="transport",  # the Roadmap badge
         body="## Abstract\n\nResume a stream.\n\n## Motivation\n\nConnections drop.\n\n### Details\n\nIds.",
     )  # fmt: skip
     SEPAuthorFactory(sep=sep, name="Ada Writer", github="adaw")
@@ -58,7 +61,68 @@ def _community():
     Role.objects.create(person=lead, kind=RoleKind.CORE_MAINTAINER, started_at=now - timedelta(days=300))
     Role.objects.create(person=people[0], kind=RoleKind.MAINTAINER, area=RoleArea.SDK, scope="Go SDK",
                         started_at=now - timedelta(days=90), ended_at=now - timedelta(days=9))  # fmt: skip
-    return {"lead": lead, "group": wg, "meeting": upcoming, "past": past, "sep": sep}
+    CharterVersionFactory(
+        group=wg, number=3, status="draft", author=lead, sections={"mission": "- [ ] Evolve **MCP** transports."}
+    )
+    nomination = NominationFactory(group=wg, nominee=people[1], nominator=lead, rationale="Ran the **SDK** work.")
+    from portal.notices import unsubscribe_token
+
+    return {
+        "lead": lead, "group": wg, "meeting": upcoming, "past": past, "sep": sep, "nomination": nomination,
+        "unsubscribe": f"/notices/unsubscribe/{unsubscribe_token(people[0], 'meeting.agenda_item_decided')}/",
+    }  # fmt: skip
+
+
+def public_paths(c) -> list[str]:
+    """The pages a visitor opens; tests/e2e/test_phone_width.py checks the same list at phone width."""
+    slug = c["group"].slug
+    return [
+        "/",
+        "/groups/",
+        f"/groups/{slug}/",
+        f"/groups/{slug}/charter/",
+        f"/groups/{slug}/charter/?a=1&b=2",
+        "/meetings/",
+        "/meetings/?when=past",
+        f"/meetings/{c['meeting'].pk}/",
+        f"/meetings/{c['past'].pk}/",
+        "/seps/",
+        f"/seps/{c['sep'].number}/",
+        "/people/maintainers/",
+        f"/people/{c['lead'].username}/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        "/no-such-page/",
+        f"/groups/{slug}/nominations/{c['nomination'].pk}/",
+        c["unsubscribe"],
+    ]
+
+
+def signed_in_paths(c) -> list[str]:
+    """The pages a signed-in lead and core maintainer opens (also checked at phone width)."""
+    slug = c["group"].slug
+    return [
+        "/",
+        "/dashboard/",
+        "/profile/",
+        "/profile/notices/",
+        f"/groups/{slug}/",
+        f"/groups/{slug}/charter/v3/edit/",
+        f"/groups/{slug}/nominate/",
+        f"/meetings/{c['meeting'].pk}/",
+        f"/meetings/{c['past'].pk}/notes/",
+        f"/seps/{c['sep'].number}/",
+        "/seps/review/",
+        "/meetings/compliance/",
+        "/groups/queue/",
+        "/meetings/schedule/",
+        "/meetings/series/new/",
+        f"/groups/{slug}-unknown/",
+        "/timezone/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+    ]
 
 
 def _violations(page, url):
@@ -99,7 +163,6 @@ def _check(page, base, paths, problems=()):
 @pytest.mark.django_db(transaction=True)
 def test_p3_public_pages_pass_axe(page, live_server):
     c = _community()
-    slug = c["group"].slug
     base = live_server.url
     problems = _after_bad_submit(
         page, base + "/accounts/login/", {"Email": "nobody@example.test", "Password": "wrong-password"}, "Sign In"
@@ -110,30 +173,7 @@ def test_p3_public_pages_pass_axe(page, live_server):
         {"Email": "new@example.test", "Password": "short", "Password (again)": "different"},
         "Sign Up",
     )
-    _check(
-        page,
-        base,
-        [
-            "/",
-            "/groups/",
-            f"/groups/{slug}/",
-            f"/groups/{slug}/charter/",
-            f"/groups/{slug}/charter/?a=1&b=2",
-            "/meetings/",
-            "/meetings/?when=past",
-            f"/meetings/{c['meeting'].pk}/",
-            f"/meetings/{c['past'].pk}/",
-            "/seps/",
-            f"/seps/{c['sep'].number}/",
-            "/people/maintainers/",
-            f"/people/{c['lead'].username}/",
-            "/accounts/login/",
-            "/accounts/signup/",
-            "/accounts/password/reset/",
-            "/no-such-page/",
-        ],
-        problems,
-    )
+    _check(page, base, public_paths(c), problems)
 
 
 @pytest.mark.e2e
@@ -141,28 +181,8 @@ def test_p3_public_pages_pass_axe(page, live_server):
 def test_p3_signed_in_pages_pass_axe(page, live_server, sign_in):
     c = _community()
     sign_in(page, c["lead"])
-    slug = c["group"].slug
     problems = _after_bad_submit(page, live_server.url + "/profile/", {"Time zone": "Mars/Olympus"}, "Save profile")
-    _check(
-        page,
-        live_server.url,
-        [
-            "/",
-            "/dashboard/",
-            "/profile/",
-            f"/groups/{slug}/",
-            f"/meetings/{c['meeting'].pk}/",
-            f"/seps/{c['sep'].number}/",
-            "/seps/review/",
-            "/meetings/compliance/",
-            "/groups/queue/",
-            "/meetings/schedule/",
-            f"/groups/{c['group'].slug}-unknown/",
-            "/accounts/email/",
-            "/accounts/password/change/",
-        ],
-        problems,
-    )
+    _check(page, live_server.url, signed_in_paths(c), problems)
 
 
 @pytest.mark.e2e

@@ -109,7 +109,7 @@ def test_g4_admin_refuses_lead_without_member_status(client_for, proposed, core_
     }  # fmt: skip
     r = c.post(url, data)
     assert r.status_code == 200
-    assert "leads must be (G4)" in r.content.decode()
+    assert "as every lead must be" in r.content.decode()
     assert not Membership.objects.filter(group=proposed).exists()
 
 
@@ -176,7 +176,7 @@ def test_g3_sponsorship_recorded_in_admin(client_for, proposed, core_maintainer,
     url = reverse("admin:groups_sponsorship_add")
     r = c.post(url, {"group": proposed.pk, "sponsor": maintainer.pk, "note": ""})
     assert r.status_code == 200
-    assert "only they sponsor groups (G3)" in r.content.decode()
+    assert "only they sponsor groups" in r.content.decode()
     assert not Sponsorship.objects.exists()
     r = c.post(url, {"group": proposed.pk, "sponsor": core_maintainer.pk, "note": "Clear need"})
     assert r.status_code == 302

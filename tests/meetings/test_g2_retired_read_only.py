@@ -109,6 +109,9 @@ WRITERS = {
     "charter_edit_section": lambda w: gs.charter_edit_section(
         version=w.draft_charter, by=w.core, key="mission", text="Changed."
     ),
+    "charter_edit_sections": lambda w: gs.charter_edit_sections(
+        version=w.draft_charter, by=w.core, texts={"mission": "Changed.", "scope_in": "More."}
+    ),
     "charter_submit": lambda w: gs.charter_submit(version=w.draft_charter, by=w.core),
     "charter_decide": lambda w: gs.charter_decide(version=w.draft_charter, by=w.core, approve=True, rationale="Ok."),
     # formation and retirement (G3, G7)

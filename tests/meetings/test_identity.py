@@ -29,7 +29,9 @@ def test_m5_attendance_handles_verified_and_placeholder_are_found():
     assert unknown == []
 
 
-def test_m5_notes_view_refuses_attendance_by_typed_handle(client_for):
+def test_m5_notes_view_gives_a_typed_handle_no_attendance_only_a_guest_line(client_for):
+    """A typed handle names nobody: the claimant gets no attendance (nor participation); the handle
+    is listed as an unverified guest, so it does not block the notes (issue 11)."""
     lead = UserFactory()
     meeting = MeetingFactory(starts_at=timezone.now() - timedelta(hours=3))
     MembershipFactory(group=meeting.group, user=lead, tier=Tier.LEAD)
@@ -37,8 +39,41 @@ def test_m5_notes_view_refuses_attendance_by_typed_handle(client_for):
     resp = client_for(lead).post(
         f"/meetings/{meeting.pk}/notes/", {"notes_md": "# Notes", "extra_handles": "@typed-guest"}
     )
-    assert resp.status_code == 400
-    assert "verified" in resp.content.decode()
+    assert resp.status_code == 302
     assert not meeting.attendances.filter(user=claimant).exists()
     meeting.refresh_from_db()
+    assert meeting.notes_published_at is not None
+    assert meeting.attendance_guests == ["@typed-guest (handle not verified)"]
+
+
+def test_m5_guests_without_an_account_are_listed_and_gain_nothing(client_for):
+    from groups.models import Participation
+
+    lead = UserFactory()
+    meeting = MeetingFactory(starts_at=timezone.now() - timedelta(hours=3))
+    MembershipFactory(group=meeting.group, user=lead, tier=Tier.LEAD)
+    resp = client_for(lead).post(
+        f"/meetings/{meeting.pk}/notes/",
+        {
+            "notes_md": "# Notes",
+            "guests": "Ada Lovelace\n\n ada lovelace \nGrace Hopper",
+            "extra_handles": "@nobody-yet",
+        },
+    )
+    assert resp.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.attendance_guests == ["Ada Lovelace", "Grace Hopper", "@nobody-yet (handle not verified)"]
+    assert Participation.objects.filter(kind="attendance").count() == 0
+    page = client_for(lead).get(meeting.get_absolute_url()).content.decode()
+    assert "Grace Hopper" in page
+
+
+def test_m5_a_guest_name_too_long_is_refused_and_nothing_is_saved(client_for):
+    lead = UserFactory()
+    meeting = MeetingFactory(starts_at=timezone.now() - timedelta(hours=3))
+    MembershipFactory(group=meeting.group, user=lead, tier=Tier.LEAD)
+    resp = client_for(lead).post(f"/meetings/{meeting.pk}/notes/", {"notes_md": "# Notes", "guests": "x" * 200})
+    assert resp.status_code == 400
+    meeting.refresh_from_db()
     assert meeting.notes_published_at is None
+    assert meeting.attendance_guests == []

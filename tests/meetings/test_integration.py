@@ -74,7 +74,7 @@ def test_m2_m4_lead_dashboard_panel(group, lead, participant, django_assert_num_
     MeetingFactory(group=group, title="Needs notes", starts_at=now - timedelta(days=3), notes_overdue_at=now)
     MeetingFactory(group=GroupFactory(), title="Not mine", status=Meeting.Status.DRAFT)
     tpl = Template("{% load meetings_panels %}{% lead_meetings_due who %}")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # drafts, notes due, items waiting for a decision: fixed, whatever the rows
         html = tpl.render(Context({"who": lead}))
     assert "Draft to publish" in html
     assert "Needs notes" in html

@@ -27,6 +27,7 @@ def make_series(group, lead, **kw):
         timezone_name="Europe/Berlin",
         duration=timedelta(hours=1),
         join_url="https://meet.example.test/w",
+        keep_early_dates=True,  # these tests cover generation of every date, publishable or not
         agenda_md="1. Open items",  # M1: generated meetings are published with an agenda
     )
     defaults.update(kw)

@@ -84,6 +84,9 @@ def assert_inert(html: str):
             assert not unescaped.startswith(("javascript:", "vbscript:", "data:")), f"{value!r} in {html!r}"
             if name in {"href", "src"}:
                 assert _scheme(value or "") in {None, "http", "https", "mailto"}, f"{value!r} in {html!r}"
+        if tag == "input":  # task lists only: a disabled checkbox, never a live control
+            assert dict(attrs).get("type") == "checkbox", html
+            assert "disabled" in dict(attrs), html
 
 
 def _elements(html):
@@ -178,3 +181,37 @@ def test_headings_never_take_an_id_the_page_uses():
     assert [h.anchor for h in headings] == ["main-1", "messages-1", "messages-2", "abstract"]
     assert 'id="main"' not in html
     assert 'id="messages"' not in html
+
+
+def test_task_lists_render_as_disabled_checkboxes():
+    html = render_markdown("- [ ] write the agenda\n- [x] book the room\n")
+    boxes = [dict(attrs) for tag, attrs in _elements(html) if tag == "input"]
+    assert len(boxes) == 2
+    assert all(b["type"] == "checkbox" and "disabled" in b for b in boxes)
+    assert "checked" not in boxes[0]
+    assert "checked" in boxes[1]
+    assert "[ ]" not in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<input type="text" value="x" onfocus="alert(1)">',
+        "- [ ] <input type=submit formaction=javascript:alert(1)>",
+        '<ul class="contains-task-list evil"><li class="task-list-item x">y</li></ul>',
+    ],
+)
+def test_task_list_markup_cannot_smuggle_a_live_control(source):
+    from portal.markdown import sanitize
+
+    for html in (render_markdown(source), sanitize(source)):
+        assert_inert(html)
+        assert not any("evil" in (v or "") for _, attrs in _elements(html) for _, v in attrs)
+
+
+def test_sanitize_keeps_only_task_list_classes():
+    from portal.markdown import sanitize
+
+    html = sanitize('<ul class="contains-task-list evil"><li class="task-list-item x">y</li></ul>')
+    assert 'class="contains-task-list"' in html
+    assert 'class="task-list-item"' in html
