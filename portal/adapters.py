@@ -1,5 +1,4 @@
 import logging
-
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
