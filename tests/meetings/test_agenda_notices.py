@@ -119,7 +119,11 @@ def test_participant_dashboard_shows_their_groups_next_meetings(client_for, meet
     assert other.title not in body
 
 
-def test_dashboard_budget_does_not_grow_with_items(client_for, group, lead, participant, django_assert_max_num_queries):
+def test_dashboard_budget_does_not_grow_with_items(
+    client_for, group, lead, participant, django_assert_max_num_queries, settings
+):
+    settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # measure the render, not the cache
+
     def add_meetings(n, offset):
         with time_machine.travel(NOW, tick=False):
             for i in range(n):
@@ -134,5 +138,7 @@ def test_dashboard_budget_does_not_grow_with_items(client_for, group, lead, part
         with django_assert_max_num_queries(30) as few:
             c.get("/dashboard/")
     add_meetings(5, 5)
-    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(len(few.captured_queries)):
-        c.get("/dashboard/")
+    with time_machine.travel(NOW, tick=False):
+        c.get("/dashboard/")  # warm the per-version user and choice caches again, as before the first count
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            c.get("/dashboard/")

@@ -7,16 +7,17 @@ Needs PostgreSQL (the server process must see the test's committed data); skippe
 failure under CI=true.
 """
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
-from asgiref.sync import async_to_sync
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -26,6 +27,14 @@ from tests.portal.helpers import ROOT, clean_env
 
 from .api_world import build_world
 from .test_celery_worker import _test_database_url
+
+
+def _run(go):
+    """Run the client coroutine on its own loop in a fresh thread: the browser tests' sync Playwright
+    leaves an event loop running in the main thread, where asyncio.run / async_to_sync refuse to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, go()).result()
+
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 TOOLS_CALLED = {
@@ -113,7 +122,7 @@ def _session(url, token):
             out["sep"] = await client.read_resource("portal://seps/2133")
         return out
 
-    return async_to_sync(go)()
+    return _run(go)
 
 
 def _foreign_host_status(port) -> int:
@@ -193,5 +202,5 @@ def test_mcp_over_stdio_with_manage_py_mcp_server():
             found = await client.call_tool("search_seps", {"status": "in-review"})
             return tools, [s["number"] for s in found.structured_content["seps"]]
 
-    tools, numbers = async_to_sync(go)()
+    tools, numbers = _run(go)
     assert (tools == set(TOOLS_CALLED), numbers) == (True, [2133])
