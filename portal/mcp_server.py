@@ -232,11 +232,69 @@ def transport_security() -> TransportSecuritySettings:
     return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=sorted(origins))
 
 
+class RateLimit:
+    """ASGI middleware: /mcp's limit per client address (`MCP_RATE_LIMIT`), counted as /api/'s is
+    (`portal.api_common.count_request`, its own bucket). Over the limit: `429` with `Retry-After` and
+    a JSON-RPC error body whose message says how long to wait; every answer carries the RateLimit-*
+    headers. The address is the connection's peer (uvicorn sets it from trusted proxies' headers)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from .api_common import count_request
+
+        ident = (scope.get("client") or ("unknown",))[0]
+        allowed, limit, remaining, reset = await threads.run_sync(
+            count_request, ident, rate=settings.MCP_RATE_LIMIT, bucket="mcp"
+        )
+        headers = [(b"ratelimit-limit", b"%d" % limit), (b"ratelimit-remaining", b"%d" % remaining),
+                   (b"ratelimit-reset", b"%d" % reset)]  # fmt: skip
+        if not allowed:
+            await self._too_many(send, headers, reset)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *headers]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    async def _too_many(send, headers, retry_after: int):
+        import json
+
+        from .api_common import throttled_detail
+
+        body = {
+            "jsonrpc": "2.0",
+            "id": None,
+            "error": {
+                "code": RATE_LIMITED,
+                "message": throttled_detail(settings.MCP_RATE_LIMIT, retry_after),
+                "data": {"retry_after": retry_after},
+            },
+        }
+        headers = [(b"content-type", b"application/json"), (b"retry-after", b"%d" % retry_after), *headers]
+        await send({"type": "http.response.start", "status": 429, "headers": headers})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+RATE_LIMITED = -32029  # JSON-RPC's implementation-defined server errors are -32000..-32099
+
+
 def http_app():
-    """The Streamable HTTP app (a Starlette app serving /mcp; its lifespan runs the session manager)."""
-    return mcp.streamable_http_app(
+    """The Streamable HTTP app (a Starlette app serving /mcp; its lifespan runs the session manager),
+    behind the per-address rate limit."""
+    app = mcp.streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=True,
         json_response=True,
         transport_security=transport_security(),
     )
+    app.add_middleware(RateLimit)
+    return app

@@ -11,21 +11,16 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from asgiref.sync import async_to_sync
-from django.conf import settings
 from mcp import Client
 
 from portal import mcp_server, threads
-from portal.mcp_server import _in_sync_thread, http_app, mcp
+from portal.mcp_server import _in_sync_thread, mcp
+
+from .mcp_asgi import post_concurrently, tool_call_body
 
 SLOW = 0.4  # seconds a probe call sleeps
-HEADERS = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
-
-
-def tool_call_body(name, arguments, request_id=1):
-    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
 
 
 @pytest.fixture
@@ -43,23 +38,6 @@ def slow_probe():
     mcp.add_tool(_in_sync_thread(slow_probe), name="slow_probe")
     yield calls
     mcp.remove_tool("slow_probe")
-
-
-def post_concurrently(bodies):
-    """POST every body to a fresh /mcp app at once, from an event loop in a thread of its own (as a
-    server runs it); returns (seconds for all, responses)."""
-
-    async def go():
-        app = http_app()
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url=settings.SITE_URL, timeout=30) as client:
-                started = time.monotonic()
-                responses = await asyncio.gather(*(client.post("/mcp", json=b, headers=HEADERS) for b in bodies))
-                return time.monotonic() - started, responses
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, go()).result()
 
 
 def most_at_once(calls) -> int:
