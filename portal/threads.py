@@ -5,36 +5,39 @@ process holds at most `WEB_THREADS` database connections whatever the mix of req
 tool call never waits behind another one (before, every tool call of a process ran in asgiref's one
 thread-sensitive thread: an MCP call measured 0.02 of /healthz's throughput).
 
-anyio's worker threads are reused (an idle one is kept for the next call), so each keeps its own
-connection across calls (`CONN_MAX_AGE`), as a sync gunicorn worker does; callers recycle it per
-call as Django does per request. One limiter per event loop: a CapacityLimiter belongs to the loop
-that made it (tests run several loops in one process).
+A process-wide ThreadPoolExecutor of `WEB_THREADS` long-lived threads: each keeps its own database
+connection (`CONN_MAX_AGE`) and Redis pool across calls, as a sync gunicorn worker does; callers
+recycle the connection per call as Django does per request. (anyio's worker threads expire after
+10 idle seconds, so after any lull every new thread re-opened its connections: the first seconds
+ran at 10 req/s.) Work waits in the executor's queue when every thread is busy. One pool for the
+process serves every event loop (tests run several loops in one process).
 """
 
 import asyncio
+import contextvars
 import functools
 import os
-import weakref
-
-import anyio
-import anyio.to_thread
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 WEB_THREADS = int(os.environ.get("WEB_THREADS", "8"))  # per worker: at most this many DB connections
+THREAD_NAME_PREFIX = "web"
 
-_limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]" = weakref.WeakKeyDictionary()
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
-def limiter() -> anyio.CapacityLimiter:
-    """The running event loop's limiter (`WEB_THREADS` tokens), shared by pages and tool calls."""
-    loop = asyncio.get_running_loop()
-    found = _limiters.get(loop)
-    if found is None:
-        found = _limiters[loop] = anyio.CapacityLimiter(WEB_THREADS)
-    return found
+def pool() -> ThreadPoolExecutor:
+    """The process's pool, made on first use (after a fork, in the worker process)."""
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(max_workers=WEB_THREADS, thread_name_prefix=THREAD_NAME_PREFIX)
+    return _pool
 
 
 async def run_sync(fn, /, *args, **kwargs):
-    """`fn(*args, **kwargs)` in one of the pool's threads (contextvars carried over), awaiting its result."""
-    if kwargs:
-        fn = functools.partial(fn, **kwargs)
-    return await anyio.to_thread.run_sync(fn, *args, limiter=limiter())
+    """`fn(*args, **kwargs)` in one of the pool's threads, with the caller's contextvars, awaiting its result."""
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(pool(), call)
