@@ -80,7 +80,7 @@ def _serve(argv, port, log_path):
     log = open(log_path, "wb")  # noqa: SIM115 (closed by the caller through proc.log)
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     proc.log = log
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 150  # a loaded 2-core machine took 90 s to boot two workers
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             break
