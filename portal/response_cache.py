@@ -97,7 +97,7 @@ def csrf_token(request) -> str:
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     mask, chars = _random_csrf_string(), CSRF_ALLOWED_CHARS
     index = chars.index
-    return mask + "".join(chars[(index(x) + index(y)) % len(chars)] for x, y in zip(secret, mask))
+    return mask + "".join(chars[(index(x) + index(y)) % len(chars)] for x, y in zip(secret, mask, strict=True))
 
 
 def viewer(request):
