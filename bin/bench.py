@@ -485,7 +485,9 @@ def main():
         targets += conditional_targets(port, targets)
         measured = {}
         for target in [baseline, *targets]:
-            statuses = {fetch_status(port, target) for _ in range(3)}  # warm caches and connections
+            statuses = {fetch_status(port, target) for _ in range(3)}
+            if statuses == {expected_status(target)}:  # warm every server thread's connections and caches
+                (load_wrk if wrk else load_python)(*((wrk,) if wrk else ()), port, target, 1, args.connections)
             if statuses != {expected_status(target)}:
                 measured[id(target)] = None
                 log(f"{target['path']}: HTTP {sorted(statuses)}; skipped")

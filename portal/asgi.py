@@ -4,19 +4,22 @@ Served by uvicorn under `make run` and by gunicorn with `uvicorn_worker.UvicornW
 production, so /mcp works the same in both. A small path router sends the lifespan and /mcp to the
 MCP app (its session manager's task group runs for the life of the worker) and the rest to Django.
 
-Django's pages are served by its WSGI handler in a bounded pool of reused worker threads (`SiteApp`),
-not by Django's ASGI handler: every view is sync, and Django's ASGI handler runs each request's sync
+Django's pages are served by its WSGI handler in a fixed pool of long-lived worker threads (`SiteApp`,
+`run_in_site_pool`), not by Django's ASGI handler: every view is sync, and Django's ASGI handler runs each request's sync
 code in a fresh thread, so persistent database connections (`CONN_MAX_AGE`; without reuse a one-query
 page ran 11x slower) piled up until PostgreSQL refused clients, and under load asgiref's thread
 hand-over failed ("CurrentThreadExecutor already quit") before `request_finished` could close them
 (both seen in `make bench`). Reused threads keep one connection each, as sync gunicorn workers do.
+The threads never expire: anyio's worker threads (an earlier version) retire after 10 s idle, and each
+new one re-opened its database connection and Redis pool, so the first seconds after any lull ran at
+about 10 requests a second (seen in `make bench`).
 """
 
+import asyncio
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
-import anyio
-import anyio.to_thread
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -28,19 +31,20 @@ MCP_PATH = "/mcp"
 SITE_THREADS = int(os.environ.get("WEB_THREADS", "8"))  # per worker: at most this many DB connections
 
 
+_site_pool = ThreadPoolExecutor(max_workers=SITE_THREADS, thread_name_prefix="site")
+
+
+async def run_in_site_pool(fn, *args):
+    """`fn(*args)` in one of the worker's long-lived site threads (pages, and anything else that uses
+    the ORM: each thread keeps its own database connection for its whole life)."""
+    return await asyncio.get_running_loop().run_in_executor(_site_pool, fn, *args)
+
+
 class SiteApp:
-    """Django's WSGI handler as an ASGI app: each request runs in one of `SITE_THREADS` reused threads."""
+    """Django's WSGI handler as an ASGI app: each request runs in one of `SITE_THREADS` long-lived threads."""
 
-    def __init__(self, app, threads: int):
+    def __init__(self, app):
         self.app = app
-        self.threads = threads
-        self._limiter = None
-
-    @property
-    def limiter(self):
-        if self._limiter is None:  # created inside the running event loop
-            self._limiter = anyio.CapacityLimiter(self.threads)
-        return self._limiter
 
     async def __call__(self, scope, receive, send):
         body = bytearray()
@@ -51,7 +55,7 @@ class SiteApp:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        status, headers, chunks = await anyio.to_thread.run_sync(self._run, scope, bytes(body), limiter=self.limiter)
+        status, headers, chunks = await run_in_site_pool(self._run, scope, bytes(body))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
 
@@ -82,7 +86,7 @@ class SiteApp:
         return started["status"], started["headers"], chunks
 
 
-django_application = SiteApp(wsgi_application, SITE_THREADS)
+django_application = SiteApp(wsgi_application)
 mcp_application = http_app()
 
 

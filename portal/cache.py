@@ -12,6 +12,10 @@ prefix instead of FLUSHDB.
 import threading
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
+
+_shared_clients = {}
+_shared_lock = threading.Lock()
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
@@ -33,6 +37,17 @@ class PrefixedRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+
+    @cached_property
+    def _cache(self):
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        client = _shared_clients.get(key)
+        if client is None:
+            with _shared_lock:
+                if key not in _shared_clients:
+                    _shared_clients[key] = self._class(self._servers, **self._options)
+                client = _shared_clients[key]
+        return client
 
     def clear(self):
         client = self._cache.get_client(write=True)
