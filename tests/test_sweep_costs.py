@@ -150,3 +150,22 @@ def test_every_sweep_query_is_served_by_an_index(at_now, django_assert_num_queri
                 if "Seq Scan" in plan:
                     unserved.setdefault(name, []).append(plan)
     assert not unserved, unserved
+
+
+def test_explain_sweeps_reports_every_sweep_and_writes_nothing(at_now):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from portal.models import Event, Notice
+
+    _grow(1)
+    before = (Event.objects.count(), Notice.objects.count(), QuarterlyReport.objects.count(), Meeting.objects.count())
+    out = StringIO()
+    call_command("explain_sweeps", stdout=out)
+    text = out.getvalue()
+    assert all(f"{name}: run 1" in text for name in SWEEPS)
+    if connection.vendor == "postgresql":
+        assert "Index" in text  # the plans are printed
+    after = (Event.objects.count(), Notice.objects.count(), QuarterlyReport.objects.count(), Meeting.objects.count())
+    assert after == before  # run 1 caught up inside a transaction that was rolled back
