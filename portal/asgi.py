@@ -4,23 +4,21 @@ Served by uvicorn under `make run` and by gunicorn with `uvicorn_worker.UvicornW
 production, so /mcp works the same in both. A small path router sends the lifespan and /mcp to the
 MCP app (its session manager's task group runs for the life of the worker) and the rest to Django.
 
-Django's pages are served by its WSGI handler in a fixed pool of long-lived worker threads (`SiteApp`,
-`run_in_site_pool`), not by Django's ASGI handler: every view is sync, and Django's ASGI handler runs each request's sync
+Django's pages are served by its WSGI handler in a bounded pool of reused worker threads (`SiteApp`),
+not by Django's ASGI handler: every view is sync, and Django's ASGI handler runs each request's sync
 code in a fresh thread, so persistent database connections (`CONN_MAX_AGE`; without reuse a one-query
 page ran 11x slower) piled up until PostgreSQL refused clients, and under load asgiref's thread
 hand-over failed ("CurrentThreadExecutor already quit") before `request_finished` could close them
 (both seen in `make bench`). Reused threads keep one connection each, as sync gunicorn workers do.
-The threads never expire: anyio's worker threads (an earlier version) retire after 10 s idle, and each
-new one re-opened its database connection and Redis pool, so the first seconds after any lull ran at
-about 10 requests a second (seen in `make bench`).
+MCP tool calls run in the same pool (`portal.threads`): one bound on threads and connections per worker.
 """
 
-import asyncio
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 from django.core.wsgi import get_wsgi_application
+
+from portal import threads
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 wsgi_application = get_wsgi_application()  # sets Django up before the MCP server imports models
@@ -28,20 +26,11 @@ wsgi_application = get_wsgi_application()  # sets Django up before the MCP serve
 from portal.mcp_server import http_app  # noqa: E402
 
 MCP_PATH = "/mcp"
-SITE_THREADS = int(os.environ.get("WEB_THREADS", "8"))  # per worker: at most this many DB connections
-
-
-_site_pool = ThreadPoolExecutor(max_workers=SITE_THREADS, thread_name_prefix="site")
-
-
-async def run_in_site_pool(fn, *args):
-    """`fn(*args)` in one of the worker's long-lived site threads (pages, and anything else that uses
-    the ORM: each thread keeps its own database connection for its whole life)."""
-    return await asyncio.get_running_loop().run_in_executor(_site_pool, fn, *args)
 
 
 class SiteApp:
-    """Django's WSGI handler as an ASGI app: each request runs in one of `SITE_THREADS` long-lived threads."""
+    """Django's WSGI handler as an ASGI app: each request runs in one of the pool's reused threads
+    (`portal.threads`, `WEB_THREADS` per worker, shared with MCP tool calls)."""
 
     def __init__(self, app):
         self.app = app
@@ -55,7 +44,7 @@ class SiteApp:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        status, headers, chunks = await run_in_site_pool(self._run, scope, bytes(body))
+        status, headers, chunks = await threads.run_sync(self._run, scope, bytes(body))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
 
