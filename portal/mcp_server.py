@@ -198,8 +198,10 @@ def build() -> MCPServer:
         website_url=settings.SITE_URL,
         version="1.0.0",
     )
+    from . import mcp_tools as site_tools
+
     tools, resources = [], []
-    for module in app_modules("mcp_tools"):
+    for module in [*app_modules("mcp_tools"), site_tools]:
         tools += module.TOOLS
         resources += module.RESOURCES
     for fn in [*tools, *PERSONAL_TOOLS]:

@@ -54,28 +54,30 @@ def test_two_slow_tool_calls_overlap_in_time(slow_probe):
 
 
 def test_tool_calls_are_bounded_by_web_threads(slow_probe, monkeypatch):
-    monkeypatch.setattr(threads, "WEB_THREADS", 2)  # a pool of 2 is made for this size
-    seconds, responses = post_concurrently([tool_call_body("slow_probe", {"n": i}, i) for i in range(4)])
+    small = ThreadPoolExecutor(max_workers=2, thread_name_prefix=threads.THREAD_NAME_PREFIX)
+    monkeypatch.setattr(threads, "_pool", small)  # as WEB_THREADS=2 would make it
+    try:
+        seconds, responses = post_concurrently([tool_call_body("slow_probe", {"n": i}, i) for i in range(4)])
+    finally:
+        small.shutdown()
     assert all(r.status_code == 200 for r in responses)
     assert most_at_once(slow_probe) == 2
     assert seconds >= 2 * SLOW
 
 
-def test_pages_and_tool_calls_share_one_pool(db):
-    """SiteApp (pages) and the MCP tools run in the same process-wide pool: one bound per worker."""
-    import threading
-
+def test_pages_and_tool_calls_share_one_pool_of_long_lived_threads(db):
+    """SiteApp (pages) and the MCP tools run in the same process-wide pool: one bound per worker, and
+    a thread (with its connection) outlives the request and the event loop that used it."""
     import portal.asgi
 
-    async def threads_of_a_page_and_a_tool_call():
+    async def threads_used():
         seen = []
 
         def app(environ, start_response):
-            seen.append(threading.current_thread().name)
+            seen.append(threading.current_thread())
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
 
-        site = portal.asgi.SiteApp(app)
         sent = []
 
         async def receive():
@@ -85,32 +87,21 @@ def test_pages_and_tool_calls_share_one_pool(db):
             sent.append(message)
 
         scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": [],
-                 "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "scheme": "http", "root_path": "", "http_version": "1.1"}  # fmt: skip
-        await site(scope, receive, send)
-        tool_thread = await threads.run_sync(lambda: threading.current_thread().name)
-        return seen[0], tool_thread, sent[0]["status"]
+                 "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "scheme": "http", "root_path": "",
+                 "http_version": "1.1"}  # fmt: skip
+        await portal.asgi.SiteApp(app)(scope, receive, send)
+        seen.append(await threads.run_sync(threading.current_thread))
+        return seen, sent[0]["status"]
 
-    with ThreadPoolExecutor(max_workers=1) as other:
-        page_thread, tool_thread, status = other.submit(asyncio.run, threads_of_a_page_and_a_tool_call()).result()
-    assert status == 200
-    prefix = f"{threads.THREAD_NAME_PREFIX}_"
-    assert page_thread.startswith(prefix)
-    assert tool_thread.startswith(prefix)
+    def in_a_fresh_loop():
+        with ThreadPoolExecutor(max_workers=1) as runner:
+            return runner.submit(asyncio.run, threads_used()).result()
 
-
-def test_the_pool_outlives_event_loops():
-    """Threads (and the connection each holds) are the process's: every event loop's calls land on
-    the same at most WEB_THREADS threads, where anyio's workers belonged to one loop (and retired
-    after 10 s idle)."""
-    import threading
-
-    async def thread_names():
-        return [await threads.run_sync(lambda: threading.current_thread()) for _ in range(5)]
-
-    seen = {t for _ in range(4) for t in asyncio.run(thread_names())}
-    assert all(t.name.startswith(f"{threads.THREAD_NAME_PREFIX}_") for t in seen)
-    assert len(seen) <= threads.WEB_THREADS
-    assert all(t.is_alive() for t in seen)
+    (page_thread, tool_thread), status = in_a_fresh_loop()
+    (later_thread, _), _ = in_a_fresh_loop()
+    pooled = set(threads.pool()._threads)
+    assert status == 200 and {page_thread, tool_thread, later_thread} <= pooled
+    assert all(t.is_alive() for t in (page_thread, tool_thread))
 
 
 @pytest.mark.django_db(transaction=True)
