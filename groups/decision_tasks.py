@@ -4,7 +4,7 @@ act per row through one service (which locks, re-checks and records once). A mis
 from celery import shared_task
 from django.utils import timezone
 
-from .models import Escalation, Group, Proposal, QuarterlyReport, Vote
+from .models import Escalation, Proposal, QuarterlyReport, Vote
 from .services import decisions, escalations, reports
 
 
@@ -46,9 +46,9 @@ def sweep_reports():
     """G8: two weeks before the due date open the draft and tell the leads; after it, flag it overdue."""
     now = timezone.now()
     reminded = overdue = 0
-    for group in list(Group.objects.active().working_groups().only("pk", "activated_at", "created_at")):
-        for quarter in reports.owed_quarters(group, now):
-            if reports.report_remind(group_id=group.pk, quarter=quarter, now=now):
+    for quarter in reports.reminder_quarters(now):  # at most two: one query each
+        for pk in list(reports.groups_to_remind(quarter).order_by("pk").values_list("pk", flat=True)):
+            if reports.report_remind(group_id=pk, quarter=quarter, now=now):
                 reminded += 1
     due = QuarterlyReport.objects.filter(status=QuarterlyReport.Status.DRAFT, overdue_at=None, due_at__lte=now)
     for pk in list(due.order_by("due_at").values_list("pk", flat=True)):

@@ -79,10 +79,14 @@ class MeetingSeries(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     generated_until = models.DateTimeField(null=True, blank=True)
+    next_start_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Start of the first occurrence not generated yet."
+    )
 
     class Meta:
         ordering = ["group", "title"]
         verbose_name_plural = "meeting series"
+        indexes = [models.Index(fields=["next_start_at"], condition=Q(ended_at__isnull=True), name="series_next_start")]
 
     def __str__(self):
         return f"{self.title} ({self.get_frequency_display().lower()})"

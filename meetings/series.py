@@ -201,8 +201,33 @@ def series_generate(*, series_id, now=None) -> list[Meeting]:
                 )
             created.append(meeting)
         series.generated_until = window_end
-        series.save(update_fields=["generated_until"])
+        series.next_start_at = next_start_after(series, window_end)
+        series.save(update_fields=["generated_until", "next_start_at"])
     return created
+
+
+def next_start_after(series, moment: datetime) -> datetime | None:
+    """The start (UTC) of the series' first occurrence after `moment`, or None when its last date
+    has passed: the hourly sweep looks at a series again only once that start enters the window."""
+    horizon = moment.astimezone(series.zone).date() + relativedelta(months=3)  # >= 2 occurrences of any frequency
+    for day in series_dates(series, horizon):
+        starts_at = series_local_start(series, day)
+        if starts_at > moment:
+            return starts_at
+    return None
+
+
+def series_due(now):
+    """Series whose next occurrence has entered the rolling window (or never generated): what the
+    hourly `generate_series` sweep handles; one query, whatever the number of series."""
+    from django.db.models import Q
+
+    horizon = now + settings.GOVERNANCE["SERIES_WINDOW"]
+    return (
+        MeetingSeries.objects.filter(ended_at=None)
+        .exclude(group__state=Group.State.RETIRED)
+        .filter(Q(generated_until=None) | Q(next_start_at__lte=horizon))
+    )
 
 
 def series_end(*, series, by, cancel_published: bool = False, reason: str = "") -> dict:

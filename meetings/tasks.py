@@ -78,10 +78,11 @@ def sweep_notes() -> dict:
 
 @shared_task
 def generate_series() -> int:
-    """M7: keep every active series generated over the rolling window."""
+    """M7: keep every active series generated over the rolling window (only the series whose next
+    occurrence entered the window since the last run: the sweep costs what is due)."""
     now = timezone.now()
     created = 0
-    for pk in MeetingSeries.objects.filter(ended_at=None).values_list("pk", flat=True):
+    for pk in list(series.series_due(now).order_by("pk").values_list("pk", flat=True)):
         try:
             created += len(series.series_generate(series_id=pk, now=now))
         except Exception:

@@ -252,7 +252,7 @@ API_RATE_LIMIT_CACHE = "api"
 MCP_RATE_LIMIT = env.str("MCP_RATE_LIMIT", default=API_RATE_LIMIT)
 _api_redis = env.str("REDIS_URL", default="") and not TESTING
 CACHES["api"] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "api"}
+    {"BACKEND": "portal.cache.PrefixedRedisCache", "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "api"}
     if _api_redis
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
 )

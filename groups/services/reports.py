@@ -3,6 +3,7 @@
 import rules
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from portal.errors import DomainError
@@ -166,11 +167,27 @@ def report_mark_overdue(*, report_id: int, now=None) -> QuarterlyReport | None:
     return r
 
 
+def reminder_quarters(now) -> list[Quarter]:
+    """The quarters whose reminder moment has come: the last one that ended and, within two weeks of
+    its end, the current one."""
+    return [
+        q for q in (deadlines.quarter_ending_before(now), deadlines.quarter_containing(now)) if q.reminder_at <= now
+    ]
+
+
 def owed_quarters(group: Group, now) -> list[Quarter]:
-    """The quarters an active WG owes a report for now: the last one that ended and, within two weeks
-    of its end, the current one. A group activated after a quarter's reminder moment does not owe it."""
-    out = []
-    for q in (deadlines.quarter_ending_before(now), deadlines.quarter_containing(now)):
-        if q.reminder_at <= now and (group.activated_at or group.created_at) <= q.reminder_at:
-            out.append(q)
-    return out
+    """The quarters an active WG owes a report for now. A group activated after a quarter's reminder
+    moment does not owe it."""
+    return [q for q in reminder_quarters(now) if (group.activated_at or group.created_at) <= q.reminder_at]
+
+
+def groups_to_remind(quarter: Quarter):
+    """Active WGs that owe `quarter` a report and were not yet reminded of it (G8): one query, each
+    group's report found through the (group, quarter_end) unique index. What `report_remind` would
+    turn down (a report already reminded of, or published) is not selected, so the sweep costs what
+    is due, not one lookup per group every six hours."""
+    handled = QuarterlyReport.objects.filter(group=OuterRef("pk"), quarter_end=quarter.end).filter(
+        Q(reminded_at__isnull=False) | Q(status=QuarterlyReport.Status.PUBLISHED)
+    )
+    owes = Q(activated_at__lte=quarter.reminder_at) | Q(activated_at__isnull=True, created_at__lte=quarter.reminder_at)
+    return Group.objects.active().working_groups().filter(owes).exclude(Exists(handled))

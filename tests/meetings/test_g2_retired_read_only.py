@@ -211,7 +211,7 @@ def test_g2_the_writers_list_covers_every_public_service():
         "article", "G", "current_tier", "participation_check", "current_charter", "mission_summary",
         "decision_problem", "sponsorship_problem", "lead_problem", "activation_problem", "leads_of",
         "format_moment", "publication_refusal", "resolve_github_handles", "series_dates", "series_local_start",
-        "lead_recipients",
+        "lead_recipients", "next_start_after", "series_due",
         "group_activate",  # a retired group is not proposed: refused by its own state check
         "retirement_decide",  # a retired group has no open proposal to decide
     }  # fmt: skip

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.utils import timezone
 
 from meetings import series as meeting_series
 from meetings import tasks
@@ -67,6 +68,30 @@ def test_m7_missed_generation_catches_up_and_rolls_window(group, lead):
         assert tasks.generate_series() == 3
     dates = list(series.meetings.order_by("occurrence_date").values_list("occurrence_date", flat=True))
     assert len(dates) == len(set(dates)) == 11
+
+
+@pytest.mark.django_db
+def test_m7_sweep_looks_at_a_series_again_only_when_its_next_date_enters_the_window(group, lead):
+    """The hourly sweep costs what is due: a generated series is not selected again until the start
+    of its next occurrence comes inside the rolling window; then that one meeting is created."""
+    window = settings.GOVERNANCE["SERIES_WINDOW"]
+    with time_machine.travel(NOW, tick=False):
+        series = make_series(group, lead)
+        assert list(meeting_series.series_due(NOW)) == [series]  # never generated
+        tasks.generate_series()
+        series.refresh_from_db()
+        last = series.meetings.order_by("-starts_at").first().starts_at
+        assert series.next_start_at == last + timedelta(weeks=1)
+        assert not meeting_series.series_due(NOW).exists()
+    entered = series.next_start_at - window
+    with time_machine.travel(entered - timedelta(minutes=1), tick=False):
+        assert tasks.generate_series() == 0
+        assert not meeting_series.series_due(timezone.now()).exists()
+    with time_machine.travel(entered + timedelta(minutes=1), tick=False):
+        assert list(meeting_series.series_due(timezone.now())) == [series]
+        assert tasks.generate_series() == 1
+        assert not meeting_series.series_due(timezone.now()).exists()
+    assert series.meetings.count() == 9
 
 
 @pytest.mark.django_db
