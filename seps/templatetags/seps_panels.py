@@ -9,9 +9,20 @@ register = template.Library()
 PANEL_LIMIT = 50
 
 
+def annotate_group_page(group_queryset, now):
+    """The group page's fact for this panel (registered in SepsConfig.ready): whether any SEP
+    belongs to the group (an EXISTS on the group index), so a group without SEPs costs nothing."""
+    from django.db.models import Exists, OuterRef
+
+    return group_queryset.annotate(seps_any=Exists(SEP.objects.filter(group=OuterRef("pk"))))
+
+
 @register.inclusion_tag("seps/_group_panel.html")
 def group_seps_panel(group):
-    """One query whatever the number of SEPs (sponsor joined; authors not shown here)."""
+    """One query whatever the number of SEPs (sponsor joined; authors not shown here); none when
+    the group page's facts say the group has no SEP."""
+    if not getattr(group, "seps_any", True):
+        return {"group": group, "seps": [], "more": False}
     seps = list(
         SEP.objects.filter(group=group)
         .select_related("sponsor")
