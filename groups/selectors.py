@@ -182,7 +182,7 @@ def charter_versions_visible(group, user):
     return qs
 
 
-def for_dashboard(user) -> dict:
+def for_dashboard(user, facts=None) -> dict:
     """What groups wants to show on a person's dashboard (a constant number of queries).
 
     my_memberships: current rows with their group; to_review: open nominations in groups the person
@@ -195,19 +195,30 @@ def for_dashboard(user) -> dict:
 
     if not (user and user.is_authenticated):
         return {}
-    memberships = list(Membership.objects.current().filter(user=user).select_related("group").order_by("group__name"))
+    facts = facts or {}
+    memberships = []
+    if facts.get("g_memberships", 1):
+        memberships = list(
+            Membership.objects.current().filter(user=user).select_related("group").order_by("group__name")
+        )
     led = [m.group_id for m in memberships if m.tier == Tier.LEAD and m.status == Membership.Status.ACTIVE]
     nominations = Nomination.objects.open().select_related("group", "nominee").order_by("deadline")
     if not user.is_core_maintainer:
         nominations = nominations.filter(Q(group_id__in=led) | Q(nominee=user) | Q(nominator=user))
+        if not led and not facts.get("g_nominations", True):
+            nominations = nominations.none()
     out = {
         "my_memberships": memberships,
         "to_review": list(nominations[:20]),
         "my_drafts": list(
             CharterVersion.objects.open().filter(group_id__in=led).select_related("group").order_by("group__name")
-        ),
+        )
+        if led
+        else [],
     }
-    if user.is_core_maintainer:
+    if user.is_core_maintainer and "g_queue_charters" in facts:
+        out["queue"] = {k: facts[f"g_queue_{k}"] for k in ("charters", "inactive", "proposed", "retirements")}
+    elif user.is_core_maintainer:
         out["queue"] = {
             "charters": CharterVersion.objects.filter(status=CharterVersion.Status.SUBMITTED).count(),
             "inactive": Group.objects.active().filter(inactive_since__isnull=False).count(),
