@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """`make bench`: throughput and latency of the portal's pages, as ratios to a bare view.
 
-Starts gunicorn (2 workers, DEBUG off, PostgreSQL, pooled connections) on a free loopback port
-against a dedicated database (created and migrated here), seeds a large data set through every
-`<app>/bench.py` (`seed()`, idempotent), then loads `/healthz` and each page of every `urls()`
-with wrk (a bounded Python loop when wrk is missing) and prints requests/s, p50, p99 and the
-ratio to `/healthz` measured in the same run. Only loopback traffic; every step is time-bounded.
+Starts the production server shape (gunicorn with 2 uvicorn workers serving portal.asgi: pages,
+/api/ and /mcp; DEBUG off, PostgreSQL, Redis) on a free loopback port against a dedicated database
+(created and migrated here), seeds a large data set through every `<app>/bench.py` (`seed()`,
+idempotent), then loads `/healthz` and each page of every `urls()`, a 304 re-poll of every feed
+(If-None-Match with the ETag of its first answer) and one MCP tool call (a stateless JSON-RPC
+POST to /mcp), with wrk (a bounded Python loop when wrk is missing), and prints requests/s, p50,
+p99 and the ratio to `/healthz` measured in the same run. Only loopback traffic; every step is
+time-bounded. Rate limits are raised for the run (the load comes from one address).
 
     make bench                       # 3 rounds x 5 s per URL, 16 connections; median of the rounds
     BENCH_SECONDS=10 make bench
     bin/bench.py --cold              # the response cache off (RESPONSE_CACHE=false): what a miss costs
     bin/bench.py --in-process        # one process, no HTTP: CPU ms and queries per request
     bin/bench.py --sweeps-only       # time every periodic sweep on the bench data
+    bin/bench.py --server wsgi       # sync gunicorn workers instead (no /mcp)
 
 Every run also times each sweep of CELERY_BEAT_SCHEDULE on the bench data (twice: the first run
 may have work to catch up; the second is the steady state of every later tick).
@@ -82,6 +86,8 @@ def child_env(db_url: str, static_root: Path) -> dict:
         CELERY_TASK_ALWAYS_EAGER="true",  # no broker needed while seeding
         CACHE_KEY_PREFIX="portal-bench",  # a test run clearing its cache on the same Redis leaves these alone
         LOG_LEVEL="WARNING",
+        API_RATE_LIMIT="100000000/m",  # the load comes from one address; the limiter still runs
+        MCP_RATE_LIMIT="100000000/m",
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
     return env
@@ -202,12 +208,35 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
 
 
+def request_headers(target) -> dict:
+    headers = dict(target.get("headers") or {})
+    if target["cookie"]:
+        headers["Cookie"] = target["cookie"]
+    return headers
+
+
+def wrk_script(target) -> str:
+    """A wrk Lua script for a request with a method and body other than a plain GET."""
+    body = json.dumps(target.get("body", ""))  # a JSON string literal is a valid Lua string literal here
+    return f'wrk.method = "{target.get("method", "GET")}"\nwrk.body = {body}\n'
+
+
 def load_wrk(wrk, port, target, seconds, connections):
     cmd = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
-    if target["cookie"]:
-        cmd += ["-H", f"Cookie: {target['cookie']}"]
+    for name, value in request_headers(target).items():
+        cmd += ["-H", f"{name}: {value}"]
+    script = None
+    if target.get("method", "GET") != "GET":
+        script = ROOT / ".dev" / f"bench-{os.getpid()}.lua"
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text(wrk_script(target))
+        cmd += ["-s", str(script)]
     cmd.append(f"http://127.0.0.1:{port}{target['path']}")
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
+    finally:
+        if script:
+            script.unlink(missing_ok=True)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
@@ -225,7 +254,8 @@ def load_python(port, target, seconds, connections):
     """A bounded keep-alive load loop with threads, for machines without wrk."""
     latencies, errors, stop = [], [0], time.monotonic() + seconds
     lock = threading.Lock()
-    headers = {"Cookie": target["cookie"]} if target["cookie"] else {}
+    headers = request_headers(target)
+    method, body = target.get("method", "GET"), target.get("body")
 
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -233,7 +263,7 @@ def load_python(port, target, seconds, connections):
         while time.monotonic() < stop:
             t0 = time.perf_counter()
             try:
-                conn.request("GET", target["path"], headers=headers)
+                conn.request(method, target["path"], body=body, headers=headers)
                 resp = conn.getresponse()
                 resp.read()
                 if resp.status >= 400:
@@ -276,21 +306,83 @@ def find_wrk():
     return shutil.which("wrk")
 
 
+SERVERS = {
+    "asgi": ("gunicorn + uvicorn workers (2), as in production",
+             ["portal.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"]),
+    "wsgi": ("gunicorn sync workers (2)", ["portal.wsgi"]),
+}  # fmt: skip
+
+
+def server_command(kind: str, port: int) -> list:
+    gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
+    return [gunicorn, *SERVERS[kind][1], "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def fetch_status(port, target) -> int:
+def fetch(port, target):
+    """(status, headers, body) of one request for `target`."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("GET", target["path"], headers={"Cookie": target["cookie"]} if target["cookie"] else {})
+        conn.request(target.get("method", "GET"), target["path"], body=target.get("body"),
+                     headers=request_headers(target))  # fmt: skip
         resp = conn.getresponse()
-        resp.read()
-        return resp.status
+        return resp.status, dict(resp.getheaders()), resp.read()
     finally:
         conn.close()
+
+
+def fetch_status(port, target) -> int:
+    return fetch(port, target)[0]
+
+
+def expected_status(target) -> int:
+    return target.get("expect", 200)
+
+
+# The MCP tool call measured beside the pages: one stateless Streamable HTTP request (JSON response).
+MCP_TARGET = {
+    "app": "portal",
+    "label": "MCP: tools/call get_group",
+    "path": "/mcp",
+    "cookie": "",
+    "method": "POST",
+    "headers": {
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2025-06-18",
+    },  # fmt: skip
+}
+
+
+def mcp_target(slug: str) -> dict:
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "get_group", "arguments": {"slug": slug}},
+    }
+    return {**MCP_TARGET, "body": json.dumps(call)}
+
+
+def conditional_targets(port, targets) -> list:
+    """A 304 re-poll for every feed: the same URL with the ETag its first answer carried."""
+    repolls = []
+    for target in targets:
+        if "feed" not in target["label"] or target.get("method", "GET") != "GET":
+            continue
+        status, headers, _ = fetch(port, target)
+        etag = {k.lower(): v for k, v in headers.items()}.get("etag")
+        if status == 200 and etag:
+            repolls.append({**target, "label": f"{target['label']} (304 re-poll)",
+                            "headers": {**(target.get("headers") or {}), "If-None-Match": etag}, "expect": 304})  # fmt: skip
+        else:
+            log(f"{target['path']}: no ETag (HTTP {status}); no 304 re-poll measured")
+    return repolls
 
 
 def main():
@@ -300,6 +392,8 @@ def main():
     parser.add_argument("--python-load", action="store_true", help="use the Python loop even if wrk exists")
     parser.add_argument("--only", default="", help="only URLs whose label or path contains this text")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per URL; the median is reported")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="asgi",
+                        help="asgi: production's gunicorn + uvicorn workers (pages, /api/, /mcp); wsgi: sync gunicorn")  # fmt: skip
     parser.add_argument("--cold", action="store_true", help="response cache off: every request is a miss")
     parser.add_argument("--in-process", action="store_true", help="CPU ms and queries per request, one process")
     parser.add_argument("--sweeps-only", action="store_true", help="only time the sweeps on the bench data")
@@ -369,12 +463,13 @@ def main():
     wrk = None if args.python_load else find_wrk()
     tool = f"wrk ({wrk})" if wrk else "Python load loop (wrk not available)"
     port = free_port()
-    gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
-    log(f"gunicorn: 2 workers on 127.0.0.1:{port}; load: {tool}, {args.connections} connections, {args.seconds}s/URL")
-    server = subprocess.Popen(
-        [gunicorn, "portal.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+    log(
+        f"{SERVERS[args.server][0]} on 127.0.0.1:{port}; load: {tool}, {args.connections} connections, {args.seconds}s/URL"
+    )
+    server = subprocess.Popen(server_command(args.server, port), cwd=ROOT, env=env, start_new_session=True)
+    if args.server == "asgi" and (not args.only or "mcp" in args.only.lower()):
+        slug = next((t["path"].split("/")[2] for t in targets if t["path"].startswith("/groups/bench-")), "bench-001")
+        targets.append(mcp_target(slug))
     rows = []
     try:
         deadline = time.monotonic() + 60
@@ -387,10 +482,13 @@ def main():
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("gunicorn did not come up")
             time.sleep(0.3)
+        targets += conditional_targets(port, targets)
         measured = {}
         for target in [baseline, *targets]:
-            statuses = {fetch_status(port, target) for _ in range(3)}  # warm caches and connections
-            if statuses != {200}:
+            statuses = {fetch_status(port, target) for _ in range(3)}
+            if statuses == {expected_status(target)}:  # warm every server thread's connections and caches
+                (load_wrk if wrk else load_python)(*((wrk,) if wrk else ()), port, target, 1, args.connections)
+            if statuses != {expected_status(target)}:
                 measured[id(target)] = None
                 log(f"{target['path']}: HTTP {sorted(statuses)}; skipped")
         for round_no in range(1, args.rounds + 1):
@@ -423,7 +521,7 @@ def main():
 
     base_rps = rows[0][1]["rps"] if rows and rows[0][1] else float("nan")
     print(f"\nLoad: {tool}; {args.connections} connections, {args.rounds} rounds x {args.seconds}s per URL (median);"
-          f" gunicorn 2 workers, DEBUG off; {mode}.")  # fmt: skip
+          f" {SERVERS[args.server][0]}, DEBUG off; {mode}.")  # fmt: skip
     print(f"Ratio = page req/s / /healthz req/s in this same run (baseline {base_rps:.0f} req/s).\n")
     header = f"{'URL':<44} {'label':<34} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'ratio':>7}"
     print(header)

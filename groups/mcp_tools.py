@@ -19,10 +19,22 @@ from .api import (
     serialize_groups,
     serialize_members,
 )
+from .decision_api import (
+    DecisionDetailOut,
+    DecisionKind,
+    DecisionStatus,
+    ReportOut,
+    decision_rows,
+    report_rows,
+    serialize_decisions,
+    serialize_reports,
+)
 from .models import Group
 
 MAX_GROUPS = 100
 MAX_MEMBERS = 100
+MAX_DECISIONS = 50
+MAX_REPORTS = 8
 
 
 class GroupList(Schema):
@@ -78,7 +90,60 @@ def charter(slug: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-TOOLS = [list_groups, get_group]
+class DecisionList(Schema):
+    group: str
+    count: int = Field(description="How many decisions match (the list holds the newest 50).")
+    decisions: list[DecisionDetailOut]
+
+
+class ReportList(Schema):
+    group: str
+    count: int = Field(description="How many reports the group has published (the list holds the newest 8).")
+    reports: list[ReportOut]
+
+
+def _group_or_error(slug: str) -> Group:
+    group = Group.objects.filter(slug=slug).only("pk", "slug", "name").first()
+    if group is None:
+        raise ToolError(f"No group has the slug “{slug}”. Call list_groups to see the slugs.")
+    return group
+
+
+def group_decisions(
+    slug: Annotated[str, Field(description="The group's slug, e.g. from list_groups.", max_length=80)],
+    status: Annotated[
+        DecisionStatus | None,
+        Field(
+            description="open (objections possible until the deadline), voting, accepted, not_accepted, "
+            "escalated or withdrawn; omit for all."
+        ),
+    ] = None,
+    kind: Annotated[DecisionKind | None, Field(description="minor, significant or scope; omit for all.")] = None,
+) -> DecisionList:
+    """A Working Group's decisions, newest first: lazy-consensus proposals with their text, deadline,
+    status and how each was decided (lazy consensus, formal vote, core maintainers' guidance); blocks
+    are counted and a formal vote gives its tally, quorum and outcome, never who voted how. Use
+    status=open to see what a group may still object to before its deadline."""
+    group = _group_or_error(slug)
+    rows = decision_rows(group, status=status, kind=kind)
+    found = list(rows[:MAX_DECISIONS])
+    texts = {p.pk: (p.body, p.body_html) for p in found}
+    items = [{**d, "markdown": texts[d["id"]][0], "html": texts[d["id"]][1]} for d in serialize_decisions(found, group)]
+    return DecisionList(group=group.slug, count=rows.count(), decisions=items)
+
+
+def group_reports(
+    slug: Annotated[str, Field(description="The group's slug, e.g. from list_groups.", max_length=80)],
+) -> ReportList:
+    """A Working Group's published quarterly reports (G8), newest quarter first: progress against
+    deliverables, blocked items and escalations, membership changes, upcoming priorities and resource
+    needs, each as markdown and HTML, with whether it was published late."""
+    group = _group_or_error(slug)
+    rows = report_rows(group)
+    return ReportList(group=group.slug, count=rows.count(), reports=serialize_reports(list(rows[:MAX_REPORTS]), group))
+
+
+TOOLS = [list_groups, get_group, group_decisions, group_reports]
 RESOURCES = [
     {
         "uri": "portal://groups/{slug}/charter",

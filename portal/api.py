@@ -10,11 +10,15 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from groups.api import router as groups_router
+from groups.decision_api import router as decisions_router
 from meetings.api import router as meetings_router
 from seps.api import router as seps_router
 
-DESCRIPTION = """Public facts of the MCP Groups Portal: groups, members, meetings (agendas and notes)
-and SEPs with their timelines. Read-only, no authentication; every field is one the site shows
+from .people_api import router as people_router
+
+DESCRIPTION = """Public facts of the MCP Groups Portal: groups, members, meetings (agendas and notes),
+SEPs with their timelines, maintainers' roles, groups' decisions (outcomes and tallies, never who
+voted how) and published quarterly reports. Read-only, no authentication; every field is one the site shows
 an anonymous visitor.
 
 - Lists are paginated with `limit` (1-100) and `offset` (0-10000); `next_offset` is null on the last page.
@@ -59,5 +63,7 @@ def http_error(request, exc):
 
 
 api.add_router("/", groups_router)
+api.add_router("/", decisions_router)
 api.add_router("/", meetings_router)
 api.add_router("/", seps_router)
+api.add_router("/", people_router)

@@ -128,27 +128,45 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), seconds
 
 
-class IPRateThrottle(BaseThrottle):
-    """A fixed-window counter per client address in the cache (`API_RATE_LIMIT`, e.g. "120/m").
+def count_request(ident: str, *, rate: str, bucket: str = "api") -> tuple[bool, int, int, int]:
+    """Count one request from address `ident` in the current fixed window of `rate` ("120/m"):
+    (allowed, limit, remaining, seconds until the window resets).
 
-    `cache.add` + `cache.incr` are atomic on Redis, so every web worker shares one count per
-    window; with the local-memory cache (no REDIS_URL) each process counts for itself.
+    A counter per address, bucket and window in the cache: `cache.add` + `cache.incr` are atomic on
+    Redis, so every web worker shares one count per window; with the local-memory cache (no
+    REDIS_URL) each process counts for itself. /api/ (`IPRateThrottle`) and /mcp
+    (`portal.mcp_server.RateLimit`) both count here, each in its own bucket.
     """
+    limit, window = parse_rate(rate)
+    now = time.time()
+    start = int(now // window) * window
+    key = f"{bucket}-rate:{ident}:{window}:{start}"
+    cache = caches[settings.API_RATE_LIMIT_CACHE]
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        n = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 1)
+        n = 1
+    return n <= limit, limit, max(limit - n, 0), int(start + window - now) + 1
+
+
+def throttled_detail(rate: str, retry_after: int) -> str:
+    """The one message a client over the limit reads, on /api/ and /mcp alike."""
+    limit, window = parse_rate(rate)
+    return (
+        f"Too many requests: at most {limit} every {window} seconds from one address. "
+        f"Try again in {retry_after} seconds."
+    )
+
+
+class IPRateThrottle(BaseThrottle):
+    """/api/'s limit per client address (`API_RATE_LIMIT`, e.g. "120/m"), counted by `count_request`."""
 
     def allow_request(self, request) -> bool:
-        limit, window = parse_rate(settings.API_RATE_LIMIT)
-        now = time.time()
-        start = int(now // window) * window
-        key = f"api-rate:{self.get_ident(request)}:{window}:{start}"
-        cache = caches[settings.API_RATE_LIMIT_CACHE]
-        cache.add(key, 0, timeout=window + 1)
-        try:
-            n = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window + 1)
-            n = 1
-        request.rate_limit = (limit, max(limit - n, 0), int(start + window - now) + 1)
-        return n <= limit
+        allowed, limit, remaining, reset = count_request(self.get_ident(request), rate=settings.API_RATE_LIMIT)
+        request.rate_limit = (limit, remaining, reset)
+        return allowed
 
     def wait(self):
         _, window = parse_rate(settings.API_RATE_LIMIT)

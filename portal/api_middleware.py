@@ -52,15 +52,10 @@ def _preflight():
 def _throttled(throttle, request):
     from django.conf import settings
 
-    from .api_common import parse_rate
+    from .api_common import throttled_detail
 
-    limit, window = parse_rate(settings.API_RATE_LIMIT)
     wait = max(int(throttle.wait() + 0.999), 1)
-    body = {
-        "detail": f"Too many requests: at most {limit} every {window} seconds from one address. "
-        f"Try again in {wait} seconds.",
-        "retry_after": wait,
-    }
+    body = {"detail": throttled_detail(settings.API_RATE_LIMIT, wait), "retry_after": wait}
     response = HttpResponse(json.dumps(body), status=429, content_type="application/json")
     response["Retry-After"] = str(wait)
     return response

@@ -10,14 +10,15 @@ code in a fresh thread, so persistent database connections (`CONN_MAX_AGE`; with
 page ran 11x slower) piled up until PostgreSQL refused clients, and under load asgiref's thread
 hand-over failed ("CurrentThreadExecutor already quit") before `request_finished` could close them
 (both seen in `make bench`). Reused threads keep one connection each, as sync gunicorn workers do.
+MCP tool calls run in the same pool (`portal.threads`): one bound on threads and connections per worker.
 """
 
 import os
 import sys
 
-import anyio
-import anyio.to_thread
 from django.core.wsgi import get_wsgi_application
+
+from portal import threads
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 wsgi_application = get_wsgi_application()  # sets Django up before the MCP server imports models
@@ -25,22 +26,14 @@ wsgi_application = get_wsgi_application()  # sets Django up before the MCP serve
 from portal.mcp_server import http_app  # noqa: E402
 
 MCP_PATH = "/mcp"
-SITE_THREADS = int(os.environ.get("WEB_THREADS", "8"))  # per worker: at most this many DB connections
 
 
 class SiteApp:
-    """Django's WSGI handler as an ASGI app: each request runs in one of `SITE_THREADS` reused threads."""
+    """Django's WSGI handler as an ASGI app: each request runs in one of the pool's reused threads
+    (`portal.threads`, `WEB_THREADS` per worker, shared with MCP tool calls)."""
 
-    def __init__(self, app, threads: int):
+    def __init__(self, app):
         self.app = app
-        self.threads = threads
-        self._limiter = None
-
-    @property
-    def limiter(self):
-        if self._limiter is None:  # created inside the running event loop
-            self._limiter = anyio.CapacityLimiter(self.threads)
-        return self._limiter
 
     async def __call__(self, scope, receive, send):
         body = bytearray()
@@ -51,7 +44,7 @@ class SiteApp:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        status, headers, chunks = await anyio.to_thread.run_sync(self._run, scope, bytes(body), limiter=self.limiter)
+        status, headers, chunks = await threads.run_sync(self._run, scope, bytes(body))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
 
@@ -82,7 +75,7 @@ class SiteApp:
         return started["status"], started["headers"], chunks
 
 
-django_application = SiteApp(wsgi_application, SITE_THREADS)
+django_application = SiteApp(wsgi_application)
 mcp_application = http_app()
 
 

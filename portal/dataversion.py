@@ -62,10 +62,32 @@ VALUES (1, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER))
 """
 
 
+_READ = "SELECT value FROM portal_dataversion WHERE id = 1"
+
+
 def current(using: str = DEFAULT_DB_ALIAS) -> int:
-    """The current data version: one primary-key read, no ORM (it runs on every request)."""
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT value FROM portal_dataversion WHERE id = 1")
+    """The current data version: one primary-key read, no ORM (it runs on every request).
+
+    It is usually a request's first query, so it doubles as the health check Django runs before
+    reusing a persistent connection (CONN_HEALTH_CHECKS: a `SELECT 1` round trip of its own): on a
+    connection not yet checked in this request, the read goes straight to the driver; if it works,
+    the connection is marked checked; if the connection is broken, it is closed and the read runs
+    again on a fresh one, exactly as the health check would have done. One round trip, not two.
+    """
+    conn = connections[using]
+    raw = conn.connection
+    if raw is not None and conn.health_check_enabled and not conn.health_check_done and not conn.in_atomic_block:
+        try:
+            with raw.cursor() as cursor:
+                cursor.execute(_READ)
+                row = cursor.fetchone()
+        except conn.Database.Error:
+            conn.close()  # then the read below reconnects
+        else:
+            conn.health_check_done = True
+            return row[0] if row else 0
+    with conn.cursor() as cursor:
+        cursor.execute(_READ)
         row = cursor.fetchone()
     return row[0] if row else 0
 

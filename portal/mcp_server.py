@@ -8,15 +8,18 @@ sent as `Authorization: Bearer <token>`), and serves them:
   with JSON responses, so any web worker answers any request (no session to find);
 - stdio: `manage.py mcp_server`, for local clients.
 
-Tools are plain functions; each runs through `sync_to_async(thread_sensitive=True)`, so the ORM
-runs in a sync thread exactly as Django's own views do under ASGI.
+Tools are plain functions run in a sync thread, where the ORM may run (`_in_sync_thread`): served
+by an event loop (uvicorn, stdio), in the bounded pool of reused threads the pages use
+(`portal.threads`), so calls run side by side, each with its thread's connection recycled as a
+request's is; called from sync code through `async_to_sync` (the in-process client of a test or a
+script), in that caller's thread, as asgiref does, so a tool sees the caller's open transaction.
 """
 
 import functools
 from datetime import datetime
 from typing import Literal
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import AsyncToSync, sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
 from mcp.server.mcpserver import Context, MCPServer
@@ -26,6 +29,7 @@ from mcp_types import ToolAnnotations
 from ninja import Schema
 from pydantic import Field
 
+from . import threads
 from .hooks import app_modules
 
 INSTRUCTIONS = """The MCP Groups Portal: how the Model Context Protocol community runs its Working Groups
@@ -39,9 +43,17 @@ my_groups and my_deadlines answer for its owner."""
 READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 
 
+def _called_from_sync_code() -> bool:
+    """True when this event loop runs under `async_to_sync` for a sync caller that waits on it
+    (asgiref's own test for "a parent sync thread above": that thread may hold a transaction)."""
+    return getattr(AsyncToSync.executors, "current", None) is not None
+
+
 def _in_sync_thread(fn):
-    """An async callable running `fn` where Django's ORM may run; connections are recycled per call
-    as Django does per request (never inside a transaction, e.g. a test's)."""
+    """An async callable running `fn` where Django's ORM may run: in the shared pool of reused threads
+    (`portal.threads`), or in the sync caller's own thread when there is one (see the module's
+    docstring). Connections are recycled per call as Django does per request (never inside a
+    transaction, e.g. a test's)."""
 
     def run(*args, **kwargs):
         if not connection.in_atomic_block:
@@ -54,7 +66,9 @@ def _in_sync_thread(fn):
 
     @functools.wraps(fn)
     async def call(*args, **kwargs):
-        return await sync_to_async(run, thread_sensitive=True)(*args, **kwargs)
+        if _called_from_sync_code():
+            return await sync_to_async(run, thread_sensitive=True)(*args, **kwargs)
+        return await threads.run_sync(run, *args, **kwargs)
 
     return call
 
@@ -184,8 +198,10 @@ def build() -> MCPServer:
         website_url=settings.SITE_URL,
         version="1.0.0",
     )
+    from . import mcp_tools as site_tools
+
     tools, resources = [], []
-    for module in app_modules("mcp_tools"):
+    for module in [*app_modules("mcp_tools"), site_tools]:
         tools += module.TOOLS
         resources += module.RESOURCES
     for fn in [*tools, *PERSONAL_TOOLS]:
@@ -218,11 +234,69 @@ def transport_security() -> TransportSecuritySettings:
     return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=sorted(origins))
 
 
+class RateLimit:
+    """ASGI middleware: /mcp's limit per client address (`MCP_RATE_LIMIT`), counted as /api/'s is
+    (`portal.api_common.count_request`, its own bucket). Over the limit: `429` with `Retry-After` and
+    a JSON-RPC error body whose message says how long to wait; every answer carries the RateLimit-*
+    headers. The address is the connection's peer (uvicorn sets it from trusted proxies' headers)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from .api_common import count_request
+
+        ident = (scope.get("client") or ("unknown",))[0]
+        allowed, limit, remaining, reset = await threads.run_sync(
+            count_request, ident, rate=settings.MCP_RATE_LIMIT, bucket="mcp"
+        )
+        headers = [(b"ratelimit-limit", b"%d" % limit), (b"ratelimit-remaining", b"%d" % remaining),
+                   (b"ratelimit-reset", b"%d" % reset)]  # fmt: skip
+        if not allowed:
+            await self._too_many(send, headers, reset)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *headers]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    async def _too_many(send, headers, retry_after: int):
+        import json
+
+        from .api_common import throttled_detail
+
+        body = {
+            "jsonrpc": "2.0",
+            "id": None,
+            "error": {
+                "code": RATE_LIMITED,
+                "message": throttled_detail(settings.MCP_RATE_LIMIT, retry_after),
+                "data": {"retry_after": retry_after},
+            },
+        }
+        headers = [(b"content-type", b"application/json"), (b"retry-after", b"%d" % retry_after), *headers]
+        await send({"type": "http.response.start", "status": 429, "headers": headers})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+RATE_LIMITED = -32029  # JSON-RPC's implementation-defined server errors are -32000..-32099
+
+
 def http_app():
-    """The Streamable HTTP app (a Starlette app serving /mcp; its lifespan runs the session manager)."""
-    return mcp.streamable_http_app(
+    """The Streamable HTTP app (a Starlette app serving /mcp; its lifespan runs the session manager),
+    behind the per-address rate limit."""
+    app = mcp.streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=True,
         json_response=True,
         transport_security=transport_security(),
     )
+    app.add_middleware(RateLimit)
+    return app

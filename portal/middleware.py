@@ -8,12 +8,17 @@ from .models import timezone_names
 TZ_COOKIE = "tz"
 
 
+def cookie_timezone_name(request) -> str:
+    """The zone an anonymous visitor picked (the `tz` cookie), else UTC."""
+    name = request.COOKIES.get(TZ_COOKIE, "")
+    return name if name in timezone_names() else "UTC"
+
+
 def viewer_timezone_name(request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.timezone:
         return user.timezone
-    name = request.COOKIES.get(TZ_COOKIE, "")
-    return name if name in timezone_names() else "UTC"
+    return cookie_timezone_name(request)
 
 
 class TimezoneMiddleware:

@@ -248,9 +248,11 @@ else:
 # Redis when REDIS_URL is set (one count shared by every web worker), else per process.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="10000/m" if TESTING else "120/m")
 API_RATE_LIMIT_CACHE = "api"
+# /mcp counts apart from /api/ (an agent's session is an initialize, a tools/list and a few calls).
+MCP_RATE_LIMIT = env.str("MCP_RATE_LIMIT", default=API_RATE_LIMIT)
 _api_redis = env.str("REDIS_URL", default="") and not TESTING
 CACHES["api"] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "api"}
+    {"BACKEND": "portal.cache.PrefixedRedisCache", "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "api"}
     if _api_redis
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
 )
@@ -358,5 +360,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        # one INFO line per stateless /mcp request ("Terminating session: None") is noise, not news
+        "mcp.server.streamable_http": {"level": "WARNING"},
+    },
 }

@@ -117,6 +117,8 @@ def build_world() -> World:
         target_id=str(w.sep.pk),
         data={"from": "draft", "to": "in-review", "reason": "Ready for review", "voters": ["SECRET-VOTER"]},
     )
+    _decisions_and_reports(w, now)
+    _maintainers(w, now)
     w.secrets = [
         "SECRET-DRAFT-CHARTER",
         "SECRET-REJECTED-CHARTER",
@@ -130,8 +132,81 @@ def build_world() -> World:
         "uma-claimed-handle",
         "@example.test",
         *[u.calendar_token for u in (w.lead, w.member, w.sponsor)],
+        # decisions: who voted how, why, and who blocked stay out (counts only); draft reports too
+        "SECRET-VOTER-NAME",
+        "SECRET-BALLOT-RATIONALE",
+        "SECRET-BLOCK-OBJECTION",
+        "SECRET-BLOCK-ALTERNATIVE",
+        "SECRET-DRAFT-REPORT",
+        # maintainers: people whose account is inactive are not listed
+        "SECRET-INACTIVE-MAINTAINER",
     ]
     return w
+
+
+def _decisions_and_reports(w, now):
+    """An open proposal blocked by a member, one accepted by a formal vote (a former member voted), one
+    accepted by lazy consensus; a published report and a draft one."""
+    from datetime import date
+
+    from groups.models import Ballot, Block, Proposal, QuarterlyReport, Vote
+
+    voter = UserFactory(display_name="Vic SECRET-VOTER-NAME", github="vic-voter")
+    left = MembershipFactory(group=w.group, user=voter, tier=Tier.MEMBER, started_at=now - timedelta(days=200))
+    w.open_proposal = Proposal.objects.create(
+        group=w.group, title="Adopt the streaming profile", body="We adopt **it**.", body_html="<p>We adopt <strong>it</strong>.</p>",
+        kind="minor", opened_by=w.lead, opened_at=now - timedelta(days=1), deadline=now + timedelta(days=5),
+    )  # fmt: skip
+    Block.objects.create(
+        proposal=w.open_proposal,
+        by=w.member,
+        objection="SECRET-BLOCK-OBJECTION",
+        alternative="SECRET-BLOCK-ALTERNATIVE",
+    )
+    w.voted = Proposal.objects.create(
+        group=w.group, title="Change the scope", body="Scope text.", body_html="<p>Scope text.</p>", kind="scope",
+        opened_by=w.lead, opened_at=now - timedelta(days=30), deadline=now - timedelta(days=20),
+        status=Proposal.Status.ACCEPTED, decided_at=now - timedelta(days=10), decided_by=Proposal.DecidedBy.VOTE,
+    )  # fmt: skip
+    vote = Vote.objects.create(
+        proposal=w.voted, trigger=Vote.Trigger.LEAD, opened_at=now - timedelta(days=17), closes_at=now - timedelta(days=10),
+        status=Vote.Status.CLOSED, scope_change=True, eligible_count=3, quorum=2, closed_at=now - timedelta(days=10),
+        outcome=Vote.Outcome.PASSED, yes=2, no=0, abstain=1,
+    )  # fmt: skip
+    Ballot.objects.create(vote=vote, voter=voter, choice="yes", rationale="SECRET-BALLOT-RATIONALE")
+    Ballot.objects.create(vote=vote, voter=w.lead, choice="yes", rationale="SECRET-BALLOT-RATIONALE two")
+    Ballot.objects.create(vote=vote, voter=w.member, choice="abstain", rationale="SECRET-BALLOT-RATIONALE three")
+    left.ended_at = now - timedelta(days=5)
+    left.save()
+    Proposal.objects.create(
+        group=w.group, title="Meet fortnightly", body="Every two weeks.", kind="minor", opened_by=w.lead,
+        opened_at=now - timedelta(days=40), deadline=now - timedelta(days=34), status=Proposal.Status.ACCEPTED,
+        decided_at=now - timedelta(days=34), decided_by=Proposal.DecidedBy.LAZY_CONSENSUS,
+    )  # fmt: skip
+    QuarterlyReport.objects.create(
+        group=w.group, quarter_end=date(2026, 7, 31), due_at=now - timedelta(days=90), status="published",
+        sections={"progress": "We shipped resumption."}, sections_html={"progress": "<p>We shipped resumption.</p>"},
+        published_at=now - timedelta(days=95), published_by=w.lead,
+    )  # fmt: skip
+    QuarterlyReport.objects.create(
+        group=w.group, quarter_end=date(2026, 10, 31), due_at=now + timedelta(days=20),
+        sections={"progress": "SECRET-DRAFT-REPORT"}, sections_html={"progress": "<p>SECRET-DRAFT-REPORT</p>"},
+    )  # fmt: skip
+
+
+def _maintainers(w, now):
+    """Roles as MAINTAINERS.md gives them: a core maintainer (verified), an SDK maintainer whose handle nobody
+    verified, an ended role, and a role of a person whose account is inactive."""
+    from portal.models import Role, RoleArea, RoleKind
+
+    Role.objects.create(person=w.sponsor, kind=RoleKind.CORE_MAINTAINER, started_at=now - timedelta(days=400))
+    Role.objects.create(
+        person=w.sponsor, kind=RoleKind.MAINTAINER, area=RoleArea.SDK, scope="Go SDK",
+        started_at=now - timedelta(days=700), ended_at=now - timedelta(days=400),
+    )  # fmt: skip
+    Role.objects.create(person=w.member, kind=RoleKind.MAINTAINER, area=RoleArea.SDK, scope="Java SDK")
+    gone = UserFactory(display_name="SECRET-INACTIVE-MAINTAINER", is_active=False)
+    Role.objects.create(person=gone, kind=RoleKind.LEAD_MAINTAINER)
 
 
 def _ct(obj):

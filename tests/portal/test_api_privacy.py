@@ -1,6 +1,7 @@
 """The privacy walk: every endpoint of the schema, every field it returns, for an anonymous visitor and a
 signed-in lead alike. Nothing private appears (emails, calendar tokens, typed-in GitHub handles,
-drafts, missed publications, unpublished notes, draft or rejected charters, voters), and every
+drafts, missed publications, unpublished notes, draft or rejected charters, voters, ballots and
+blockers, draft reports, inactive people), and every
 field name is one the site shows publicly: a new field fails here until it is reviewed and added."""
 
 import json
@@ -28,6 +29,13 @@ PUBLIC_FIELDS = {
     "number", "type", "status_label", "created", "sponsor", "authors", "pr_url", "discussion_url",
     "reference_implementation", "roadmap_area", "superseded_by", "status_changed_at", "updated_at",
     "timeline_url", "at", "actor", "from_status", "to_status", "summary", "reason",
+    # decisions (outcomes and tallies; never ballots, voters, rationales or blockers)
+    "opened_by", "opened_at", "deadline", "decided_at", "decided_by", "blocks", "vote", "trigger", "closes_at",
+    "scope_change", "eligible", "quorum", "yes", "no", "abstain", "outcome",
+    # quarterly reports (published ones)
+    "quarter", "quarter_end", "late",
+    # maintainers' roles
+    "person", "person_url", "role", "area", "scope", "emeritus", "product", "note", "until",
 }  # fmt: skip
 
 
@@ -45,20 +53,25 @@ def keys(value, out=None):
 
 def concrete_urls(schema, w):
     """Every path of the schema with each value its parameters can take in the world (private ones too)."""
+    from groups.models import Proposal
     from meetings.models import Meeting
 
     values = {
         "slug": ["transports", "finance-ig"],
         "meeting_id": list(Meeting.objects.values_list("pk", flat=True)),
         "number": [2133, 2134],
+        "proposal_id": list(Proposal.objects.values_list("pk", flat=True)),
     }
     urls = []
     for path in schema["paths"]:
         todo = [path]
         for name, options in values.items():
             todo = [p.replace("{" + name + "}", str(v)) for p in todo for v in options] if "{" + name in path else todo
+        assert all("{" not in p for p in todo), f"give the walk values for every parameter of {path}"
         for p in todo:
-            urls += [p, p + "?limit=100"] if "{" not in p else []
+            urls += [p, p + "?limit=100"]
+        if path == "/api/maintainers":
+            urls += [path + "?current=false", path + "?emeritus=true"]
     return urls
 
 

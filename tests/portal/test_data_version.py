@@ -111,3 +111,38 @@ def test_the_version_row_comes_back_after_a_flush_with_a_fresh_number():
         cursor.execute("DELETE FROM portal_dataversion")
     dataversion.install_triggers()
     assert dataversion.current() > before
+
+
+# --- the version read doubles as the connection health check ---------------------------------------
+
+
+@pytest.fixture
+def unchecked_connection(transactional_db):
+    """The default connection as a request finds it when reusing a persistent connection."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    connection.health_check_enabled, connection.health_check_done = True, False
+    yield connection
+    connection.health_check_enabled = connection.settings_dict["CONN_HEALTH_CHECKS"]
+
+
+def test_the_version_read_is_the_health_check_one_round_trip(unchecked_connection, monkeypatch):
+    from portal import dataversion
+
+    def no_extra_round_trip():
+        raise AssertionError("Django's own SELECT 1 ran")
+
+    monkeypatch.setattr(unchecked_connection, "is_usable", no_extra_round_trip)
+    assert dataversion.current() == dataversion.current() > 0
+    assert unchecked_connection.health_check_done is True
+
+
+def test_a_broken_connection_is_replaced_and_the_version_still_read(unchecked_connection):
+    from portal import dataversion
+
+    expected = dataversion.current()
+    unchecked_connection.health_check_done = False
+    unchecked_connection.connection.close()  # the server went away behind Django's back
+    assert dataversion.current() == expected
+    assert not unchecked_connection.connection.closed

@@ -15,7 +15,7 @@ from .api_world import build_world
 
 TOOLS = {
     "list_groups", "get_group", "upcoming_meetings", "meeting_notes", "search_seps", "get_sep", "review_queue",
-    "my_groups", "my_deadlines",
+    "my_groups", "my_deadlines", "list_maintainers", "group_decisions", "group_reports",
 }  # fmt: skip
 
 
@@ -192,7 +192,9 @@ def test_p3_mcp_privacy_walk_finds_no_private_value(world):
 
     calls = [("list_groups", {}), ("get_group", {"slug": "transports"}), ("get_group", {"slug": "finance-ig"}),
              ("upcoming_meetings", {"days": 90}), ("search_seps", {}), ("get_sep", {"number": 2133}),
-             ("get_sep", {"number": 2134}), ("review_queue", {})]  # fmt: skip
+             ("get_sep", {"number": 2134}), ("review_queue", {}), ("list_maintainers", {}),
+             ("list_maintainers", {"current": False}), ("group_decisions", {"slug": "transports"}),
+             ("group_decisions", {"slug": "finance-ig"}), ("group_reports", {"slug": "transports"})]  # fmt: skip
     calls += [("meeting_notes", {"meeting_id": pk}) for pk in Meeting.objects.values_list("pk", flat=True)]
     uris = ["portal://groups/transports/charter", "portal://groups/finance-ig/charter", "portal://seps/2133"]
 

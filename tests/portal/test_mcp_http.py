@@ -47,6 +47,9 @@ TOOLS_CALLED = {
     "review_queue": {},
     "my_groups": {},
     "my_deadlines": {},
+    "list_maintainers": {"role": "core_maintainer"},
+    "group_decisions": {"slug": "transports"},
+    "group_reports": {"slug": "transports"},
 }
 
 

@@ -297,6 +297,64 @@ def test_upcoming_meetings_leave_the_list_when_they_are_over(client, group):
         assert "Soon over" not in client.get("/meetings/").content.decode()
 
 
+def test_signed_in_hit_reads_no_user_row_from_anywhere(client_for, monkeypatch):
+    """The key names the viewer from the session (id, backend, auth hash): a hit needs no user."""
+    from portal import auth
+
+    c = client_for(UserFactory())
+    c.get("/groups/")
+
+    def no_user(*args, **kwargs):
+        raise AssertionError("a hit loaded the user")
+
+    monkeypatch.setattr(auth, "cached_backend_user", no_user)
+    assert cached(c.get("/groups/")) == "hit"
+
+
+def test_a_changed_password_never_gets_the_old_sessions_pages(client_for):
+    """The session's auth hash is part of the key: after a password change (a write, so a new
+    version) the old session is refused on the miss, and nothing is stored for it."""
+    person = UserFactory(display_name="Rotating Rui")
+    old = client_for(person)
+    assert "Rotating Rui" in old.get("/").content.decode()
+    person.set_password("a-new-password-2026")
+    person.save()
+    page = old.get("/")
+    assert "Rotating Rui" not in page.content.decode()
+    assert "Rotating Rui" not in old.get("/").content.decode()
+
+
+def test_a_hit_token_is_a_valid_masked_token_for_the_cookie_secret():
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, _does_token_match
+    from django.test import RequestFactory
+
+    from portal.response_cache import csrf_token
+
+    request = RequestFactory().get("/")
+    first, second = csrf_token(request), csrf_token(request)
+    secret = request.META["CSRF_COOKIE"]
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    assert len(first) == 64
+    assert set(first + second + secret) <= set(CSRF_ALLOWED_CHARS)
+    assert first != second  # a fresh mask on every page (BREACH)
+    assert _does_token_match(first, secret)
+    assert _does_token_match(second, secret)
+
+
+def test_a_hit_token_uses_every_allowed_character_evenly():
+    from collections import Counter
+
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS
+
+    from portal.response_cache import _random_csrf_string
+
+    counts = Counter("".join(_random_csrf_string() for _ in range(2000)))  # 64,000 characters
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    expected = 64_000 / len(CSRF_ALLOWED_CHARS)  # ~1032; a biased modulo would give some ~1290
+    assert max(counts.values()) < expected * 1.15
+    assert min(counts.values()) > expected * 0.85
+
+
 # --- sign-out and role changes take effect at once -------------------------------------------------
 
 
