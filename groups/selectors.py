@@ -2,12 +2,22 @@
 
 import rules
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import CharterVersion, Group, Membership, Nomination, Participation, Tier
-from .registry import annotate_directory
+from .models import (
+    CharterVersion,
+    Group,
+    Membership,
+    Nomination,
+    Participation,
+    Proposal,
+    QuarterlyReport,
+    RetirementProposal,
+    Tier,
+)
+from .registry import annotate_directory, annotate_page
 from .rules import is_group_lead, is_group_member
 
 
@@ -67,7 +77,48 @@ def directory(*, kind: str = "", state: str = "", q: str = ""):
     )
 
 
+def _count(qs):
+    """A correlated COUNT of `qs` (filtered on OuterRef("pk")) as an integer annotation."""
+    counted = qs.order_by().values("group").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def decision_counts():
+    """The group page's decisions panel facts, as annotations (each a subquery on one group)."""
+    proposals = Proposal.objects.filter(group=OuterRef("pk"))
+    latest = QuarterlyReport.objects.published().filter(group=OuterRef("pk")).order_by("-quarter_end")
+    return {
+        "n_open": _count(proposals.filter(status=Proposal.Status.OPEN)),
+        "n_voting": _count(proposals.filter(status=Proposal.Status.VOTING)),
+        "n_escalated": _count(proposals.filter(status=Proposal.Status.ESCALATED)),
+        "latest_report": Subquery(latest.values("quarter_end")[:1]),
+    }
+
+
+def group_page(slug, now=None):
+    """The group for its page, with the facts that let every panel skip its queries when it has
+    nothing to show, in one query: member and lead totals, the current charter's id, open
+    nominations, an open retirement, groups it led to, the decisions panel's counts, and what the
+    apps above register (meetings, SEPs). Raises Group.DoesNotExist."""
+    now = now or timezone.now()
+    current = Membership.objects.current().filter(group=OuterRef("pk"))
+    charter = CharterVersion.objects.approved().filter(group=OuterRef("pk")).order_by("-number")
+    retirement = RetirementProposal.objects.filter(group=OuterRef("pk"), status=RetirementProposal.Status.OPEN)
+    qs = Group.objects.select_related("formed_from").annotate(
+        member_total=_count(current),
+        lead_total=_count(current.filter(tier=Tier.LEAD)),
+        charter_id=Subquery(charter.values("pk")[:1]),
+        open_nomination_total=_count(Nomination.objects.open().filter(group=OuterRef("pk"))),
+        open_retirement_id=Subquery(retirement.values("pk")[:1]),
+        led_to_any=Exists(Group.objects.filter(formed_from=OuterRef("pk"))),
+        **decision_counts(),
+    )
+    return annotate_page(qs, now).get(slug=slug)
+
+
 TIER_ORDER = {Tier.LEAD: 0, Tier.MEMBER: 1, Tier.PARTICIPANT: 2, Tier.OBSERVER: 3}
+# what member lists show of a person (T5) and what the page's rules read
+MEMBER_USER_FIELDS = ("username", "display_name", "first_name", "last_name", "github", "discord", "affiliation")
 
 
 def member_rows(group):
@@ -78,6 +129,16 @@ def member_rows(group):
         Membership.objects.current()
         .filter(group=group)
         .select_related("user")
+        .only(
+            "group_id",
+            "user_id",
+            "tier",
+            "status",
+            "started_at",
+            "ended_at",
+            "term",
+            *(f"user__{f}" for f in MEMBER_USER_FIELDS),
+        )  # fmt: skip
         .annotate(
             tier_order=Case(*[When(tier=t, then=Value(n)) for t, n in TIER_ORDER.items()], output_field=IntegerField())
         )
@@ -121,7 +182,7 @@ def charter_versions_visible(group, user):
     return qs
 
 
-def for_dashboard(user) -> dict:
+def for_dashboard(user, facts=None) -> dict:
     """What groups wants to show on a person's dashboard (a constant number of queries).
 
     my_memberships: current rows with their group; to_review: open nominations in groups the person
@@ -134,19 +195,30 @@ def for_dashboard(user) -> dict:
 
     if not (user and user.is_authenticated):
         return {}
-    memberships = list(Membership.objects.current().filter(user=user).select_related("group").order_by("group__name"))
+    facts = facts or {}
+    memberships = []
+    if facts.get("g_memberships", 1):
+        memberships = list(
+            Membership.objects.current().filter(user=user).select_related("group").order_by("group__name")
+        )
     led = [m.group_id for m in memberships if m.tier == Tier.LEAD and m.status == Membership.Status.ACTIVE]
     nominations = Nomination.objects.open().select_related("group", "nominee").order_by("deadline")
     if not user.is_core_maintainer:
         nominations = nominations.filter(Q(group_id__in=led) | Q(nominee=user) | Q(nominator=user))
+        if not led and not facts.get("g_nominations", True):
+            nominations = nominations.none()
     out = {
         "my_memberships": memberships,
         "to_review": list(nominations[:20]),
         "my_drafts": list(
             CharterVersion.objects.open().filter(group_id__in=led).select_related("group").order_by("group__name")
-        ),
+        )
+        if led
+        else [],
     }
-    if user.is_core_maintainer:
+    if user.is_core_maintainer and "g_queue_charters" in facts:
+        out["queue"] = {k: facts[f"g_queue_{k}"] for k in ("charters", "inactive", "proposed", "retirements")}
+    elif user.is_core_maintainer:
         out["queue"] = {
             "charters": CharterVersion.objects.filter(status=CharterVersion.Status.SUBMITTED).count(),
             "inactive": Group.objects.active().filter(inactive_since__isnull=False).count(),

@@ -58,9 +58,15 @@ def index(request):
     return render_page(request, "groups/index.html", ctx, partial="results")
 
 
-def _membership_ctx(request, group):
+def _membership_ctx(request, group, mine=None):
+    """`mine`: the viewer's current membership when the caller already has it (False: has none)."""
     current = None
-    if request.user.is_authenticated:
+    if mine is not None:
+        current = mine or None
+        if request.user.is_authenticated:  # the rules' tier cache (groups.rules): no query of its own
+            active = current is not None and current.status == Membership.Status.ACTIVE
+            group.__dict__.setdefault("_tier_cache", {})[request.user.pk] = current.tier if active else None
+    elif request.user.is_authenticated:
         current = Membership.objects.current().filter(group=group, user=request.user).first()
     initial = {"tier": Tier.PARTICIPANT if current is None or current.tier == Tier.OBSERVER else Tier.OBSERVER}
     return {
@@ -71,22 +77,68 @@ def _membership_ctx(request, group):
     }
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count (annotated on the group): no COUNT query; no rows query when empty."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def _page_people(request, group, members):
+    """Leads, organisation count and the viewer's membership, read from the member rows already
+    loaded when those rows hold them (leads sort first; every member fits on page one); one query
+    each otherwise."""
+    rows = list(members.object_list)
+    everyone = members.number == 1 and len(rows) == group.member_total
+    leads = [m for m in rows if m.tier == Tier.LEAD] if members.number == 1 else []
+    if len(leads) == group.lead_total:
+        leads.sort(key=lambda m: m.started_at)
+    else:
+        leads = list(Membership.objects.leads().filter(group=group).select_related("user").order_by("started_at"))
+    if everyone:
+        keys = {selectors.organisation_key(m.user.affiliation) for m in rows}
+        organisations = len(keys - {""})
+    else:
+        organisations = selectors.organisation_count(group)
+    mine = None
+    if everyone and request.user.is_authenticated:
+        mine = next((m for m in rows if m.user_id == request.user.pk), False)
+    return leads, organisations, mine
+
+
 @require_GET
 def detail(request, slug):
-    group = _get_group(slug)
+    """A group's page: about half the queries it once ran (one for the group and every panel's
+    facts, then only the panels with something to show; see selectors.group_page)."""
+    try:
+        group = selectors.group_page(slug)
+    except Group.DoesNotExist:
+        raise Http404("No such group.") from None
     user = request.user
-    members = Paginator(selectors.member_rows(group), MEMBERS_PAGE_SIZE).get_page(request.GET.get("members"))
+    rows = selectors.member_rows(group)
+    members = _CountedPaginator(rows, MEMBERS_PAGE_SIZE, group.member_total).get_page(request.GET.get("members"))
+    leads, organisations, mine = _page_people(request, group, members)
+    if mine is not False and mine is not None:
+        mine.group = group
+    membership_ctx = _membership_ctx(request, group, mine=mine)
+    retirement = None
+    if group.open_retirement_id:
+        retirement = (
+            group.retirement_proposals.filter(pk=group.open_retirement_id).select_related("proposed_by").first()
+        )
+    charter = None
+    if group.charter_id:
+        charter = CharterVersion.objects.select_related("decided_by").filter(pk=group.charter_id).first()
     ctx = {
-        **_membership_ctx(request, group),
-        "charter": services.current_charter(group),
-        "leads": list(Membership.objects.leads().filter(group=group).select_related("user").order_by("started_at")),
+        **membership_ctx,
+        "charter": charter,
+        "leads": leads,
         "members": members,
-        "organisation_count": selectors.organisation_count(group),
-        "nominations": list(selectors.open_nominations(group)),
-        "retirement": group.retirement_proposals.filter(status=RetirementProposal.Status.OPEN)
-        .select_related("proposed_by")
-        .first(),
-        "formed_groups": list(group.formed_groups.only("name", "slug")),
+        "organisation_count": organisations,
+        "nominations": list(selectors.open_nominations(group)) if group.open_nomination_total else [],
+        "retirement": retirement,
+        "formed_groups": list(group.formed_groups.only("name", "slug")) if group.led_to_any else [],
         "can_nominate": rules.test_rule("groups.nominate", user, group),
         "can_amend": rules.test_rule("groups.amend_charter", user, group),
         "can_propose_retirement": rules.test_rule("groups.propose_retirement", user, group),

@@ -16,10 +16,11 @@ class MeetingsConfig(AppConfig):
         )
         from .identity import settle_merge
         from .retirement import close_for_retired_group
-        from .selectors import annotate_next_meeting, meetings_held
+        from .selectors import annotate_group_page, annotate_next_meeting, meetings_held
 
         registry.register_directory_annotation(annotate_next_meeting)  # the directory's "Next meeting"
         registry.register_activity_source(meetings_held)  # G7: a meeting held is activity
+        registry.register_page_annotation(annotate_group_page)  # the group page's meetings panel facts
 
         person_merging.connect(settle_merge, dispatch_uid="meetings.settle_merge")
         group_retired.connect(close_for_retired_group, dispatch_uid="meetings.close_for_retired_group")

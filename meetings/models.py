@@ -214,6 +214,12 @@ class Meeting(models.Model):
                 condition=Q(status=MeetingStatus.PUBLISHED, notes_published_at__isnull=True),
                 name="meeting_notes_due",
             ),
+            # the group page's recent notes (and its "any notes?" fact): few rows per group, newest first
+            models.Index(
+                fields=["group", "starts_at"],
+                condition=Q(status=MeetingStatus.PUBLISHED, notes_published_at__isnull=False),
+                name="meeting_notes_published",
+            ),
             # the notes sweep (M4): meetings ended without notes and not yet flagged, oldest first;
             # tiny however long the history (the ends_at index read 75,000 rows to find none)
             models.Index(

@@ -26,18 +26,60 @@ def meetings_held(now):
     return Meeting.objects.filter(status=Meeting.Status.PUBLISHED, starts_at__lte=now), "starts_at"
 
 
+PANEL_DEFERRED = ("agenda_md", "agenda_html", "notes_md", "notes_html")  # the panel shows titles and times
+
+
+def _upcoming(now):
+    return Meeting.objects.upcoming(now)
+
+
+def _noted():
+    return Meeting.objects.filter(status=Meeting.Status.PUBLISHED, notes_published_at__isnull=False)
+
+
+def _overdue():
+    return Meeting.objects.notes_overdue()
+
+
+def annotate_group_page(group_queryset, now):
+    """The group page's facts for this panel (registered in MeetingsConfig.ready): whether the group
+    has an upcoming meeting, notes (when the latest were held, or None), overdue notes; each served
+    by the group's meeting indexes inside the one query that loads the group, so a group without
+    meetings costs the panel nothing."""
+    from django.db.models import Exists
+
+    # notes: the start of the latest meeting with notes, read backwards along (group, status,
+    # starts_at) as the panel does; an EXISTS there was planned as a scan of every meeting
+    latest_notes = _noted().filter(group=OuterRef("pk")).order_by("-starts_at").values("starts_at")[:1]
+    return group_queryset.annotate(
+        meetings_upcoming=Exists(_upcoming(now).filter(group=OuterRef("pk"))),
+        meetings_noted=Subquery(latest_notes),
+        meetings_overdue=Exists(_overdue().filter(group=OuterRef("pk"))),
+    )
+
+
 def group_panel(group, *, upcoming=3, recent=3, now=None) -> dict:
-    """Next meetings and recent notes of a group: two queries whatever the number of meetings."""
+    """Next meetings, recent notes and overdue notes of a group: at most three queries whatever the
+    number of meetings, and none for a list the group page's facts say is empty."""
     now = now or timezone.now()
+    mine = Meeting.objects.filter(group=group).defer(*PANEL_DEFERRED)
+
+    def wanted(fact):
+        return getattr(group, fact, True)
+
     return {
         "group": group,
-        "upcoming": list(Meeting.objects.filter(group=group).upcoming(now)[:upcoming]),
+        "upcoming": list(mine.upcoming(now)[:upcoming]) if wanted("meetings_upcoming") else [],
         "recent_notes": list(
-            Meeting.objects.filter(
-                group=group, status=Meeting.Status.PUBLISHED, notes_published_at__isnull=False
-            ).order_by("-starts_at")[:recent]
-        ),
-        "overdue": list(Meeting.objects.filter(group=group).notes_overdue().order_by("-starts_at")[:recent]),
+            # started meetings only (notes follow a meeting): the backward scan starts at now, not
+            # behind every future meeting, which has no notes yet
+            mine.filter(status=Meeting.Status.PUBLISHED, notes_published_at__isnull=False, starts_at__lte=now).order_by(
+                "-starts_at"
+            )[:recent]
+        )
+        if wanted("meetings_noted")
+        else [],
+        "overdue": list(mine.notes_overdue().order_by("-starts_at")[:recent]) if wanted("meetings_overdue") else [],
     }
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.models import Group
+from portal.dataversion import memo
 from portal.errors import DomainError
 from portal.htmx import redirect_response, render_fragment, render_page, wants_partial
 from portal.models import timezone_names
@@ -55,9 +56,14 @@ def _manageable_groups(user):
 LIST_DEFERRED = ("agenda_md", "agenda_html", "notes_md", "notes_html", "group__mission_summary")
 
 
+def _group_choices() -> list:
+    return list(Group.objects.exclude(state=Group.State.PROPOSED).order_by("name").values_list("slug", "name"))
+
+
 def _group_select(selected):
-    """The group filter lists every group (hundreds): built in Python, not one template loop per option."""
-    choices = Group.objects.exclude(state=Group.State.PROPOSED).order_by("name").values_list("slug", "name")
+    """The group filter lists every group (hundreds): read once per data version (portal.dataversion.memo)
+    and built in Python, not one template loop per option."""
+    choices = memo("meetings:group-choices", _group_choices)
     widget = FastSelect(attrs={"id": "f-group"}, choices=[("", "All groups"), *choices])
     return widget.render("group", selected or None)
 

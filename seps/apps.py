@@ -6,9 +6,13 @@ class SepsConfig(AppConfig):
     verbose_name = "SEPs"
 
     def ready(self):
+        from groups import registry
         from portal.notices import register_notice_kind
 
         from . import report_figures  # noqa: F401  (registers its quarterly-report figures with groups)
+        from .templatetags.seps_panels import annotate_group_page
+
+        registry.register_page_annotation(annotate_group_page)  # the group page's SEP panel fact
 
         register_notice_kind("sep.ping_proposal", "A SEP you wrote has no sponsor and no activity", audience="authors")
         register_notice_kind("sep.ping_draft", "A draft SEP you sponsor or wrote has no activity", audience="sponsors")

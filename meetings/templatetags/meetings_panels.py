@@ -35,19 +35,26 @@ def group_meetings_panel(context, group, upcoming=3, recent=3):
 
 
 @register.inclusion_tag("meetings/_lead_due.html")
-def lead_meetings_due(user):
-    """Dashboard panel: `{% lead_meetings_due request.user %}` (two queries; empty for non-leads)."""
+def lead_meetings_due(user, facts=None):
+    """Dashboard panel: `{% lead_meetings_due request.user facts %}` (three queries; none when the
+    dashboard's facts say the person leads no group)."""
     from django.utils import timezone
 
     from meetings.selectors import due_for_lead
 
-    ctx = due_for_lead(user) if user.is_authenticated else {"to_publish": [], "notes_due": [], "to_decide": []}
+    leads = (facts or {}).get("g_led", 1)
+    if user.is_authenticated and leads:
+        ctx = due_for_lead(user)
+    else:
+        ctx = {"to_publish": [], "notes_due": [], "to_decide": []}
     return {**ctx, "now": timezone.now()}  # a draft past its cutoff waits for the sweep: no "publish by <past>"
 
 
 @register.inclusion_tag("meetings/_my_meetings.html")
-def my_next_meetings(user):
-    """Dashboard panel: `{% my_next_meetings request.user %}`, the next meetings of one's groups (one query)."""
+def my_next_meetings(user, facts=None):
+    """Dashboard panel: `{% my_next_meetings request.user facts %}`, the next meetings of one's
+    groups (one query; none when the dashboard's facts say the person is in no group)."""
     from meetings.selectors import next_for_member
 
-    return {"meetings": next_for_member(user) if user.is_authenticated else []}
+    in_groups = (facts or {}).get("g_active", 1)
+    return {"meetings": next_for_member(user) if user.is_authenticated and in_groups else []}

@@ -9,9 +9,20 @@ register = template.Library()
 PANEL_LIMIT = 50
 
 
+def annotate_group_page(group_queryset, now):
+    """The group page's fact for this panel (registered in SepsConfig.ready): whether any SEP
+    belongs to the group (an EXISTS on the group index), so a group without SEPs costs nothing."""
+    from django.db.models import Exists, OuterRef
+
+    return group_queryset.annotate(seps_any=Exists(SEP.objects.filter(group=OuterRef("pk"))))
+
+
 @register.inclusion_tag("seps/_group_panel.html")
 def group_seps_panel(group):
-    """One query whatever the number of SEPs (sponsor joined; authors not shown here)."""
+    """One query whatever the number of SEPs (sponsor joined; authors not shown here); none when
+    the group page's facts say the group has no SEP."""
+    if not getattr(group, "seps_any", True):
+        return {"group": group, "seps": [], "more": False}
     seps = list(
         SEP.objects.filter(group=group)
         .select_related("sponsor")
@@ -23,8 +34,11 @@ def group_seps_panel(group):
 
 
 @register.inclusion_tag("seps/_user_panel.html")
-def user_seps_panel(user):
-    """Dashboard: open SEPs the person sponsors or authors; the review queue size for core maintainers."""
+def user_seps_panel(user, facts=None):
+    """Dashboard: open SEPs the person sponsors or authors; the review queue size for core
+    maintainers. With the dashboard's facts (seps.dashboard.facts) no query when there is none and
+    the queue counts come with them."""
+    facts = facts or {}
     from django.db.models import Count, Q
 
     from portal.identity import verified_handle
@@ -38,13 +52,17 @@ def user_seps_panel(user):
     handle = verified_handle(user)  # a typed handle claims no SEP (portal.identity)
     if handle:
         mine = mine.union(SEPAuthor.objects.filter(github__iexact=handle).values("sep_id"))
-    seps = list(
-        SEP.objects.filter(pk__in=mine, status__in=open_statuses)
-        .only("number", "title", "status", "sponsor_id", "last_activity_at")
-        .order_by("-last_activity_at")[:PANEL_LIMIT]
-    )
+    seps = []
+    if facts.get("s_mine", True):
+        seps = list(
+            SEP.objects.filter(pk__in=mine, status__in=open_statuses)
+            .only("number", "title", "status", "sponsor_id", "last_activity_at")
+            .order_by("-last_activity_at")[:PANEL_LIMIT]
+        )
     queue = None
-    if user.is_core_maintainer:
+    if user.is_core_maintainer and "s_in_review" in facts:
+        queue = {"in_review": facts["s_in_review"], "draft": facts["s_draft"]}
+    elif user.is_core_maintainer:
         queue = SEP.objects.filter(status__in=[Status.IN_REVIEW, Status.DRAFT]).aggregate(  # status index
             in_review=Count("pk", filter=Q(status=Status.IN_REVIEW)), draft=Count("pk", filter=Q(status=Status.DRAFT))
         )

@@ -89,6 +89,21 @@ def test_index_query_budget_does_not_grow(client_for, group, page_queries):
     assert partial <= many - 1  # (and the user, read once per data version, is cached by now)
 
 
+@pytest.mark.django_db
+def test_index_group_choices_are_read_once_per_data_version(client, group, settings, page_queries):
+    """Issue 14: the filter's group list (hundreds of options) is memoized per data version: a second
+    miss of the page skips that query; a write (a new group) shows in the list at once."""
+    settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # every request renders
+    first, _ = page_queries(client, "/meetings/")
+    second, resp = page_queries(client, "/meetings/")
+    assert second == first - 1
+    assert f'<option value="{group.slug}">' in resp.content.decode()
+    GroupFactory(name="Brand New WG", slug="brand-new")
+    third, resp = page_queries(client, "/meetings/")
+    assert third == first
+    assert '<option value="brand-new">Brand New WG</option>' in resp.content.decode()
+
+
 # --- /meetings/<id>/ -----------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_m2_detail_badges_ahead_and_late_reason(client, group, core_maintainer):
