@@ -144,6 +144,8 @@ def group_reports(
 
 
 TOOLS = [list_groups, get_group, group_decisions, group_reports]
+# Answers that depend on the data and the arguments only (not on the clock): cached per data version.
+DATA_ONLY = [list_groups, get_group, group_decisions, group_reports]
 RESOURCES = [
     {
         "uri": "portal://groups/{slug}/charter",

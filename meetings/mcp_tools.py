@@ -50,4 +50,6 @@ def _group_exists(slug: str) -> bool:
 
 
 TOOLS = [upcoming_meetings, meeting_notes]
+# Answers that depend on the data and the arguments only (not on the clock): cached per data version.
+DATA_ONLY = [meeting_notes]
 RESOURCES = []

@@ -73,6 +73,36 @@ def _in_sync_thread(fn):
     return call
 
 
+ANSWER_CACHE_SECONDS = 3600  # keys carry the data version: a write changes the key, never a stale answer
+
+
+def _per_data_version(fn):
+    """`fn` answered once per data version and arguments (DESIGN 9, as the read API's bodies are), for
+    the tools a module lists in `DATA_ONLY`: their answer depends on the portal's data and their
+    arguments only (not on the clock, nor on who asks). A repeated call costs the data version's read."""
+    import hashlib
+    import json
+
+    from django.core.cache import cache
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from .dataversion import code_version, current
+
+    @functools.wraps(fn)
+    def answer(*args, **kwargs):
+        raw = json.dumps([fn.__module__, fn.__name__, args, kwargs], sort_keys=True, default=str)
+        database = connections[DEFAULT_DB_ALIAS].settings_dict["NAME"]
+        digest = hashlib.sha256(f"{database}|{code_version()}|{current()}|{raw}".encode()).hexdigest()
+        key = f"mcp-answer:{digest}"
+        found = cache.get(key)
+        if found is None:
+            found = fn(*args, **kwargs)
+            cache.set(key, found, timeout=ANSWER_CACHE_SECONDS)
+        return found
+
+    return answer
+
+
 # --- personal tools ----------------------------------------------------------------------------------
 def token_user(ctx: Context):
     """The person whose personal token this request carries; a clear ToolError otherwise."""
@@ -200,12 +230,14 @@ def build() -> MCPServer:
     )
     from . import mcp_tools as site_tools
 
-    tools, resources = [], []
+    tools, resources, data_only = [], [], set()
     for module in [*app_modules("mcp_tools"), site_tools]:
         tools += module.TOOLS
         resources += module.RESOURCES
+        data_only |= set(getattr(module, "DATA_ONLY", ()))
     for fn in [*tools, *PERSONAL_TOOLS]:
-        server.add_tool(_in_sync_thread(fn), name=fn.__name__, annotations=READ_ONLY, structured_output=True)
+        run = _per_data_version(fn) if fn in data_only else fn
+        server.add_tool(_in_sync_thread(run), name=fn.__name__, annotations=READ_ONLY, structured_output=True)
     for r in resources:
         server.resource(
             r["uri"], name=r["name"], title=r["title"], description=r["fn"].__doc__, mime_type=r["mime_type"]

@@ -37,4 +37,6 @@ def list_maintainers(
 
 
 TOOLS = [list_maintainers]
+# Answers that depend on the data and the arguments only (not on the clock): cached per data version.
+DATA_ONLY = [list_maintainers]
 RESOURCES = []

@@ -119,6 +119,8 @@ def sep_text(number: str) -> str:
 
 
 TOOLS = [search_seps, get_sep, review_queue]
+# Answers that depend on the data and the arguments only (not on the clock): cached per data version.
+DATA_ONLY = [search_seps, get_sep]
 RESOURCES = [
     {"uri": "portal://seps/{number}", "fn": sep_text, "name": "sep", "title": "A SEP", "mime_type": "text/markdown"}
 ]

@@ -137,3 +137,29 @@ def test_called_from_sync_code_a_tool_runs_in_the_callers_thread(db, slow_probe)
     result = async_to_sync(go)()
     assert result.content[0].text == "7"
     assert slow_probe[0][2] == threading.get_ident()
+
+
+# --- answers per data version (DESIGN 9) ------------------------------------------------------------------
+def test_a_repeated_tool_call_is_answered_per_data_version_with_one_query(db, django_assert_num_queries):
+    from tests.factories import GroupFactory
+
+    from .test_mcp import call
+
+    GroupFactory(slug="alpha")
+    first = call("list_groups").structured_content
+    with django_assert_num_queries(1):  # the data version
+        assert call("list_groups").structured_content == first
+    GroupFactory(slug="beta")  # any write bumps the version: the next answer is new
+    assert [g["slug"] for g in call("list_groups").structured_content["groups"]] == ["alpha", "beta"]
+
+
+def test_tools_whose_answer_depends_on_the_clock_are_not_cached(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .test_mcp import call
+
+    call("upcoming_meetings")
+    with CaptureQueriesContext(connection) as ctx:
+        call("upcoming_meetings")
+    assert len(ctx.captured_queries) > 1
