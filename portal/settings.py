@@ -232,7 +232,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             # the test suite clears its own keys before every test; a bench or dev server on the
             # same Redis keeps its entries
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal-test" if TESTING else "portal"),
+            "KEY_PREFIX": env.str(
+                "CACHE_KEY_PREFIX",
+                default=f"portal-test{os.environ.get('PYTEST_XDIST_WORKER', '')}" if TESTING else "portal",
+            ),  # parallel test workers clear only their own keys
             "TIMEOUT": 3600,
         }
     }

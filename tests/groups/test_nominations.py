@@ -1,6 +1,6 @@
 """T3: nominations to member, the 90-day participation check, objections, withdrawal, the sweep."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups import services, tasks
-from groups.models import Membership, Nomination, Objection, Tier
+from groups.models import Membership, Nomination, Objection, Participation, Tier
 from portal.errors import DomainError
 from portal.models import Event, Notice
 from portal.notices import deliver_pending
@@ -42,8 +42,12 @@ def test_t3_nominee_is_told_once_by_email_with_the_deadline_in_their_zone(
 ):
     seasoned_participant.timezone = "Asia/Tokyo"
     seasoned_participant.save(update_fields=["timezone"])
+    nominated_at = datetime(2026, 11, 2, 10, tzinfo=UTC)  # a fixed day: the deadline's wording is asserted
+    # the fixture's 120 days and recent attendance count back from today; count them back from that day
+    Membership.objects.filter(group=group, user=seasoned_participant).update(started_at=nominated_at - timedelta(days=120))
+    Participation.objects.filter(group=group, user=seasoned_participant).update(occurred_at=nominated_at - timedelta(days=10))
     with (
-        time_machine.travel("2026-11-02 10:00:00+00:00", tick=False),
+        time_machine.travel(nominated_at, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
         n = nominate(group, seasoned_participant, lead, rationale="Runs the triage & reviews")

@@ -99,18 +99,24 @@ def test_m7_series_view_htmx_partial_on_bad_input(client_for, htmx_headers, lead
 
 
 @pytest.mark.django_db
-def test_form_pages_query_budget_does_not_grow(client_for, group, lead, page_queries):
+def test_form_pages_query_budget_does_not_grow(client_for, group, lead, page_queries, settings):
     from groups.models import Tier
     from tests.factories import MembershipFactory
 
+    settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # measure the render itself
     c = client_for(lead)
     m = MeetingFactory(group=group, starts_at=timezone.now() - timedelta(hours=2))
     urls = [f"/meetings/{m.pk}/notes/", "/meetings/schedule/", "/meetings/series/new/", f"/meetings/{m.pk}/edit/"]
-    few = [page_queries(c, u)[0] for u in urls]
+
+    def steady(u):
+        c.get(u)  # per-process and per-version caches filled, as for every later request
+        return page_queries(c, u)[0]
+
+    few = [steady(u) for u in urls]
     for _ in range(30):
         MembershipFactory(group=group, tier=Tier.PARTICIPANT)
         MeetingFactory(group=GroupFactory())
-    many = [page_queries(c, u)[0] for u in urls]
+    many = [steady(u) for u in urls]
     assert many == few
     assert max(many) <= 8
 

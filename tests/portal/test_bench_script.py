@@ -68,3 +68,31 @@ def test_portal_bench_seed_is_idempotent(db, monkeypatch):
     assert (User.objects.count(), Event.objects.count()) == counts
     assert Event.objects.filter(verb__startswith="bench.").count() == 60
     assert User.objects.filter(username="lena", ladder_role="lead_maintainer").exists()
+
+
+def test_bench_posts_the_mcp_tool_call_through_a_wrk_script(bench):
+    target = bench.mcp_target('bench-"001"')
+    script = bench.wrk_script(target)
+    assert script.startswith('wrk.method = "POST"\n')
+    body = script.split("wrk.body = ", 1)[1].strip()
+    import json
+
+    call = json.loads(json.loads(body))  # the Lua string literal is the JSON-RPC body, quotes escaped
+    assert call["method"] == "tools/call"
+    assert call["params"] == {"name": "get_group", "arguments": {"slug": 'bench-"001"'}}
+    assert bench.request_headers(target)["Accept"] == "application/json, text/event-stream"
+
+
+def test_bench_repolls_every_feed_with_its_etag_and_expects_304(bench, monkeypatch):
+    answers = {"/seps/feed/": (200, {"ETag": '"abc"'}), "/broken.ics": (200, {})}
+    monkeypatch.setattr(bench, "fetch", lambda port, target: (*answers[target["path"]], b""))
+    targets = [
+        {"label": "SEP feed", "path": "/seps/feed/", "cookie": ""},
+        {"label": "a feed without an ETag", "path": "/broken.ics", "cookie": ""},
+        {"label": "SEP index", "path": "/seps/", "cookie": ""},
+    ]
+    repolls = bench.conditional_targets(1, targets)
+    assert [t["path"] for t in repolls] == ["/seps/feed/"]
+    assert repolls[0]["headers"] == {"If-None-Match": '"abc"'}
+    assert bench.expected_status(repolls[0]) == 304
+    assert repolls[0]["label"].endswith("(304 re-poll)")

@@ -49,15 +49,23 @@ def test_s1_group_panel_lists_group_seps_with_fixed_queries(db, django_assert_nu
     assert "No SEPs belong to this group yet." in empty
 
 
-def test_s1_budgets_hold_with_5000_seps(client_for, core_maintainer, db, page_queries):
+def test_s1_budgets_hold_with_5000_seps(client_for, core_maintainer, db, page_queries, settings):
     from seps import bench
 
+    settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # measure the render itself
     c = client_for(core_maintainer)
     SEPFactory(number=1, status=Status.IN_REVIEW)
-    before = {u: page_queries(c, u)[0] for u in ("/seps/", "/seps/review/", "/seps/1/")}
+
+    def steady(u):
+        """Queries of a render once per-process caches (content types) and per-version ones (filter
+        choices) are filled: what every later request of this data version costs."""
+        c.get(u)
+        return page_queries(c, u)[0]
+
+    before = {u: steady(u) for u in ("/seps/", "/seps/review/", "/seps/1/")}
     bench.seed()
     assert SEP.objects.count() == bench.COUNT + 1
-    after = {u: page_queries(c, u)[0] for u in ("/seps/", "/seps/review/", "/seps/1/", f"/seps/{bench.BASE + 1}/")}
+    after = {u: steady(u) for u in ("/seps/", "/seps/review/", "/seps/1/", f"/seps/{bench.BASE + 1}/")}
     for u, n in before.items():
         assert after[u] == n, u
     assert after["/seps/"] <= INDEX_BUDGET + 2  # signed in: session and user
