@@ -5,12 +5,19 @@ Groups are shown through `<app>/people.py` (`groups_of`, `memberships_of`, `grou
 name like the dashboard panels, so this core module never imports the apps above it.
 """
 
+from urllib.parse import quote
+
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from .hooks import app_modules
 from .models import Role, RoleArea, RoleKind, User
+from .widgets import _escape
 
 PEOPLE_APPS = ("groups",)
 PAST_ROLES_SHOWN = 100  # the newest ended roles on the maintainers page; each person's page has them all
@@ -53,6 +60,84 @@ def _scoped(roles, area) -> list[dict]:
     return [by_scope[k] for k in sorted(by_scope)]
 
 
+class _LineRenderer:
+    """The maintainers page's role lines (hundreds), built in Python instead of one `{% include %}`
+    with two date filters and a `{% url %}` per line (most of the page's time on a miss): plain
+    string building with every value escaped, each person's URL and each date formatted once. Same
+    markup as `portal/people/_person_line.html`, which a person's own page still uses."""
+
+    _URL_SAFE = "!$&'()*+,;=/~:@"  # what reverse() leaves unquoted in a path (RFC 3986 sub-delims, / ~ : @)
+
+    def __init__(self):
+        self._dates = {}
+        self._url_prefix = reverse("people:person", args=["x"])[:-2]  # ".../people/" + username + "/"
+
+    def url(self, person) -> str:
+        return f"{self._url_prefix}{quote(person.username, safe=self._URL_SAFE)}/"
+
+    def time(self, value) -> str:
+        """`<time datetime="...">j M Y</time>` in the viewer's zone, as the `date` filter writes it."""
+        out = self._dates.get(value)
+        if out is None:
+            local = timezone.localtime(value)
+            out = self._dates[value] = f'<time datetime="{local.isoformat()}">{date_format(local, "j M Y")}</time>'
+        return out
+
+    def _person(self, p) -> str:
+        return f'<a href="{_escape(self.url(p))}" class="person-name">{_escape(p.name)}</a>'
+
+    def _github(self, p) -> str:
+        handle = _escape(p.github)
+        return f'<a href="https://github.com/{handle}" class="muted" rel="external">@{handle}</a>'
+
+    def line(self, r) -> str:
+        p = r.person
+        parts = [self._person(p)]
+        if p.github:
+            badge = ""
+            if not p.github_verified_at:
+                badge = (
+                    ' <span class="badge muted">known from GitHub</span>'
+                    if p.is_placeholder
+                    else ' <span class="badge warn" title="Typed into the profile; grants nothing until verified">'
+                    "unverified</span>"
+                )
+            parts.append(self._github(p) + badge)
+        if r.product:
+            parts.append(f'<span class="role-product">· {_escape(r.product)}</span>')
+        if r.note:
+            parts.append(f'<span class="muted">· {_escape(r.note)}</span>')
+        parts.append(f'<span class="role-dates muted">since {self.time(r.started_at)}</span>')
+        rows = getattr(p, "group_rows", None)
+        if rows:
+            groups = ", ".join(
+                f'<a href="{_escape(g["url"])}">{_escape(g["name"])}</a> <span class="muted">'
+                f"({_escape(str(g['tier']).lower())}{', emeritus' if g['emeritus'] else ''})</span>"
+                for g in rows
+            )
+            parts.append(f'<span class="person-groups">Groups: {groups}</span>')
+        return f'<li class="person-line">{" ".join(parts)}</li>'
+
+    def simple(self, r, *, ended: bool) -> str:
+        """An emeritus line (name, GitHub, title, since) or a past role (name, title, both dates)."""
+        p = r.person
+        parts = [self._person(p)]
+        if ended:
+            parts.append(f"<span>{_escape(r.title)}</span>")
+            dates = f"{self.time(r.started_at)} – {self.time(r.ended_at)}"
+        else:
+            if p.github:
+                parts.append(self._github(p))
+            parts.append(f"<span>{_escape(r.title)}{' · ' + _escape(r.note) if r.note else ''}</span>")
+            dates = f"since {self.time(r.started_at)}"
+        parts.append(f'<span class="role-dates muted">{dates}</span>')
+        return f'<li class="person-line">{" ".join(parts)}</li>'
+
+    def lines(self, roles, **kw):
+        render = self.simple if kw else self.line
+        return mark_safe("".join(render(r, **kw) for r in roles))  # noqa: S308 - every value escaped above
+
+
 @require_GET
 def maintainers(request):
     """Current lead and core maintainers, maintainers of each SDK, project and group, moderators and
@@ -79,15 +164,21 @@ def maintainers(request):
     def org(kind):
         return [r for r in current if r.area == RoleArea.ORG and r.kind == kind and not r.emeritus]
 
+    render_lines = _LineRenderer()
+    sdks, projects = _scoped(current, RoleArea.SDK), _scoped(current, RoleArea.PROJECT)
+    for s in (*sdks, *projects, *group_scopes):
+        s["lines"] = render_lines.lines(s["roles"])
+    emeritus = [r for r in current if r.emeritus]
     ctx = {
-        "leads": org(RoleKind.LEAD_MAINTAINER),
-        "cores": org(RoleKind.CORE_MAINTAINER),
-        "sdks": _scoped(current, RoleArea.SDK),
-        "projects": _scoped(current, RoleArea.PROJECT),
+        "leads": render_lines.lines(org(RoleKind.LEAD_MAINTAINER)),
+        "cores": render_lines.lines(org(RoleKind.CORE_MAINTAINER)),
+        "sdks": sdks,
+        "projects": projects,
         "group_scopes": group_scopes,
-        "moderators": [r for r in current if r.kind == RoleKind.MODERATOR and not r.emeritus],
-        "emeritus": [r for r in current if r.emeritus],
-        "past": past,
+        "moderators": render_lines.lines([r for r in current if r.kind == RoleKind.MODERATOR and not r.emeritus]),
+        "emeritus": render_lines.lines(emeritus, ended=False),
+        "past": render_lines.lines(past, ended=True),
+        "past_more": len(past) >= PAST_ROLES_SHOWN,
         "past_limit": PAST_ROLES_SHOWN,
     }
     return render(request, "portal/people/maintainers.html", ctx)
