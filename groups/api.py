@@ -16,6 +16,7 @@ from portal.api_common import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MAX_OFFSET,
+    PageFilters,
     PageMeta,
     PersonOut,
     Slug,
@@ -269,11 +270,6 @@ def list_groups(request, filters: Query[GroupFilters]):
 def get_group(request, slug: Slug):
     """One group with its current charter's sections (markdown and sanitized HTML)."""
     return group_detail(slug)
-
-
-class PageFilters(Schema):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get(

@@ -81,4 +81,5 @@ def urls():
         ("group decisions page", f"/groups/{PREFIX}001/decisions/"),
         ("API: groups list", "/api/groups?limit=100"),
         ("API: a group's members", f"/api/groups/{PREFIX}001/members?limit=100"),
+        ("API: a group's decisions", f"/api/groups/{PREFIX}001/decisions?limit=100"),
     ]

@@ -7,6 +7,7 @@ rationales, no blockers (a block is a count here), no escalation designees. Repo
 only (a draft is visible to its group's leads on the site, never here).
 """
 
+import functools
 from datetime import date, datetime
 from typing import Literal
 
@@ -16,7 +17,7 @@ from django.urls import reverse
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
-from portal.api_common import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PageMeta, PersonOut, Slug, absolute, page, person
+from portal.api_common import PageFilters, PageMeta, PersonOut, Slug, absolute, page, person
 from portal.api_common import responses as declared
 
 from .models import Group, Proposal, ProposalKind, QuarterlyReport, Vote
@@ -93,7 +94,7 @@ class ReportPage(PageMeta):
 
 
 # --- reads ---------------------------------------------------------------------------------------
-def _group(slug: str) -> Group:
+def group_by_slug(slug: str) -> Group:
     group = Group.objects.filter(slug=slug).only("pk", "slug", "name").first()
     if group is None:
         raise Http404(f"No group with the slug “{slug}”.")
@@ -135,9 +136,11 @@ def _vote(p) -> dict | None:
     }  # fmt: skip
 
 
-def serialize_decisions(rows, group) -> list[dict]:
+def serialize_decisions(rows, group, *, text: bool = False) -> list[dict]:
+    """Each decision as a list shows it; with `text`, its markdown and sanitized HTML too."""
     return [
         {
+            **({"markdown": p.body, "html": p.body_html} if text else {}),
             "id": p.pk,
             "group": group.slug,
             "title": p.title,
@@ -159,11 +162,11 @@ def serialize_decisions(rows, group) -> list[dict]:
 
 
 def decision_detail(slug: str, proposal_id: int) -> dict:
-    group = _group(slug)
+    group = group_by_slug(slug)
     p = decision_rows(group).filter(pk=proposal_id).first()
     if p is None:
         raise Http404(f"{group.name} has no decision with the id {proposal_id}.")
-    return {**serialize_decisions([p], group)[0], "markdown": p.body, "html": p.body_html}
+    return serialize_decisions([p], group, text=True)[0]
 
 
 def report_rows(group):
@@ -195,13 +198,17 @@ def serialize_reports(rows, group) -> list[dict]:
 
 
 # --- endpoints -----------------------------------------------------------------------------------
-class DecisionFilters(Schema):
+def _group_page(slug: str, filters: PageFilters, rows, serialize) -> dict:
+    """A page of `rows(group)` for the group with this slug (404 when there is none)."""
+    group = group_by_slug(slug)
+    return page(rows(group), limit=filters.limit, offset=filters.offset, serialize=lambda r: serialize(r, group))
+
+
+class DecisionFilters(PageFilters):
     status: DecisionStatus | None = Field(
         None, description="open, voting, accepted, not_accepted, escalated, withdrawn."
     )
     kind: DecisionKind | None = Field(None, description="minor, significant or scope (a scope change).")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get(
@@ -213,9 +220,8 @@ class DecisionFilters(Schema):
 def list_decisions(request, slug: Slug, filters: Query[DecisionFilters]):
     """Lazy-consensus proposals, newest first: status, how each was decided, blocks counted and a
     formal vote's tally and outcome (never who voted how)."""
-    group = _group(slug)
-    rows = decision_rows(group, status=filters.status, kind=filters.kind)
-    return page(rows, limit=filters.limit, offset=filters.offset, serialize=lambda r: serialize_decisions(r, group))
+    rows = functools.partial(decision_rows, status=filters.status, kind=filters.kind)
+    return _group_page(slug, filters, rows, serialize_decisions)
 
 
 @router.get(
@@ -229,11 +235,6 @@ def get_decision(request, slug: Slug, proposal_id: int = Path(..., ge=1, le=MAX_
     return decision_detail(slug, proposal_id)
 
 
-class PageFilters(Schema):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
-
-
 @router.get(
     "/groups/{slug}/reports",
     response=declared(ReportPage, not_found=True),
@@ -242,7 +243,4 @@ class PageFilters(Schema):
 )
 def list_reports(request, slug: Slug, filters: Query[PageFilters]):
     """Published quarterly reports (G8), newest quarter first, section by section."""
-    group = _group(slug)
-    return page(
-        report_rows(group), limit=filters.limit, offset=filters.offset, serialize=lambda r: serialize_reports(r, group)
-    )
+    return _group_page(slug, filters, report_rows, serialize_reports)

@@ -4,6 +4,7 @@ Same reads and the same public fields as the read API (groups/api.py)."""
 
 from typing import Annotated
 
+from django.http import Http404
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from ninja import Schema
 from pydantic import Field
@@ -25,6 +26,7 @@ from .decision_api import (
     DecisionStatus,
     ReportOut,
     decision_rows,
+    group_by_slug,
     report_rows,
     serialize_decisions,
     serialize_reports,
@@ -103,10 +105,10 @@ class ReportList(Schema):
 
 
 def _group_or_error(slug: str) -> Group:
-    group = Group.objects.filter(slug=slug).only("pk", "slug", "name").first()
-    if group is None:
-        raise ToolError(f"No group has the slug “{slug}”. Call list_groups to see the slugs.")
-    return group
+    try:
+        return group_by_slug(slug)
+    except Http404:
+        raise ToolError(f"No group has the slug “{slug}”. Call list_groups to see the slugs.") from None
 
 
 def group_decisions(
@@ -126,9 +128,7 @@ def group_decisions(
     status=open to see what a group may still object to before its deadline."""
     group = _group_or_error(slug)
     rows = decision_rows(group, status=status, kind=kind)
-    found = list(rows[:MAX_DECISIONS])
-    texts = {p.pk: (p.body, p.body_html) for p in found}
-    items = [{**d, "markdown": texts[d["id"]][0], "html": texts[d["id"]][1]} for d in serialize_decisions(found, group)]
+    items = serialize_decisions(list(rows[:MAX_DECISIONS]), group, text=True)
     return DecisionList(group=group.slug, count=rows.count(), decisions=items)
 
 

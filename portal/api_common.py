@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import caches
 from ninja import Schema
 from ninja.throttling import BaseThrottle
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
@@ -77,6 +77,13 @@ class PageMeta(Schema):
     limit: int
     offset: int
     next_offset: int | None
+
+
+class PageFilters(Schema):
+    """The bounded window every list takes (query parameters); a list's own filters extend it."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def page(qs, *, limit: int, offset: int, serialize) -> dict:

@@ -84,6 +84,7 @@ def _seed_roles():
 def urls():
     return [
         ("maintainers", "/people/maintainers/"),
+        ("API: maintainers", "/api/maintainers?limit=100"),
         ("home", "/"),
         ("sign-in page", "/accounts/login/"),
         ("dashboard (signed in)", "/dashboard/", "lena"),

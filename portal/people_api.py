@@ -14,7 +14,7 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from .api_common import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PageMeta, PersonOut, absolute, page, person, responses
+from .api_common import PageFilters, PageMeta, PersonOut, absolute, page, person, responses
 from .models import Role, RoleKind
 
 router = Router(tags=["maintainers"])
@@ -80,13 +80,11 @@ def serialize_maintainers(rows) -> list[dict]:
     ]
 
 
-class MaintainerFilters(Schema):
+class MaintainerFilters(PageFilters):
     role: RoleName | None = Field(None, description="lead_maintainer, core_maintainer, maintainer or moderator.")
     area: AreaName | None = Field(None, description="org (project-wide), sdk, project, group or community.")
     emeritus: bool | None = Field(None, description="true: only emeritus roles; false: none of them.")
     current: bool = Field(True, description="false: roles that have ended, with both dates.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get(

@@ -18,6 +18,7 @@ from portal.api_common import (
     MAX_OFFSET,
     Handle,
     Moment,
+    PageFilters,
     PageMeta,
     PersonOut,
     SearchText,
@@ -241,11 +242,6 @@ def list_seps(request, filters: Query[SEPFilters]):
 )
 def get_sep(request, number: int = Path(..., ge=1, le=MAX_NUMBER)):
     return sep_detail(number)
-
-
-class PageFilters(Schema):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get(

@@ -80,7 +80,7 @@ def _serve(argv, port, log_path):
     log = open(log_path, "wb")  # noqa: SIM115 (closed by the caller through proc.log)
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     proc.log = log
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 150  # a loaded 2-core machine took 90 s to boot two workers
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             break
@@ -156,14 +156,23 @@ def _check_everything(base, world, token):
         assert b'"transports"' in r.read()
 
 
+def make_run_web_command(port) -> list[str]:
+    """The `web:` line of Procfile.dev (what `make run` starts: uvicorn with reload), for `port`."""
+    import shlex
+
+    line = next(ln for ln in (ROOT / "Procfile.dev").read_text().splitlines() if ln.startswith("web:"))
+    argv = shlex.split(line.removeprefix("web:").replace("${PORT}", str(port)))
+    assert argv[0] == ".venv/bin/uvicorn" and "portal.asgi:application" in argv, argv
+    return [str(ROOT / argv[0]), *argv[1:]]
+
+
 def test_mcp_session_end_to_end_against_uvicorn(tmp_path):
-    """As `make run` serves it (uvicorn, the ASGI app, lifespan on)."""
+    """As `make run` serves it: Procfile.dev's own web command (uvicorn with reload, lifespan on)."""
     _require_postgres()
     world = build_world()
     _, token = token_create(user=world.lead, name="e2e")
     port = _free_port()
-    argv = [str(ROOT / ".venv/bin/uvicorn"), "portal.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-            "--lifespan", "on", "--log-level", "warning"]  # fmt: skip
+    argv = make_run_web_command(port)
     proc = _serve(argv, port, tmp_path / "uvicorn.log")
     try:
         _check_everything(f"http://127.0.0.1:{port}", world, token)
