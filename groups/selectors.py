@@ -70,7 +70,12 @@ def directory(*, kind: str = "", state: str = "", q: str = ""):
         .prefetch_related(
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.leads().select_related("user").order_by("started_at"),
+                queryset=Membership.objects.leads()
+                .select_related("user")
+                .only(
+                    "group_id", "user_id", "tier", "status", "started_at", *(f"user__{f}" for f in PERSON_NAME_FIELDS)
+                )
+                .order_by("started_at"),
                 to_attr="lead_memberships",
             )
         )
@@ -116,6 +121,8 @@ def group_page(slug, now=None):
     return annotate_page(qs, now).get(slug=slug)
 
 
+# what `User.name` reads: lists of people load these columns, not every User column
+PERSON_NAME_FIELDS = ("username", "display_name", "first_name", "last_name", "github")
 TIER_ORDER = {Tier.LEAD: 0, Tier.MEMBER: 1, Tier.PARTICIPANT: 2, Tier.OBSERVER: 3}
 # what member lists show of a person (T5) and what the page's rules read
 MEMBER_USER_FIELDS = ("username", "display_name", "first_name", "last_name", "github", "discord", "affiliation")
@@ -162,6 +169,15 @@ def open_nominations(group):
         Nomination.objects.open()
         .filter(group=group)
         .select_related("nominee", "nominator")
+        .only(
+            "group_id",
+            "status",
+            "deadline",
+            "opened_at",
+            "nominee_id",
+            "nominator_id",
+            *(f"{who}__{f}" for who in ("nominee", "nominator") for f in PERSON_NAME_FIELDS),
+        )  # fmt: skip
         .annotate(objection_count=Count("objections"))
         .order_by("deadline")
     )
