@@ -88,5 +88,6 @@ def urls():
         ("home", "/"),
         ("sign-in page", "/accounts/login/"),
         ("dashboard (signed in)", "/dashboard/", "lena"),
+        ("dashboard, nothing to show (signed in)", "/dashboard/", "mei"),
         ("group health (core maintainer)", "/health/", "lena"),
     ]
