@@ -24,7 +24,9 @@ database; it refuses to store when:
 - the view modified the session, or messages were added or shown.
 A GET that writes to the database needs no rule: its write bumps the data version, so the next
 request has a new key and runs the view again.
-Requests carrying pending messages bypass the cache. Excluded outright: /admin/, /accounts/,
+Concurrent misses of one key render once: the first takes a lease (30 s), the others wait up to
+5 s for its entry (then render themselves), so a changed key never sets every worker rendering the
+same page at once. Requests carrying pending messages bypass the cache. Excluded outright: /admin/, /accounts/,
 /api/, /mcp, webhooks, /static/, /healthz (settings.RESPONSE_CACHE["EXCLUDE"]).
 """
 
@@ -229,10 +231,38 @@ class ResponseCacheMiddleware:
         if not self.applies(request):
             return self.get_response(request)
         key = self.key(request)
-        entry = cache.get(key)
-        if entry is not None:
-            return self.replay(request, entry)
+        found = cache.get_many([key, f"{key}:unstorable"])  # one round trip
+        if key in found:
+            return self.replay(request, found[key])
+        if found:  # this page was just rendered and could not be stored: no one will wait for it
+            return self.render(request, key)
+        # One render per key at a time: when a page's key changes (a write, the next minute) every
+        # worker would otherwise render the same page at once (on the bench, 16 connections on
+        # /health/, a 3 s render, timed out every request). The first request takes a short lease;
+        # the others wait a bounded time for its entry, then render themselves.
+        lease = f"{key}:rendering"
+        if not cache.add(lease, 1, timeout=_config().get("LEASE_SECONDS", 30)):
+            entry = self.wait_for(key)
+            if entry is not None:
+                return self.replay(request, entry)
+            lease = None
+        try:
+            return self.render(request, key)
+        finally:
+            if lease:
+                cache.delete(lease)
 
+    def wait_for(self, key):
+        """The entry another request is rendering, or None after WAIT_SECONDS."""
+        deadline = time.monotonic() + _config().get("WAIT_SECONDS", 5)
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            found = cache.get_many([key, f"{key}:unstorable"])
+            if found:
+                return found.get(key)
+        return None
+
+    def render(self, request, key):
         request.META = _Tracked(request.META)
         request.COOKIES = _Tracked(request.COOKIES)
         request.headers = _TrackedHeaders(request.META)
@@ -245,6 +275,7 @@ class ResponseCacheMiddleware:
         reason = self.refusal(request, response)
         if reason:
             response.response_cache = f"miss, not stored: {reason}"
+            cache.set(f"{key}:unstorable", 1, timeout=2 * _config().get("BUCKET_SECONDS", 60))
         else:
             response.response_cache = "miss"
             cache.set(key, self.freeze(request, response), timeout=2 * _config().get("BUCKET_SECONDS", 60))

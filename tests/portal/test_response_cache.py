@@ -451,3 +451,75 @@ def test_a_page_with_a_waiting_message_is_not_served_from_the_cache(client):
     assert cached(page) != "hit"
     assert "not a time zone we know" in page.content.decode()
     assert "not a time zone we know" not in client.get("/groups/").content.decode()
+
+
+# --- concurrent misses of one key render once -------------------------------------------------------
+
+
+def _concurrently(path, n=4, **headers):
+    """`n` anonymous GETs of `path` started together, each from its own thread (and connection)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    start = threading.Barrier(n)
+
+    def get(_):
+        start.wait()
+        try:
+            return Client(**headers).get(path)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(get, range(n)))
+
+
+@pytest.mark.urls("tests.portal.urls_response_cache")
+def test_concurrent_misses_of_one_page_render_it_once(transactional_db):
+    from tests.portal import urls_response_cache as views
+
+    views.RENDERS.clear()
+    responses = _concurrently("/t/slow/")
+    assert views.RENDERS == ["/t/slow/"]
+    assert sorted(cached(r) for r in responses) == ["hit", "hit", "hit", "miss"]
+    assert {r.content for r in responses} == {b"slow and shared"}
+
+
+@pytest.mark.urls("tests.portal.urls_response_cache")
+def test_a_page_that_cannot_be_stored_makes_no_one_wait_twice(transactional_db):
+    """The first render of an unstorable page says so; later misses render at once (no 5 s wait)."""
+    import time as clock
+
+    from tests.portal import urls_response_cache as views
+
+    views.RENDERS.clear()
+    Client().get("/t/slow-unstorable/", HTTP_REFERER="https://a.example/")
+    started = clock.monotonic()
+    responses = _concurrently("/t/slow-unstorable/", HTTP_REFERER="https://b.example/")
+    assert clock.monotonic() - started < 2  # four renders side by side, no one waiting on a lease
+    assert len(views.RENDERS) == 5
+    assert all(b"b.example" in r.content for r in responses)
+
+
+@pytest.mark.urls("tests.portal.urls_response_cache")
+def test_a_render_that_fails_releases_its_lease(transactional_db, monkeypatch):
+    from tests.portal import urls_response_cache as views
+
+    views.RENDERS.clear()
+
+    def broken(request):
+        raise RuntimeError("render failed half-way")
+
+    monkeypatch.setattr(views, "slow", broken)  # the URLconf holds the old function: patch the pattern
+    pattern = next(p for p in views.urlpatterns if str(p.pattern) == "t/slow/")
+    monkeypatch.setattr(pattern, "callback", broken)
+    with pytest.raises(RuntimeError):
+        Client().get("/t/slow/")
+    monkeypatch.undo()
+    started = timezone.now()
+    response = Client().get("/t/slow/")
+    assert cached(response) == "miss"  # rendered at once: no lease left behind to wait on
+    assert (timezone.now() - started).total_seconds() < 2
+    assert views.RENDERS == ["/t/slow/"]

@@ -63,7 +63,30 @@ def plain(request):
     return HttpResponse("plain and cacheable")
 
 
+RENDERS = []  # (path,) of every render of the slow views, for the single-render tests
+
+
+def slow(request):
+    """A page that takes a while to render (as /health/ does on a large community)."""
+    import time
+
+    RENDERS.append(request.path)
+    time.sleep(0.4)
+    return HttpResponse("slow and shared")
+
+
+def slow_by_referer(request):
+    """A slow page that can never be stored (it reads a header outside the key)."""
+    import time
+
+    RENDERS.append(request.path)
+    time.sleep(0.3)
+    return HttpResponse(f"slow from {request.META.get('HTTP_REFERER', 'nowhere')}")
+
+
 urlpatterns = [
+    path("t/slow/", slow),
+    path("t/slow-unstorable/", slow_by_referer),
     path("t/referer/", by_referer),
     path("t/agent/", by_user_agent_header),
     path("t/accept/", by_accept),
