@@ -219,6 +219,21 @@ class ResponseCacheMiddleware:
                 return not_modified
         return response
 
+    def not_modified(self, request, key):
+        """A 304 from the entry's headers alone (`<key>:headers`, stored beside the body for pages
+        without per-request values, feeds above all): a re-poll of a 300 KB calendar no longer
+        fetches and unpickles the body to answer that nothing changed."""
+        headers = cache.get(f"{key}:headers")
+        if headers is None or not headers.get("ETag"):
+            return None
+        response = HttpResponse(headers=headers)
+        patch_vary_headers(response, ("Cookie",))
+        answer = get_conditional_response(request, etag=headers["ETag"], response=response)
+        if answer is None or answer is response:
+            return None
+        answer.response_cache = answer["X-Response-Cache"] = "hit"
+        return answer
+
     # --- miss ------------------------------------------------------------------------------------
     def __call__(self, request):
         token = dataversion.current_request.set(request)
@@ -231,6 +246,10 @@ class ResponseCacheMiddleware:
         if not self.applies(request):
             return self.get_response(request)
         key = self.key(request)
+        if request.META.get("HTTP_IF_NONE_MATCH"):
+            not_modified = self.not_modified(request, key)
+            if not_modified is not None:
+                return not_modified
         found = cache.get_many([key, f"{key}:unstorable"])  # one round trip
         if key in found:
             return self.replay(request, found[key])
@@ -278,7 +297,12 @@ class ResponseCacheMiddleware:
             cache.set(f"{key}:unstorable", 1, timeout=2 * _config().get("BUCKET_SECONDS", 60))
         else:
             response.response_cache = "miss"
-            cache.set(key, self.freeze(request, response), timeout=2 * _config().get("BUCKET_SECONDS", 60))
+            entry = self.freeze(request, response)
+            headers, _, uses_csrf, uses_nonce = entry
+            stored = {key: entry}
+            if headers.get("ETag") and not (uses_csrf or uses_nonce):
+                stored[f"{key}:headers"] = headers  # a 304 needs only these (see not_modified)
+            cache.set_many(stored, timeout=2 * _config().get("BUCKET_SECONDS", 60))
         response["X-Response-Cache"] = "miss"  # (after freeze: a replay says "hit")
         return response
 

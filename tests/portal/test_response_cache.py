@@ -270,6 +270,36 @@ def test_a_conditional_get_is_answered_304_from_the_cache(client, group):
     assert cached(again) == "hit"
 
 
+def test_a_feed_re_poll_is_answered_304_without_fetching_the_body(client, group, monkeypatch):
+    from portal.response_cache import ResponseCacheMiddleware
+
+    MeetingFactory(group=group)
+    first = client.get("/meetings/feed.ics")
+    assert cached(first) == "miss"
+
+    def no_body(*args, **kwargs):
+        raise AssertionError("the stored body was fetched to answer a re-poll")
+
+    monkeypatch.setattr(ResponseCacheMiddleware, "replay", no_body)
+    again = client.get("/meetings/feed.ics", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    assert cached(again) == "hit"
+    monkeypatch.undo()
+    stale = client.get("/meetings/feed.ics", HTTP_IF_NONE_MATCH='"an-older-version"')
+    assert stale.status_code == 200
+    assert stale.content == first.content
+
+
+def test_a_re_poll_after_a_write_gets_the_new_feed(client, group):
+    MeetingFactory(group=group, title="Before the write")
+    etag = client.get("/meetings/feed.ics")["ETag"]
+    MeetingFactory(group=group, title="After the write")
+    again = client.get("/meetings/feed.ics", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200
+    assert "After the write" in again.content.decode()
+
+
 # --- the clock -----------------------------------------------------------------------------------
 
 
