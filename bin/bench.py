@@ -493,12 +493,17 @@ def main():
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("gunicorn did not come up")
             time.sleep(0.3)
+        def load(port, target, seconds):
+            if wrk:
+                return load_wrk(wrk, port, target, seconds, args.connections)
+            return load_python(port, target, seconds, args.connections)
+
         targets += conditional_targets(port, targets)
         measured = {}
         for target in [baseline, *targets]:
             statuses = {fetch_status(port, target) for _ in range(3)}
             if statuses == {expected_status(target)}:  # warm every server thread's connections and caches
-                (load_wrk if wrk else load_python)(*((wrk,) if wrk else ()), port, target, 1, args.connections)
+                load(port, target, 1)
             if statuses != {expected_status(target)}:
                 measured[id(target)] = None
                 log(f"{target['path']}: HTTP {sorted(statuses)}; skipped")
@@ -506,10 +511,7 @@ def main():
             for target in [baseline, *targets]:
                 if measured.get(id(target), []) is None:
                     continue
-                if wrk:
-                    result = load_wrk(wrk, port, target, args.seconds, args.connections)
-                else:
-                    result = load_python(port, target, args.seconds, args.connections)
+                result = load(port, target, args.seconds)
                 measured.setdefault(id(target), []).append(result)
                 log(f"round {round_no}: {target['path']}: {result['rps']:.0f} req/s")
         for target in [baseline, *targets]:

@@ -120,6 +120,16 @@ def viewer(request):
     return ("user", str(user_id), session.get(BACKEND_SESSION_KEY, ""), session.get(HASH_SESSION_KEY, ""))
 
 
+def _not_modified(request, response):
+    """The 304 for a stored response when the client already holds its ETag, else None."""
+    etag = response.get("ETag")
+    answer = get_conditional_response(request, etag=etag, response=response) if etag else None
+    if answer is None or answer is response:
+        return None
+    answer.response_cache = answer["X-Response-Cache"] = "hit"
+    return answer
+
+
 def no_response_cache(view):
     """Never store this view's responses (for a page whose content the key cannot describe)."""
 
@@ -211,28 +221,18 @@ class ResponseCacheMiddleware:
         response = HttpResponse(body, headers=headers)
         response.response_cache = response["X-Response-Cache"] = "hit"
         patch_vary_headers(response, ("Cookie",))
-        etag = response.get("ETag")
-        if etag:
-            not_modified = get_conditional_response(request, etag=etag, response=response)
-            if not_modified is not None and not_modified is not response:
-                not_modified.response_cache = not_modified["X-Response-Cache"] = "hit"
-                return not_modified
-        return response
+        return _not_modified(request, response) or response
 
     def not_modified(self, request, key):
         """A 304 from the entry's headers alone (`<key>:headers`, stored beside the body for pages
         without per-request values, feeds above all): a re-poll of a 300 KB calendar no longer
         fetches and unpickles the body to answer that nothing changed."""
         headers = cache.get(f"{key}:headers")
-        if headers is None or not headers.get("ETag"):
+        if headers is None:
             return None
         response = HttpResponse(headers=headers)
         patch_vary_headers(response, ("Cookie",))
-        answer = get_conditional_response(request, etag=headers["ETag"], response=response)
-        if answer is None or answer is response:
-            return None
-        answer.response_cache = answer["X-Response-Cache"] = "hit"
-        return answer
+        return _not_modified(request, response)
 
     # --- miss ------------------------------------------------------------------------------------
     def __call__(self, request):
