@@ -128,7 +128,9 @@ def site_charts(quarters, now):
         decision_aggs[f"d{i}"] = Count("pk", filter=Q(decided_at__gte=q.starts_at, decided_at__lt=q.ends_at))
         report_aggs[f"r{i}"] = Count("pk", filter=Q(published_at__gte=q.starts_at, published_at__lt=q.ends_at))
     start = quarters[0].starts_at
-    m = Meeting.objects.filter(starts_at__gte=start).aggregate(**meeting_aggs)
+    m = Meeting.objects.filter(starts_at__gte=start, starts_at__lte=now).aggregate(
+        **meeting_aggs
+    )  # every window ends by now
     s = Event.objects.filter(verb=SEP_CHANGED, created_at__gte=start).aggregate(**event_aggs)
     d = (
         Proposal.objects.filter(decided_at__gte=start)
