@@ -493,6 +493,7 @@ def main():
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("gunicorn did not come up")
             time.sleep(0.3)
+
         def load(port, target, seconds):
             if wrk:
                 return load_wrk(wrk, port, target, seconds, args.connections)

@@ -11,10 +11,10 @@ page ran 11x slower) piled up until PostgreSQL refused clients, and under load a
 hand-over failed ("CurrentThreadExecutor already quit") before `request_finished` could close them
 (both seen in `make bench`). Reused threads keep one connection each, as sync gunicorn workers do.
 MCP tool calls run in the same pool (`portal.threads`): one bound on threads and connections per worker.
+A response-cache hit is answered before the pool, in the event loop (`portal.hitlane`).
 """
 
 import os
-import sys
 
 from django.core.wsgi import get_wsgi_application
 
@@ -23,6 +23,7 @@ from portal import threads
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 wsgi_application = get_wsgi_application()  # sets Django up before the MCP server imports models
 
+from portal import hitlane  # noqa: E402
 from portal.mcp_server import http_app  # noqa: E402
 
 MCP_PATH = "/mcp"
@@ -44,22 +45,16 @@ class SiteApp:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        status, headers, chunks = await threads.run_sync(self._run, scope, bytes(body))
+        answered = await hitlane.lane.answer(scope, bytes(body))  # a cache hit, in the event loop
+        status, headers, chunks = answered or await threads.run_sync(self._run, scope, bytes(body))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
 
     def _run(self, scope, body: bytes):
-        import io
-
-        from asgiref.wsgi import WsgiToAsgiInstance
-
-        builder = WsgiToAsgiInstance(None)
-        builder.scope = scope
         try:
-            environ = builder.build_environ(scope, io.BytesIO(body))
+            environ = hitlane.build_environ(scope, body)
         except ValueError:  # too many duplicate headers
             return 400, [(b"content-type", b"text/plain")], [b"Bad Request"]
-        environ["wsgi.errors"] = sys.stderr
         started = {}
 
         def start_response(status, response_headers, exc_info=None):

@@ -276,6 +276,8 @@ RESPONSE_CACHE = {
     "BUCKET_SECONDS": 60,  # pages showing "upcoming" or "in 3 hours" move on at least once a minute
     "MAX_BYTES": 2_000_000,
     "EXCLUDE": ["/admin/", "/accounts/", "/api/", "/mcp", "/static/", "/healthz", "/webhooks/"],
+    # Under ASGI, hits are answered in the event loop before the thread pool (portal/hitlane.py).
+    "HIT_LANE": env.bool("RESPONSE_CACHE_HIT_LANE", default=True),
 }
 
 CELERY_TASK_IGNORE_RESULT = True

@@ -46,9 +46,7 @@ def test_s6_the_timeline_shows_the_pull_request(synced, client):
     assert "Pull request #2400 opened proposes a change to this SEP: Move the first idea to review" in timeline
 
 
-def test_sep_page_query_count_does_not_grow_with_pull_requests(
-    synced, client, django_assert_max_num_queries, settings
-):
+def test_sep_page_query_count_does_not_grow_with_pull_requests(synced, client, django_assert_max_num_queries, settings):
     settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # measure the render, not the cache
     client.get("/seps/1101/")
     with django_assert_max_num_queries(12) as few:

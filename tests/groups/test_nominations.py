@@ -44,8 +44,12 @@ def test_t3_nominee_is_told_once_by_email_with_the_deadline_in_their_zone(
     seasoned_participant.save(update_fields=["timezone"])
     nominated_at = datetime(2026, 11, 2, 10, tzinfo=UTC)  # a fixed day: the deadline's wording is asserted
     # the fixture's 120 days and recent attendance count back from today; count them back from that day
-    Membership.objects.filter(group=group, user=seasoned_participant).update(started_at=nominated_at - timedelta(days=120))
-    Participation.objects.filter(group=group, user=seasoned_participant).update(occurred_at=nominated_at - timedelta(days=10))
+    Membership.objects.filter(group=group, user=seasoned_participant).update(
+        started_at=nominated_at - timedelta(days=120)
+    )
+    Participation.objects.filter(group=group, user=seasoned_participant).update(
+        occurred_at=nominated_at - timedelta(days=10)
+    )
     with (
         time_machine.travel(nominated_at, tick=False),
         django_capture_on_commit_callbacks(execute=True),
