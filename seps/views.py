@@ -1,5 +1,7 @@
 """SEP pages (thin views: permission check in the view, form, service, page or its htmx partial)."""
 
+from functools import cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,8 +26,12 @@ PAGE_SIZE = 50
 @require_GET
 def index(request):
     form = FilterForm(request.GET)
-    qs = form.apply(SEP.objects.for_lists().in_lifecycle_order())
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+    @cache
+    def page():  # called by the template's fragments on a miss only: a warm list runs no query
+        qs = form.apply(SEP.objects.for_lists().in_lifecycle_order())
+        return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
     ctx = {"form": form, "page": page, "filtered": any(request.GET.get(k) for k in form.fields)}
     return render_page(request, "seps/index.html", ctx, partial="results")
 

@@ -126,7 +126,7 @@ def do_fragment(parser, token):
     """{% fragment "name" [vary ...] [timeless] %} ... {% endfragment %}"""
     bits = token.split_contents()
     if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][-1] != bits[1][0]:
-        raise TemplateSyntaxError("{% fragment %} needs a quoted name: {% fragment \"name\" vary... %}")
+        raise TemplateSyntaxError('{% fragment %} needs a quoted name: {% fragment "name" vary... %}')
     name, rest = bits[1][1:-1], bits[2:]
     timeless = "timeless" in rest
     rest = [b for b in rest if b != "timeless"]
