@@ -27,7 +27,6 @@ A fragment rendered without a request in its context (mail) is rendered, never c
 """
 
 import re
-import time
 
 from django import template
 from django.conf import settings
@@ -93,7 +92,7 @@ class _Fixed:
 
 
 def _bucket(context):
-    return int(time.time() // settings.RESPONSE_CACHE.get("BUCKET_SECONDS", 60))
+    return dataversion.bucket()
 
 
 class FragmentNode(CacheNode):
