@@ -1,3 +1,5 @@
+from functools import cache
+
 import rules
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.dataversion import bucket, memo
 from portal.errors import DomainError
 from portal.htmx import redirect_response, render_fragment, render_page, wants_partial
 
@@ -107,38 +110,58 @@ def _page_people(request, group, members):
     return leads, organisations, mine
 
 
+def _group_for_page(slug):
+    """selectors.group_page (one large annotated query: half the page's CPU was compiling it),
+    memoized per data version and minute (its meeting facts depend on the clock) like the page's
+    fragments, and off with them (settings.FRAGMENT_CACHE); None: no such group."""
+
+    def build():
+        try:
+            return selectors.group_page(slug)
+        except Group.DoesNotExist:
+            return False
+
+    if not settings.FRAGMENT_CACHE:  # off: measure (or debug) the page as right after a write
+        return build() or None
+    return memo(f"group-page:{slug}:{bucket()}", build, timeout=120) or None
+
+
 @require_GET
 def detail(request, slug):
-    """A group's page: about half the queries it once ran (one for the group and every panel's
-    facts, then only the panels with something to show; see selectors.group_page)."""
-    try:
-        group = selectors.group_page(slug)
-    except Group.DoesNotExist:
-        raise Http404("No such group.") from None
+    """A group's page: one memoized query for the group and every panel's facts, then only the
+    panels with something to show (see selectors.group_page). The viewer-independent parts are
+    fragments (templates/groups/detail.html): what they show is handed over as callables, so a warm
+    fragment runs none of its queries."""
+    group = _group_for_page(slug)
+    if group is None:
+        raise Http404("No such group.")
     user = request.user
     rows = selectors.member_rows(group)
     members = _CountedPaginator(rows, MEMBERS_PAGE_SIZE, group.member_total).get_page(request.GET.get("members"))
-    leads, organisations, mine = _page_people(request, group, members)
-    if mine is not False and mine is not None:
-        mine.group = group
+    people = cache(lambda: _page_people(request, group, members))
+    mine = None
+    if user.is_authenticated:  # the viewer's own membership is read from the member rows when they hold it
+        mine = people()[2]
+        if mine is not False and mine is not None:
+            mine.group = group
     membership_ctx = _membership_ctx(request, group, mine=mine)
     retirement = None
     if group.open_retirement_id:
         retirement = (
             group.retirement_proposals.filter(pk=group.open_retirement_id).select_related("proposed_by").first()
         )
-    charter = None
-    if group.charter_id:
-        charter = CharterVersion.objects.select_related("decided_by").filter(pk=group.charter_id).first()
     ctx = {
         **membership_ctx,
-        "charter": charter,
-        "leads": leads,
+        "charter": cache(
+            lambda: group.charter_id
+            and CharterVersion.objects.select_related("decided_by").filter(pk=group.charter_id).first()
+        ),
+        "leads": lambda: people()[0],
         "members": members,
-        "organisation_count": organisations,
-        "nominations": list(selectors.open_nominations(group)) if group.open_nomination_total else [],
+        "organisation_count": lambda: people()[1],
+        "nominations": cache(lambda: list(selectors.open_nominations(group)) if group.open_nomination_total else []),
         "retirement": retirement,
-        "formed_groups": list(group.formed_groups.only("name", "slug")) if group.led_to_any else [],
+        "formed_groups": cache(lambda: list(group.formed_groups.only("name", "slug")) if group.led_to_any else []),
         "can_nominate": rules.test_rule("groups.nominate", user, group),
         "can_amend": rules.test_rule("groups.amend_charter", user, group),
         "can_propose_retirement": rules.test_rule("groups.propose_retirement", user, group),

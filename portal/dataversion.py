@@ -24,6 +24,7 @@ Reading the version costs one single-row primary-key query, done once per reques
 """
 
 import hashlib
+import time
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -129,6 +130,12 @@ def cache_key(request) -> str:
 # The request being served (set by portal.response_cache.ResponseCacheMiddleware), so code far
 # from the view (a form's choices) can memoize per data version without being handed the request.
 current_request: ContextVar = ContextVar("portal_current_request", default=None)
+
+
+def bucket() -> int:
+    """The current minute (settings.RESPONSE_CACHE["BUCKET_SECONDS"]): part of every key whose value
+    depends on the clock (the response cache, fragments, memos of "upcoming" or "overdue")."""
+    return int(time.time() // settings.RESPONSE_CACHE.get("BUCKET_SECONDS", 60))
 
 
 def memo(name: str, build, timeout: int = 3600):

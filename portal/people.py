@@ -5,6 +5,7 @@ Groups are shown through `<app>/people.py` (`groups_of`, `memberships_of`, `grou
 name like the dashboard panels, so this core module never imports the apps above it.
 """
 
+from functools import cache
 from urllib.parse import quote
 
 from django.http import Http404
@@ -138,10 +139,23 @@ class _LineRenderer:
         return mark_safe("".join(render(r, **kw) for r in roles))  # noqa: S308 - every value escaped above
 
 
+MAINTAINERS_PARTS = ("leads", "cores", "sdks", "projects", "group_scopes", "moderators", "emeritus", "past",
+                     "past_more", "past_limit")  # fmt: skip
+
+
 @require_GET
 def maintainers(request):
     """Current lead and core maintainers, maintainers of each SDK, project and group, moderators and
-    emeritus, each with GitHub, groups and the role's start; then the roles that ended, with both dates."""
+    emeritus, each with GitHub, groups and the role's start; then the roles that ended, with both dates.
+
+    The lists are one `{% fragment %}` (the same for every viewer, and never clock-dependent): each
+    context value is a callable into one build, so a warm fragment runs none of its queries."""
+    build = cache(_maintainers_context)
+    ctx = {name: (lambda name=name: build()[name]) for name in MAINTAINERS_PARTS}
+    return render(request, "portal/people/maintainers.html", ctx)
+
+
+def _maintainers_context() -> dict:
     current = list(
         _roles(Role.objects.current().filter(person__is_active=True)).order_by(
             "person__display_name", "person__username", "started_at"
@@ -181,7 +195,7 @@ def maintainers(request):
         "past_more": len(past) >= PAST_ROLES_SHOWN,
         "past_limit": PAST_ROLES_SHOWN,
     }
-    return render(request, "portal/people/maintainers.html", ctx)
+    return ctx
 
 
 @require_GET

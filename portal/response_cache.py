@@ -197,7 +197,7 @@ class ResponseCacheMiddleware:
 
     def key(self, request) -> str:
         headers = sorted((k, v) for k, v in request.META.items() if k.startswith("HTTP_HX_"))
-        bucket = int(time.time() // _config().get("BUCKET_SECONDS", 60))
+        bucket = dataversion.bucket()
         parts = (
             _SECRET_DIGEST,
             dataversion.cache_key(request),

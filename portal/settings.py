@@ -280,6 +280,11 @@ RESPONSE_CACHE = {
     "HIT_LANE": env.bool("RESPONSE_CACHE_HIT_LANE", default=True),
 }
 
+# Rendered page fragments shared across viewers, keyed on the data version, time zone and minute
+# (`{% fragment %}`, portal/templatetags/fragments.py). FRAGMENT_CACHE=false renders every fragment
+# (the bench measures a miss right after a write that way).
+FRAGMENT_CACHE = env.bool("FRAGMENT_CACHE", default=True)
+
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to be redelivered
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -1,5 +1,7 @@
 """SEP pages (thin views: permission check in the view, form, service, page or its htmx partial)."""
 
+from functools import cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,19 +26,20 @@ PAGE_SIZE = 50
 @require_GET
 def index(request):
     form = FilterForm(request.GET)
-    qs = form.apply(SEP.objects.for_lists().in_lifecycle_order())
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+    @cache
+    def page():  # called by the template's fragments on a miss only: a warm list runs no query
+        qs = form.apply(SEP.objects.for_lists().in_lifecycle_order())
+        return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
     ctx = {"form": form, "page": page, "filtered": any(request.GET.get(k) for k in form.fields)}
     return render_page(request, "seps/index.html", ctx, partial="results")
 
 
 def _sep_for_page(number):
-    return get_object_or_404(
-        SEP.objects.select_related("sponsor", "group", "superseded_by").prefetch_related(
-            "authors", "supersedes", "pull_requests"
-        ),
-        number=number,
-    )
+    """The SEP (or 404). Its authors, pull requests and the SEPs it supersedes are read by the page's
+    fragments only when they miss (a prefetch here would run on every render)."""
+    return get_object_or_404(SEP.objects.select_related("sponsor", "group", "superseded_by"), number=number)
 
 
 def _state_context(request, sep, *, failed=None, form=None, error=None):
@@ -50,20 +53,26 @@ def _state_context(request, sep, *, failed=None, form=None, error=None):
         mine = failed == t.name
         bound = form if (mine and form is not None) else TransitionForm(prefix=t.name)
         actions.append({"t": t, "form": bound, "error": error if mine else None})
-    timeline = list(
-        Event.objects.for_object(sep)
-        .filter(verb__startswith="sep.")
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )
-    for e in timeline:
-        if e.verb == STATUS_CHANGED:
-            e.from_label, e.to_label = status_label(e.data.get("from")), status_label(e.data.get("to"))
+
+    @cache
+    def timeline():  # called by the timeline fragment on a miss only
+        events = list(
+            Event.objects.for_object(sep)
+            .filter(verb__startswith="sep.")
+            .select_related("actor")
+            .order_by("created_at", "id")
+        )
+        for e in events:
+            if e.verb == STATUS_CHANGED:
+                e.from_label, e.to_label = status_label(e.data.get("from")), status_label(e.data.get("to"))
+        return events
+
     return {
         "sep": sep,
         "actions": actions,
         "error": error if error and not any(a["error"] for a in actions) else None,
         "timeline": timeline,
+        "pull_requests": cache(lambda: list(sep.pull_requests.all())),  # read by two fragments, once
         "may_edit": transitions.may_edit(user, sep),
         "roadmap_label": RoadmapArea(sep.roadmap_area).label if sep.roadmap_area else "",
     }

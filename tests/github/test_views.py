@@ -79,6 +79,7 @@ def test_sync_page_query_budget_does_not_grow_with_runs(
     client_for, core_maintainer, django_assert_max_num_queries, settings
 ):
     settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # measure the render, not the cache
+    settings.FRAGMENT_CACHE = False  # every fragment rendered too (warm ones: tests/portal/test_fragments.py)
     c = client_for(core_maintainer)
     runs(3)
     with django_assert_max_num_queries(8) as few:

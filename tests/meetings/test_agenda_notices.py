@@ -123,6 +123,7 @@ def test_dashboard_budget_does_not_grow_with_items(
     client_for, group, lead, participant, django_assert_max_num_queries, settings
 ):
     settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # measure the render, not the cache
+    settings.FRAGMENT_CACHE = False  # every fragment rendered too (warm ones: tests/portal/test_fragments.py)
 
     def add_meetings(n, offset):
         with time_machine.travel(NOW, tick=False):

@@ -104,6 +104,7 @@ def test_form_pages_query_budget_does_not_grow(client_for, group, lead, page_que
     from tests.factories import MembershipFactory
 
     settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # measure the render itself
+    settings.FRAGMENT_CACHE = False  # every fragment rendered too (warm ones: tests/portal/test_fragments.py)
     c = client_for(lead)
     m = MeetingFactory(group=group, starts_at=timezone.now() - timedelta(hours=2))
     urls = [f"/meetings/{m.pk}/notes/", "/meetings/schedule/", "/meetings/series/new/", f"/meetings/{m.pk}/edit/"]

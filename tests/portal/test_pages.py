@@ -185,6 +185,7 @@ EMPTY_DASHBOARD_BUDGET = 2  # the data version and the facts; was 11 (every pane
 
 def test_dashboard_of_a_person_with_nothing_runs_no_panel_query(client_for, db, settings, page_queries):
     settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # measure the render
+    settings.FRAGMENT_CACHE = False  # every fragment rendered too (warm ones: tests/portal/test_fragments.py)
     client = client_for(UserFactory())
     client.get("/dashboard/")  # the user is cached per data version from now on
     _, resp = page_queries(client, "/dashboard/", EMPTY_DASHBOARD_BUDGET)

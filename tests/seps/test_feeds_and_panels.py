@@ -53,6 +53,7 @@ def test_s1_budgets_hold_with_5000_seps(client_for, core_maintainer, db, page_qu
     from seps import bench
 
     settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}  # measure the render itself
+    settings.FRAGMENT_CACHE = False  # every fragment rendered too (warm ones: tests/portal/test_fragments.py)
     c = client_for(core_maintainer)
     SEPFactory(number=1, status=Status.IN_REVIEW)
 
