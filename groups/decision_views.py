@@ -1,5 +1,7 @@
 """Pages for decisions (D1-D5) and quarterly reports (G8). Thin: permission, form, service, page or partial."""
 
+from functools import cache
+
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -67,23 +69,30 @@ def decisions_page(request, slug):
     group = _get_group(slug)
     user = request.user
     base = Proposal.objects.filter(group=group).select_related("opened_by", "group")
-    open_ = list(base.filter(status=Proposal.Status.OPEN).annotate(n_blocks=Count("blocks")).order_by("deadline"))
-    voting = list(
-        base.filter(status=Proposal.Status.VOTING)
-        .select_related("vote")
-        .annotate(n_ballots=Count("vote__ballots"))
-        .order_by("vote__closes_at")
+    # Callables: the page's fragments (templates/groups/decisions.html) call them on a miss only.
+    open_ = cache(
+        lambda: list(base.filter(status=Proposal.Status.OPEN).annotate(n_blocks=Count("blocks")).order_by("deadline"))
     )
-    decided = Paginator(
-        base.exclude(status__in=[Proposal.Status.OPEN, Proposal.Status.VOTING])
-        .select_related("vote")
-        .order_by("-decided_at", "-pk"),
-        DECIDED_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    voting = cache(
+        lambda: list(
+            base.filter(status=Proposal.Status.VOTING)
+            .select_related("vote")
+            .annotate(n_ballots=Count("vote__ballots"))
+            .order_by("vote__closes_at")
+        )
+    )
+    decided = cache(
+        lambda: Paginator(
+            base.exclude(status__in=[Proposal.Status.OPEN, Proposal.Status.VOTING])
+            .select_related("vote")
+            .order_by("-decided_at", "-pk"),
+            DECIDED_PAGE_SIZE,
+        ).get_page(request.GET.get("page"))
+    )
     my_votes = set()
-    if user.is_authenticated and voting:
+    if user.is_authenticated and voting():  # the viewer's own: part of the votes fragment's key
         my_votes = set(
-            EligibleVoter.objects.filter(user=user, vote__in=[p.vote for p in voting])
+            EligibleVoter.objects.filter(user=user, vote__in=[p.vote for p in voting()])
             .exclude(vote__ballots__voter=user)
             .values_list("vote_id", flat=True)
         )
@@ -92,17 +101,21 @@ def decisions_page(request, slug):
         "open_proposals": open_,
         "voting": voting,
         "decided": decided,
-        "my_votes": my_votes,
-        "escalations": list(
-            Escalation.objects.filter(proposal__group=group)
-            .select_related("proposal__group", "designee")
-            .order_by("-opened_at")[:20]
+        "my_votes": sorted(my_votes),
+        "escalations": cache(
+            lambda: list(
+                Escalation.objects.filter(proposal__group=group)
+                .select_related("proposal__group", "designee")
+                .order_by("-opened_at")[:20]
+            )
         ),
-        "reports": list(
-            QuarterlyReport.objects.filter(group=group).select_related("group").order_by("-quarter_end")[:8]
+        "reports": cache(
+            lambda: list(
+                QuarterlyReport.objects.filter(group=group).select_related("group").order_by("-quarter_end")[:8]
+            )
         ),
         "current_quarter": deadlines.quarter_containing(timezone.now()),
-        "events": decision_events(group),
+        "events": cache(lambda: decision_events(group)),
         "can_open": rules.test_rule("decisions.open_proposal", user, group),
         "can_report": rules.test_rule("decisions.write_report", user, group),
         "rules_text": _vote_rules(),

@@ -55,9 +55,13 @@ def index(request):
     form = DirectoryFilterForm(request.GET or None)
     form.is_valid()  # a bad field is reported and ignored; the valid ones still filter
     filters = getattr(form, "cleaned_data", {})
-    qs = selectors.directory(kind=filters.get("kind", ""), state=filters.get("state", ""), q=filters.get("q", ""))
-    page = Paginator(qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"form": form, "page": page, "groups": page.object_list, "filtered": any(filters.values())}
+
+    @cache
+    def page():  # called by the results fragment on a miss only: a warm list runs no query
+        qs = selectors.directory(kind=filters.get("kind", ""), state=filters.get("state", ""), q=filters.get("q", ""))
+        return Paginator(qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+
+    ctx = {"form": form, "page": page, "groups": lambda: page().object_list, "filtered": any(filters.values())}
     return render_page(request, "groups/index.html", ctx, partial="results")
 
 

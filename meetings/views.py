@@ -1,6 +1,7 @@
 """Thin views: permission check here, then form, service, render (page or #partial for htmx)."""
 
 from datetime import timedelta
+from functools import cache
 
 import rules
 from django.contrib import messages
@@ -80,13 +81,12 @@ def index(request):
     if f.get("kind"):
         qs = qs.filter(group__kind=f["kind"])
     rows = qs.select_related("group").defer(*LIST_DEFERRED)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     partial = wants_partial(request)
-    ctx = {
-        "page": page,
+    ctx = {  # the page and the group select are callables: the template's fragments call them on a miss only
+        "page": cache(lambda: Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))),
         "when": when,
         "filters": f,
-        "group_select": "" if partial else _group_select(f.get("group")),
+        "group_select": "" if partial else (lambda: _group_select(f.get("group"))),
         "kinds": Group.Kind.choices,
         "feed_all_url": links.feed_all_url(),
         "private_feed_url": links.feed_private_url(request.user.calendar_token)

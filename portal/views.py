@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -66,20 +68,26 @@ def home(request):
     from meetings.models import Meeting
     from seps.models import LIST_DEFERRED, SEP
 
-    counts = dict(Group.objects.filter(state=Group.State.ACTIVE).order_by().values_list("kind").annotate(n=Count("pk")))
-    group_counts = [{"kind": kind, "label": label, "count": counts.get(kind, 0)} for kind, label in Group.Kind.choices]
+    @cache
+    def group_counts():
+        counts = dict(
+            Group.objects.filter(state=Group.State.ACTIVE).order_by().values_list("kind").annotate(n=Count("pk"))
+        )
+        return [{"kind": kind, "label": label, "count": counts.get(kind, 0)} for kind, label in Group.Kind.choices]
+
     upcoming = (
         Meeting.objects.upcoming().filter(status=Meeting.Status.PUBLISHED).select_related("group")[:HOME_MEETINGS]
     )
     seps = (
         SEP.objects.defer(*LIST_DEFERRED).select_related("group").order_by("-status_changed_at", "-number")[:HOME_SEPS]
     )
+    # Lazy querysets and callables: the page's fragments evaluate them on a miss only.
     ctx = {
         "group_counts": group_counts,
-        "active_groups": sum(c["count"] for c in group_counts),
+        "active_groups": lambda: sum(c["count"] for c in group_counts()),
         "upcoming_meetings": upcoming,
         "recent_seps": seps,
-        "recent_events": public_events(HOME_EVENTS),
+        "recent_events": cache(lambda: public_events(HOME_EVENTS)),
     }
     return render_page(request, "portal/home.html", ctx)
 
