@@ -140,10 +140,11 @@ def bucket() -> int:
 
 def memo(name: str, build, timeout: int = 3600):
     """`build()` once per data version: for values many pages repeat (filter choices, counts).
-    Outside a request (commands, tasks) it just calls `build()`."""
+    Outside a request (commands, tasks), and in a POST (which reads after its own write, while the
+    request's version was read before it), it just calls `build()`."""
     request = current_request.get()
-    if request is None:
-        return build()
+    if request is None or request.method not in ("GET", "HEAD"):
+        return build()  # a POST reads after its own write; its request's version predates it
     key = f"memo:{cache_key(request)}:{name}"
     value = shared_cache.get(key)
     if value is None:

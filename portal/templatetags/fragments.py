@@ -23,7 +23,9 @@ DEBUG or in tests it raises `UnsafeFragment` naming the fragment, so the templat
 and scripts stay outside fragments.
 
 `settings.FRAGMENT_CACHE = False` (env FRAGMENT_CACHE=false) turns the cache off: the tag just renders.
-A fragment rendered without a request in its context (mail) is rendered, never cached.
+A fragment rendered without a request in its context (mail), or in the answer to a POST (rendered
+after the POST's write, while the request's data version was read before it), is rendered, never
+cached.
 """
 
 import re
@@ -108,7 +110,9 @@ class FragmentNode(CacheNode):
 
     def render(self, context):
         request = context.get("request")
-        if request is None or not getattr(settings, "FRAGMENT_CACHE", True):
+        if request is None or not getattr(settings, "FRAGMENT_CACHE", True) or request.method not in ("GET", "HEAD"):
+            # A POST renders after its own write, but the request's data version was read before
+            # it: keyed on that, a fragment would replay the state the POST just changed.
             return NodeList.render(self.nodelist, context)
         try:
             return super().render(context)

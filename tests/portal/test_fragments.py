@@ -228,3 +228,33 @@ def test_14_fragment_cache_off_renders_everything(client, settings):
         settings.FRAGMENT_CACHE = True
         assert off > warm and again == off, url  # every request renders every part
         assert page.status_code == 200
+
+
+# --- a POST renders after its own write -----------------------------------------------------------
+
+
+def test_14_a_post_that_writes_renders_its_new_state_not_a_warm_fragment(client_for, htmx_headers):
+    """The htmx answer to a transition renders the SEP's state after the write, while the request's
+    data version was read before it: a fragment keyed on that version replayed the old status (the
+    browser journey saw "Draft" after "Move to review")."""
+    sponsor = UserFactory(ladder_role=LadderRole.MAINTAINER)
+    sep = SEPFactory(status="draft", sponsor=sponsor)
+    browser = client_for(sponsor)
+    assert 'data-status="draft"' in browser.get(f"/seps/{sep.number}/").content.decode()  # warms the fragments
+    answer = browser.post(f"/seps/{sep.number}/submit/", {"submit-reason": "Ready"}, **htmx_headers)
+    assert answer.status_code == 200
+    assert 'data-status="in-review"' in answer.content.decode()
+
+
+def test_14_memo_builds_afresh_in_a_post(rf):
+    from portal import dataversion
+
+    built = []
+    for method in ("get", "get", "post", "post"):
+        request = getattr(rf, method)("/")
+        token = dataversion.current_request.set(request)
+        try:
+            dataversion.memo("probe", lambda m=method: built.append(m) or len(built))
+        finally:
+            dataversion.current_request.reset(token)
+    assert built == ["get", "post", "post"]  # the second GET was memoized; each POST built afresh
