@@ -122,14 +122,31 @@ def _app_panels(request) -> list[dict]:
 @login_required
 @require_GET
 def dashboard(request):
+    """The person's own page. Its panels sit in one fragment keyed on the viewer (issue #14), so the
+    facts, the panels' queries and the activity are callables: a warm fragment runs none of them."""
     user = request.user
-    request.dashboard_facts = facts = _dashboard_facts(request)
+
+    @cache
+    def facts() -> dict:
+        request.dashboard_facts = _dashboard_facts(request)  # the apps' panels read it from the request
+        return request.dashboard_facts
+
+    @cache
+    def panels() -> list[dict]:
+        facts()
+        return _app_panels(request)
+
+    @cache
+    def my_events() -> list:
+        if not facts().get("has_events", True):
+            return []
+        return list(activity.for_sentences(Event.objects.filter(actor=user))[:8])
+
     missing = [label for field, label in PROFILE_FIELDS if not getattr(user, field)]
-    my_events = activity.for_sentences(Event.objects.filter(actor=user))[:8] if facts.get("has_events", True) else []
     return render_page(
         request,
         "portal/dashboard.html",
-        {"panels": _app_panels(request), "profile_missing": missing, "my_events": my_events},
+        {"panels": panels, "profile_missing": missing, "my_events": my_events},
     )
 
 

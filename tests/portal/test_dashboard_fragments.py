@@ -1,0 +1,157 @@
+"""Issue #14: the dashboard's panels in one `{% fragment %}` keyed on the viewer.
+
+Every panel is the viewer's own, so the key carries `request.user.pk` beside what every fragment
+carries (data version, time zone, minute); the view hands the facts, panels and activity as
+callables, so a warm fragment runs no query. The response cache is off throughout: every request
+here renders its page."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from groups.models import Tier
+from meetings.models import Meeting
+from portal.events import record
+from portal.models import LadderRole
+from tests.factories import GroupFactory, MembershipFactory, UserFactory
+from tests.meetings.factories import MeetingFactory
+from tests.seps.factories import SEPFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _pages_render(settings):
+    settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}
+    settings.FRAGMENT_CACHE = True
+
+
+@pytest.fixture(autouse=True)
+def _early_in_a_minute():
+    """Start a second into a minute, the clock running: two requests never straddle a minute."""
+    start = timezone.now().replace(second=1, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=True):
+        yield
+
+
+def queries(client, url="/dashboard/"):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    return len(captured), response.content.decode()
+
+
+def _person_with_content(name):
+    """A lead of their own group, with a meeting ahead, a SEP they sponsor and an event."""
+    me = UserFactory(display_name=f"{name} Person", ladder_role=LadderRole.MAINTAINER)
+    group = GroupFactory(name=f"{name} Working Group")
+    MembershipFactory(group=group, user=me, tier=Tier.LEAD)
+    MeetingFactory(group=group, title=f"{name} sync")
+    SEPFactory(group=group, sponsor=me, status="draft", title=f"{name} proposal")
+    record(actor=me, verb="meeting.published", target=group)
+    return me
+
+
+@pytest.mark.parametrize("ann_first", [True, False])
+def test_14_dashboard_two_people_never_see_each_others_panels_through_a_fragment(client_for, ann_first):
+    ann, bob = client_for(_person_with_content("Ann")), client_for(_person_with_content("Bob"))
+    # both signed in first (a sign-in writes last_login, which moves the data version): the two
+    # requests below share one data version, time zone and minute; only the viewer tells them apart
+    order = [(ann, "Ann", "Bob"), (bob, "Bob", "Ann")]
+    for client, mine, theirs in order if ann_first else order[::-1]:
+        _, body = queries(client)
+        for what in ("Working Group", "sync", "proposal"):
+            assert f"{mine} {what}" in body
+            assert f"{theirs} {what}" not in body, (mine, what)
+
+
+def test_14_dashboard_a_person_with_nothing_never_gets_a_busy_persons_panels(client_for):
+    busy, idle = client_for(_person_with_content("Ann")), client_for(UserFactory())
+    queries(busy)
+    _, body = queries(idle)
+    assert "Ann Working Group" not in body
+    assert "You have not joined a group yet." in body
+
+
+def test_14_dashboard_a_service_write_shows_on_the_next_request(client_for):
+    from groups.services.memberships import membership_join
+
+    me = _person_with_content("Ann")
+    other = GroupFactory(name="Freshly joined group")
+    client = client_for(me)
+    queries(client)
+    _, warm = queries(client)
+    assert "Freshly joined group" not in warm
+    membership_join(group=other, user=me, tier=Tier.PARTICIPANT)
+    _, body = queries(client)
+    assert "Freshly joined group" in body
+
+
+def test_14_dashboard_a_raw_sql_write_shows_on_the_next_request(client_for):
+    me = _person_with_content("Ann")
+    client = client_for(me)
+    queries(client)
+    _, warm = queries(client)
+    assert "Ann sync" in warm
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE meetings_meeting SET title = 'Renamed by hand' WHERE title = 'Ann sync'")
+    _, body = queries(client)
+    assert "Renamed by hand" in body
+    assert "Ann sync" not in body
+
+
+def test_14_dashboard_deadlines_and_next_meetings_move_on_with_the_clock(client_for):
+    """No write, only the clock: a draft's cutoff passes and a meeting that started leaves the list."""
+    me = _person_with_content("Ann")
+    group = me.memberships.get().group
+    now = timezone.now()
+    MeetingFactory(group=group, title="Soon meeting", starts_at=now + timedelta(minutes=5))
+    draft = MeetingFactory(
+        group=group, title="Draft to publish", status=Meeting.Status.DRAFT, starts_at=now + timedelta(days=7, hours=2)
+    )
+    client = client_for(me)
+    _, before = queries(client)
+    assert "Soon meeting" in before.split('id="my-meetings-h"')[1].split("</section>")[0]
+    assert "publish by" in before.split("Draft to publish")[1].split("</li>")[0]
+    with time_machine.travel(now + timedelta(hours=3), tick=True):
+        _, after = queries(client)
+    assert "Soon meeting" not in after.split('id="my-meetings-h"')[1].split("</section>")[0]
+    assert "Cutoff passed" in after.split("Draft to publish")[1].split("</li>")[0]
+    assert draft.publication_cutoff < now + timedelta(hours=3)
+
+
+# Warm: the data version only (the session and user come from the cache); cold: the facts, every
+# panel's queries and the activity.
+WARM_DASHBOARD_BUDGET = 1
+
+
+@pytest.mark.parametrize("busy", [True, False])
+def test_14_dashboard_a_warm_fragment_miss_runs_fewer_queries_than_a_cold_one(client_for, busy):
+    me = _person_with_content("Ann") if busy else UserFactory()
+    if busy:
+        me.ladder_role = LadderRole.CORE_MAINTAINER
+        me.save()
+    client = client_for(me)
+    client.get("/profile/")  # the session and what the middleware caches
+    cold, first = queries(client)
+    warm, second = queries(client)
+    assert warm < cold
+    assert warm <= WARM_DASHBOARD_BUDGET
+    norm = lambda body: re.sub(r'nonce="[^"]+"|[A-Za-z0-9]{64}', "", body)  # noqa: E731
+    assert norm(second) == norm(first)
+
+
+def test_14_dashboard_fragment_cache_off_renders_everything(client_for, settings):
+    client = client_for(_person_with_content("Ann"))
+    queries(client)
+    warm, _ = queries(client)
+    settings.FRAGMENT_CACHE = False
+    off, body = queries(client)
+    again, _ = queries(client)
+    assert off > warm and again == off  # every request renders every panel
+    assert "Ann Working Group" in body and "Ann proposal" in body
