@@ -17,12 +17,12 @@ def panel_data(user, facts=None) -> dict:
     facts = facts or {}
     in_groups = facts.get("g_active", 1) or facts.get("g_votes", True)
     leads = facts.get("g_led", 1)
-    waiting_q = Exists(EligibleVoter.objects.filter(vote__proposal=OuterRef("pk"), user=user)) & ~Exists(
-        Ballot.objects.filter(vote__proposal=OuterRef("pk"), voter=user)
-    )
-    my_groups = Membership.objects.active().filter(user=user).values("group_id")
     rows = []
-    if in_groups:
+    if in_groups:  # nothing is built when the facts say there is nothing (building costs too)
+        waiting_q = Exists(EligibleVoter.objects.filter(vote__proposal=OuterRef("pk"), user=user)) & ~Exists(
+            Ballot.objects.filter(vote__proposal=OuterRef("pk"), voter=user)
+        )
+        my_groups = Membership.objects.active().filter(user=user).values("group_id")
         rows = list(
             Proposal.objects.filter(
                 Q(status=Proposal.Status.OPEN, deadline__gt=now, group__in=my_groups)
@@ -34,9 +34,9 @@ def panel_data(user, facts=None) -> dict:
         )
     waiting = sorted((p for p in rows if p.status == Proposal.Status.VOTING), key=lambda p: p.vote.closes_at)
     proposals = [p for p in rows if p.status == Proposal.Status.OPEN]
-    led = Membership.objects.leads().filter(user=user).values("group_id")
     reports = []
     if leads:
+        led = Membership.objects.leads().filter(user=user).values("group_id")
         reports = list(
             QuarterlyReport.objects.unpublished()
             .filter(group__in=led)
