@@ -2,7 +2,6 @@
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from . import decision_dashboard
 from .models import CharterVersion, EligibleVoter, Group, Membership, Nomination, RetirementProposal, Tier, Vote
@@ -21,10 +20,11 @@ def _total(qs):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def facts(user) -> dict:
+def facts(person) -> dict:
     """The dashboard's facts from groups (portal.views._dashboard_facts folds them into one query):
     the person's memberships (current, active, led), whether a nomination or an open vote concerns
-    them, and for core maintainers the queue counts."""
+    them, and for core maintainers the queue counts. `person` is a portal.views.FactsPerson: read
+    only its fields (the query is compiled once per shape)."""
     current = Membership.objects.current().filter(user=OuterRef("pk"))
     out = {
         "g_memberships": _mine(current),
@@ -35,11 +35,11 @@ def facts(user) -> dict:
         ),
         "g_votes": Exists(
             EligibleVoter.objects.filter(
-                user=OuterRef("pk"), vote__status=Vote.Status.OPEN, vote__closes_at__gt=timezone.now()
+                user=OuterRef("pk"), vote__status=Vote.Status.OPEN, vote__closes_at__gt=person.now
             )
         ),
     }
-    if user.is_core_maintainer:
+    if person.is_core_maintainer:
         out.update(
             g_queue_charters=_total(CharterVersion.objects.filter(status=CharterVersion.Status.SUBMITTED)),
             g_queue_inactive=_total(Group.objects.active().filter(inactive_since__isnull=False)),

@@ -155,3 +155,81 @@ def test_14_dashboard_fragment_cache_off_renders_everything(client_for, settings
     again, _ = queries(client)
     assert off > warm and again == off  # every request renders every panel
     assert "Ann Working Group" in body and "Ann proposal" in body
+
+
+# --- the facts query, compiled once per shape (portal.prepared) ---------------------------------
+
+
+def _facts(user, *, orm=False):
+    """The dashboard's facts for `user`: from the stored SQL, or (orm) built and compiled by the ORM."""
+    from unittest import mock
+
+    from django.test import RequestFactory
+
+    from portal import prepared
+    from portal.views import _dashboard_facts
+
+    request = RequestFactory().get("/dashboard/")
+    request.user = user
+    if not orm:
+        return _dashboard_facts(request)
+    with mock.patch.object(prepared, "_compiled", {}), mock.patch.object(prepared, "_compile", return_value=None):
+        return _dashboard_facts(request)
+
+
+def test_14_dashboard_facts_from_the_stored_sql_equal_the_orms_for_each_person_of_a_shape():
+    """Two people of one shape (verified handle, not core) share the stored SQL; each gets their own
+    facts: the handle, the person and the clock are parameters, not frozen into the SQL."""
+    from tests.seps.factories import SEPAuthorFactory
+
+    by_handle = UserFactory(github="Handle-Author")
+    SEPAuthorFactory(sep=SEPFactory(status="draft"), github="handle-author")  # authored by handle only
+    leader, idle = _person_with_content("Ann"), UserFactory()
+    core = UserFactory(ladder_role=LadderRole.CORE_MAINTAINER, github="")
+    for person in (by_handle, leader, idle, core, by_handle, idle):
+        assert _facts(person) == _facts(person, orm=True), person
+    assert _facts(by_handle)["s_mine"] is True
+    assert _facts(idle)["s_mine"] is False
+    assert _facts(leader)["g_led"] == 1 and _facts(idle)["g_led"] == 0
+    assert "s_in_review" in _facts(core) and "s_in_review" not in _facts(idle)
+
+
+def test_14_a_prepared_query_never_freezes_a_moment_it_was_not_handed():
+    from django.db.models import Exists, OuterRef
+
+    from groups.models import Membership
+    from portal import prepared
+    from portal.models import User
+
+    person = UserFactory()
+    group = GroupFactory()
+    MembershipFactory(group=group, user=person)
+
+    def build(pk):  # reads the clock itself: must be built again on every call
+        now = timezone.now()
+        fresh = Membership.objects.filter(user=OuterRef("pk"), started_at__gt=now - timedelta(minutes=5))
+        return User.objects.filter(pk=pk).annotate(fresh=Exists(fresh)).values("fresh")
+
+    shape = ("test-frozen-clock",)
+    assert prepared.first_row(shape, build, pk=person.pk) == {"fresh": True}
+    assert prepared._compiled[("default", shape)] is None  # not stored
+    with time_machine.travel(timezone.now() + timedelta(hours=1), tick=True):
+        assert prepared.first_row(shape, build, pk=person.pk) == {"fresh": False}
+
+
+def test_14_a_prepared_query_runs_with_each_callers_values():
+    from portal import prepared
+    from portal.models import User
+
+    ann, bob = UserFactory(display_name="Ann"), UserFactory(display_name="Bob")
+
+    def build(pk):
+        return User.objects.filter(pk=pk).values("display_name")
+
+    shape = ("test-values",)
+    assert prepared.first_row(shape, build, pk=ann.pk) == {"display_name": "Ann"}
+    assert prepared._compiled[("default", shape)] is not None  # stored
+    with CaptureQueriesContext(connection) as captured:
+        assert prepared.first_row(shape, build, pk=bob.pk) == {"display_name": "Bob"}
+    assert len(captured) == 1
+    assert prepared.first_row(shape, build, pk=-1) == {}
