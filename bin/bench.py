@@ -14,6 +14,7 @@ time-bounded. Rate limits are raised for the run (the load comes from one addres
     BENCH_SECONDS=10 make bench
     bin/bench.py --cold              # the response cache off (RESPONSE_CACHE=false): what a miss costs
     bin/bench.py --cold --no-fragments  # and the fragment cache off: a miss right after a write
+    bin/bench.py --no-hit-lane       # hits through the thread pool and Django's handler (portal/hitlane.py off)
     bin/bench.py --in-process        # one process, no HTTP: CPU ms and queries per request
     bin/bench.py --sweeps-only       # time every periodic sweep on the bench data
     bin/bench.py --server wsgi       # sync gunicorn workers instead (no /mcp)
@@ -405,6 +406,7 @@ def main():
                         help="asgi: production's gunicorn + uvicorn workers (pages, /api/, /mcp); wsgi: sync gunicorn")  # fmt: skip
     parser.add_argument("--cold", action="store_true", help="response cache off: every request is a miss")
     parser.add_argument("--no-fragments", action="store_true", help="fragment cache off: a miss right after a write")
+    parser.add_argument("--no-hit-lane", action="store_true", help="hits through the thread pool, not the event loop")
     parser.add_argument("--in-process", action="store_true", help="CPU ms and queries per request, one process")
     parser.add_argument("--sweeps-only", action="store_true", help="only time the sweeps on the bench data")
     parser.add_argument("--no-sweeps", action="store_true", help="skip timing the sweeps")
@@ -426,6 +428,8 @@ def main():
         env["RESPONSE_CACHE"] = "false"
     if args.no_fragments:
         env["FRAGMENT_CACHE"] = "false"
+    if args.no_hit_lane:
+        env["RESPONSE_CACHE_HIT_LANE"] = "false"
     log(f"database {urlsplit(db_url).path.lstrip('/')}")
     ensure_database(db_url)
     run([PY, "manage.py", "migrate", "--noinput", "-v0"], env, timeout=600)
@@ -441,6 +445,7 @@ def main():
     baseline = {"app": "portal", "label": "bare view (baseline)", "path": "/healthz", "cookie": ""}
     mode = "response cache OFF (--cold)" if args.cold else "response cache on"
     mode += ", fragment cache OFF" if args.no_fragments else ""
+    mode += ", hit lane OFF" if args.no_hit_lane else ""
 
     if not args.no_sweeps or args.sweeps_only:
         timed = subprocess.run(

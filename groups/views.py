@@ -157,8 +157,10 @@ def detail(request, slug):
     ctx = {
         **membership_ctx,
         "charter": cache(
-            lambda: group.charter_id
-            and CharterVersion.objects.select_related("decided_by").filter(pk=group.charter_id).first()
+            lambda: (
+                group.charter_id
+                and CharterVersion.objects.select_related("decided_by").filter(pk=group.charter_id).first()
+            )
         ),
         "leads": lambda: people()[0],
         "members": members,

@@ -26,7 +26,6 @@ import asyncio
 import io
 import logging
 import sys
-import weakref
 
 from django.conf import settings
 from django.core.cache import caches
@@ -85,7 +84,7 @@ class _Loop:
 
 class HitLane:
     def __init__(self):
-        self._loops = weakref.WeakKeyDictionary()
+        self._loops = {}  # event loop -> _Loop
         self._chain = None
         self._chain_for = None
         self._keys = ResponseCacheMiddleware(None)
@@ -220,12 +219,21 @@ class HitLane:
                 await conns.pg.close()
             await conns.redis.aclose()
 
+    def forget_closed_loops(self):
+        """Close the PostgreSQL connections of event loops that have ended (a worker has one loop for
+        its life; tests run many, and a database with open sessions cannot be dropped)."""
+        for loop in [loop for loop in self._loops if loop.is_closed()]:
+            conns = self._loops.pop(loop)
+            if conns.pg is not None and not conns.pg.closed:
+                conns.pg.pgconn.finish()  # synchronous: the loop it belonged to is gone
+
     def _for_loop(self) -> _Loop:
         loop = asyncio.get_running_loop()
         conns = self._loops.get(loop)
         if conns is None:
             import redis.asyncio
 
+            self.forget_closed_loops()
             conns = self._loops[loop] = _Loop()
             location = caches["default"]._servers[0]
             conns.redis = redis.asyncio.Redis.from_url(location)

@@ -21,6 +21,17 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _no_hit_lane_connection_left():
+    """A test that drives the ASGI app on a loop of its own (asyncio.run) leaves the hit lane's
+    PostgreSQL connection of that loop behind: closed after the test, so the test database can be
+    dropped at the end of the run."""
+    yield
+    from portal import hitlane
+
+    hitlane.lane.forget_closed_loops()
+
+
 @pytest.fixture
 def contributor(db):
     return UserFactory(ladder_role=LadderRole.CONTRIBUTOR)
