@@ -4,7 +4,19 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 
 from . import decision_dashboard
-from .models import CharterVersion, EligibleVoter, Group, Membership, Nomination, RetirementProposal, Tier, Vote
+from .models import (
+    CharterVersion,
+    EligibleVoter,
+    Escalation,
+    Group,
+    Membership,
+    Nomination,
+    Proposal,
+    QuarterlyReport,
+    RetirementProposal,
+    Tier,
+    Vote,
+)
 from .selectors import for_dashboard
 
 
@@ -39,7 +51,20 @@ def facts(person) -> dict:
             )
         ),
     }
+    # whether the Decisions panel has anything (superset of what it lists): open proposals in the
+    # person's groups, votes in progress they are eligible for, reports owed in groups they lead
+    in_my_groups = Membership.objects.active().filter(user=OuterRef(OuterRef("pk"))).values("group_id")
+    led = Membership.objects.leads().filter(user=OuterRef(OuterRef("pk"))).values("group_id")
+    out["g_decisions"] = Exists(
+        Proposal.objects.filter(status=Proposal.Status.OPEN, deadline__gt=person.now, group__in=in_my_groups)
+    ) | Exists(
+        EligibleVoter.objects.filter(
+            user=OuterRef("pk"), vote__proposal__status=Proposal.Status.VOTING, vote__closes_at__gt=person.now
+        )
+    )
+    out["g_reports"] = Exists(QuarterlyReport.objects.unpublished().filter(group__in=led))
     if person.is_core_maintainer:
+        out["g_escalations"] = Exists(Escalation.objects.unresolved())
         out.update(
             g_queue_charters=_total(CharterVersion.objects.filter(status=CharterVersion.Status.SUBMITTED)),
             g_queue_inactive=_total(Group.objects.active().filter(inactive_since__isnull=False)),

@@ -15,8 +15,9 @@ def panel_data(user, facts=None) -> dict:
     nothing costs no query here."""
     now = timezone.now()
     facts = facts or {}
-    in_groups = facts.get("g_active", 1) or facts.get("g_votes", True)
-    leads = facts.get("g_led", 1)
+    # g_decisions / g_reports (groups.dashboard.facts) say exactly whether there is anything to list
+    in_groups = facts.get("g_decisions", facts.get("g_active", 1) or facts.get("g_votes", True))
+    leads = facts.get("g_reports", facts.get("g_led", 1))
     rows = []
     if in_groups:  # nothing is built when the facts say there is nothing (building costs too)
         waiting_q = Exists(EligibleVoter.objects.filter(vote__proposal=OuterRef("pk"), user=user)) & ~Exists(
@@ -44,7 +45,7 @@ def panel_data(user, facts=None) -> dict:
             .order_by("due_at")[:LIMIT]
         )
     escalations = []
-    if user.is_core_maintainer:
+    if user.is_core_maintainer and facts.get("g_escalations", True):
         escalations = list(
             Escalation.objects.unresolved()
             .select_related("proposal__group", "designee")

@@ -11,8 +11,7 @@ that. `first_row(shape, build, **values)`:
 
 `shape` must name everything that changes the SQL other than the values (which annotations, which
 branches); the values are passed to the database exactly as the ORM would pass them, because a
-stand-in is kept only when it reached the parameters unchanged (same type, equal) and exactly once
-per name. Anything else (a lookup that rewrites its value, a backend that adapts datetimes to text,
+stand-in is kept only when it reached the parameters unchanged (same type, equal), at least once. Anything else (a lookup that rewrites its value, a backend that adapts datetimes to text,
 as SQLite does) falls back to building and compiling on every call: slower, never wrong. So does a
 query holding a date or time that was not passed as a value: `build` calling `timezone.now()`
 itself would otherwise freeze that moment into the stored SQL.
@@ -59,9 +58,9 @@ def _compile(shape, build, values: dict, using: str):
     places: dict[int, str] = {}
     for name, stand_in in stand_ins.items():
         found = [i for i, p in enumerate(params) if type(p) is type(stand_in) and p == stand_in]
-        if len(found) != 1:
+        if not found:
             return None
-        places[found[0]] = name
+        places.update(dict.fromkeys(found, name))
     if any(isinstance(p, datetime.datetime | datetime.date) and i not in places for i, p in enumerate(params)):
         return None  # a moment computed inside `build` (timezone.now()) would be frozen into the SQL
     if query.extra_select or len(compiler.select) != len(names):

@@ -233,3 +233,47 @@ def test_14_a_prepared_query_runs_with_each_callers_values():
         assert prepared.first_row(shape, build, pk=bob.pk) == {"display_name": "Bob"}
     assert len(captured) == 1
     assert prepared.first_row(shape, build, pk=-1) == {}
+
+
+def test_14_dashboard_facts_say_when_a_panel_has_something_and_the_panel_shows_it(client_for):
+    """g_decisions, g_reports, g_escalations, m_lead_due let the Decisions and "Meetings that need you"
+    panels skip their queries; each turns true with the first row the panel lists (and the panel
+    lists it), and the ORM agrees with the stored SQL throughout."""
+    from groups.models import Escalation, Proposal, QuarterlyReport
+    from tests.groups.decision_helpers import make_wg, open_proposal
+
+    group, lead, members = make_wg()
+    lead.ladder_role = LadderRole.CORE_MAINTAINER
+    lead.save()
+    Meeting.objects.filter(group=group).delete()
+    facts = _facts(lead)
+    assert not any(facts[k] for k in ("g_decisions", "g_reports", "g_escalations", "m_lead_due")), facts
+    _, body = queries(client_for(lead))
+    assert 'id="decisions-panel"' not in body and "Meetings that need you" not in body
+
+    now = timezone.now()
+    MeetingFactory(
+        group=group, title="Draft to publish", status=Meeting.Status.DRAFT, starts_at=now + timedelta(days=9)
+    )
+    proposal = open_proposal(group, lead, title="Adopt the new charter")
+    QuarterlyReport.objects.create(group=group, quarter_end=now.date(), due_at=now + timedelta(days=3))
+    escalated = open_proposal(group, lead, title="Escalated item")
+    Proposal.objects.filter(pk=escalated.pk).update(status=Proposal.Status.ESCALATED)
+    Escalation.objects.create(
+        proposal=escalated, reason=Escalation.Reason.NO_QUORUM, options="A or B", disagreement="Which one",
+        first_response_due=now + timedelta(days=3),
+    )  # fmt: skip
+    for person in (lead, members[0]):
+        assert _facts(person) == _facts(person, orm=True)
+    facts = _facts(lead)
+    assert all(facts[k] for k in ("g_decisions", "g_reports", "g_escalations", "m_lead_due")), facts
+    assert _facts(members[0])["g_decisions"] and not _facts(members[0])["m_lead_due"]
+    _, body = queries(client_for(lead))
+    for shown in (
+        "Draft to publish",
+        proposal.title,
+        "Quarterly reports you owe",
+        "Open escalations",
+        "Escalated item",
+    ):
+        assert shown in body, shown
