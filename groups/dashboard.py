@@ -63,6 +63,12 @@ def facts(person) -> dict:
         )
     )
     out["g_reports"] = Exists(QuarterlyReport.objects.unpublished().filter(group__in=led))
+    # whether "Your groups" lists open nominations (all of them for core maintainers) and amendments
+    nominations = Nomination.objects.open()
+    if not person.is_core_maintainer:
+        nominations = nominations.filter(Q(group__in=led) | Q(nominee=OuterRef("pk")) | Q(nominator=OuterRef("pk")))
+    out["g_to_review"] = Exists(nominations)
+    out["g_drafts"] = Exists(CharterVersion.objects.open().filter(group__in=led))
     if person.is_core_maintainer:
         out["g_escalations"] = Exists(Escalation.objects.unresolved())
         out.update(

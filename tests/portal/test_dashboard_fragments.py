@@ -277,3 +277,31 @@ def test_14_dashboard_facts_say_when_a_panel_has_something_and_the_panel_shows_i
         "Escalated item",
     ):
         assert shown in body, shown
+
+
+@pytest.mark.parametrize("core", [False, True])
+def test_14_dashboard_facts_say_when_your_groups_lists_nominations_and_amendments(client_for, core):
+    """g_to_review and g_drafts let "Your groups" skip its nominations and amendments queries; a
+    nomination in a group the person leads, one naming them, and (core maintainers) any open one,
+    and a draft amendment in a group they lead each show."""
+    from groups.models import CharterVersion
+    from tests.groups.factories import CharterVersionFactory, NominationFactory
+
+    lead = _person_with_content("Ann")
+    if core:
+        lead.ladder_role = LadderRole.CORE_MAINTAINER
+        lead.save()
+    group = lead.memberships.get().group
+    elsewhere, nominee = GroupFactory(name="Elsewhere group"), UserFactory(display_name="Nominated Elsewhere")
+    assert not _facts(lead)["g_to_review"] and not _facts(lead)["g_drafts"]
+    NominationFactory(group=elsewhere, nominee=nominee)  # only a core maintainer's business
+    assert _facts(lead)["g_to_review"] is core
+    nominated_here = UserFactory(display_name="Nominated Here")
+    NominationFactory(group=group, nominee=nominated_here)
+    CharterVersionFactory(group=group, number=7, status=CharterVersion.Status.DRAFT)
+    assert _facts(lead) == _facts(lead, orm=True)
+    assert _facts(lead)["g_to_review"] and _facts(lead)["g_drafts"]
+    _, body = queries(client_for(lead))
+    assert "Nominated Here in Ann Working Group" in body
+    assert ("Nominated Elsewhere in Elsewhere group" in body) is core
+    assert "Ann Working Group v7" in body
