@@ -15,14 +15,15 @@ def panel_data(user, facts=None) -> dict:
     nothing costs no query here."""
     now = timezone.now()
     facts = facts or {}
-    in_groups = facts.get("g_active", 1) or facts.get("g_votes", True)
-    leads = facts.get("g_led", 1)
-    waiting_q = Exists(EligibleVoter.objects.filter(vote__proposal=OuterRef("pk"), user=user)) & ~Exists(
-        Ballot.objects.filter(vote__proposal=OuterRef("pk"), voter=user)
-    )
-    my_groups = Membership.objects.active().filter(user=user).values("group_id")
+    # g_decisions / g_reports (groups.dashboard.facts) say exactly whether there is anything to list
+    in_groups = facts.get("g_decisions", facts.get("g_active", 1) or facts.get("g_votes", True))
+    leads = facts.get("g_reports", facts.get("g_led", 1))
     rows = []
-    if in_groups:
+    if in_groups:  # nothing is built when the facts say there is nothing (building costs too)
+        waiting_q = Exists(EligibleVoter.objects.filter(vote__proposal=OuterRef("pk"), user=user)) & ~Exists(
+            Ballot.objects.filter(vote__proposal=OuterRef("pk"), voter=user)
+        )
+        my_groups = Membership.objects.active().filter(user=user).values("group_id")
         rows = list(
             Proposal.objects.filter(
                 Q(status=Proposal.Status.OPEN, deadline__gt=now, group__in=my_groups)
@@ -34,9 +35,9 @@ def panel_data(user, facts=None) -> dict:
         )
     waiting = sorted((p for p in rows if p.status == Proposal.Status.VOTING), key=lambda p: p.vote.closes_at)
     proposals = [p for p in rows if p.status == Proposal.Status.OPEN]
-    led = Membership.objects.leads().filter(user=user).values("group_id")
     reports = []
     if leads:
+        led = Membership.objects.leads().filter(user=user).values("group_id")
         reports = list(
             QuarterlyReport.objects.unpublished()
             .filter(group__in=led)
@@ -44,7 +45,7 @@ def panel_data(user, facts=None) -> dict:
             .order_by("due_at")[:LIMIT]
         )
     escalations = []
-    if user.is_core_maintainer:
+    if user.is_core_maintainer and facts.get("g_escalations", True):
         escalations = list(
             Escalation.objects.unresolved()
             .select_related("proposal__group", "designee")

@@ -218,18 +218,20 @@ def for_dashboard(user, facts=None) -> dict:
             Membership.objects.current().filter(user=user).select_related("group").order_by("group__name")
         )
     led = [m.group_id for m in memberships if m.tier == Tier.LEAD and m.status == Membership.Status.ACTIVE]
-    nominations = Nomination.objects.open().select_related("group", "nominee").order_by("deadline")
-    if not user.is_core_maintainer:
-        nominations = nominations.filter(Q(group_id__in=led) | Q(nominee=user) | Q(nominator=user))
-        if not led and not facts.get("g_nominations", True):
-            nominations = nominations.none()
+    to_review = []
+    # g_to_review / g_drafts (groups.dashboard.facts) say whether there is any row; else nothing is built
+    if facts.get("g_to_review", user.is_core_maintainer or led or facts.get("g_nominations", True)):
+        nominations = Nomination.objects.open().select_related("group", "nominee").order_by("deadline")
+        if not user.is_core_maintainer:
+            nominations = nominations.filter(Q(group_id__in=led) | Q(nominee=user) | Q(nominator=user))
+        to_review = list(nominations[:20])
     out = {
         "my_memberships": memberships,
-        "to_review": list(nominations[:20]),
+        "to_review": to_review,
         "my_drafts": list(
             CharterVersion.objects.open().filter(group_id__in=led).select_related("group").order_by("group__name")
         )
-        if led
+        if led and facts.get("g_drafts", True)
         else [],
     }
     if user.is_core_maintainer and "g_queue_charters" in facts:

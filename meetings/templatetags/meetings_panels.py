@@ -37,12 +37,13 @@ def group_meetings_panel(context, group, upcoming=3, recent=3):
 @register.inclusion_tag("meetings/_lead_due.html")
 def lead_meetings_due(user, facts=None):
     """Dashboard panel: `{% lead_meetings_due request.user facts %}` (three queries; none when the
-    dashboard's facts say the person leads no group)."""
+    dashboard's facts say nothing is due in a group the person leads)."""
     from django.utils import timezone
 
     from meetings.selectors import due_for_lead
 
-    leads = (facts or {}).get("g_led", 1)
+    facts = facts or {}
+    leads = facts.get("m_lead_due", facts.get("g_led", 1))  # meetings.dashboard.facts, else groups
     if user.is_authenticated and leads:
         ctx = due_for_lead(user)
     else:
