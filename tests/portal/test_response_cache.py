@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -289,6 +290,28 @@ def test_a_feed_re_poll_is_answered_304_without_fetching_the_body(client, group,
     stale = client.get("/meetings/feed.ics", HTTP_IF_NONE_MATCH='"an-older-version"')
     assert stale.status_code == 200
     assert stale.content == first.content
+
+
+def test_14_a_re_poll_that_misses_stores_the_feed_for_the_next_ones(client, group):
+    """Calendar clients re-poll with If-None-Match, so a minute's first request is often one: it is
+    answered 304 and the full feed is stored, so every later re-poll of the minute is a hit (the
+    view's own 304 could not be stored, and left each of them to render)."""
+    MeetingFactory(group=group)
+    etag = client.get("/meetings/feed.ics")["ETag"]
+    cache.clear()  # a new minute, or a new data version with the same feed: nothing stored yet
+    first = client.get("/meetings/feed.ics", HTTP_IF_NONE_MATCH=etag)
+    assert first.status_code == 304 and first["ETag"] == etag
+    assert cached(first) == "miss"
+    again = client.get("/meetings/feed.ics", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and cached(again) == "hit"
+    stale = client.get("/meetings/feed.ics", HTTP_IF_NONE_MATCH='"an-older-version"')
+    assert stale.status_code == 200 and cached(stale) == "hit" and stale["ETag"] == etag
+
+
+def test_14_a_failed_precondition_on_a_miss_is_still_412(client, group):
+    MeetingFactory(group=group)
+    answer = client.get("/meetings/feed.ics", HTTP_IF_MATCH='"not-this-one"')
+    assert answer.status_code == 412
 
 
 def test_a_re_poll_after_a_write_gets_the_new_feed(client, group):
