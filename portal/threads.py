@@ -20,7 +20,11 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-WEB_THREADS = int(os.environ.get("WEB_THREADS", "8"))  # per worker: at most this many DB connections
+# Per worker: at most this many DB connections. Two, because a worker's Python runs one thread at a
+# time: with 8 threads, CPU-bound renders fought over the GIL and starved the event loop (which
+# answers cache hits and moves every response); on the bench a page miss ran at 250-460 req/s with 8,
+# 560-760 with 2, and /healthz the same with both (#14). Raise it for slow, I/O-bound tool calls.
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "2"))
 THREAD_NAME_PREFIX = "web"
 
 _pool: ThreadPoolExecutor | None = None
