@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache as shared_cache
+from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
 
 TABLE = "portal_dataversion"
@@ -146,11 +146,18 @@ def memo(name: str, build, timeout: int = 3600):
     if request is None or request.method not in ("GET", "HEAD"):
         return build()  # a POST reads after its own write; its request's version predates it
     key = f"memo:{cache_key(request)}:{name}"
-    value = shared_cache.get(key)
+    store = versioned_cache()
+    value = store.get(key)
     if value is None:
         value = build()
-        shared_cache.set(key, value, timeout=timeout)
+        store.set(key, value, timeout=timeout)
     return value
+
+
+def versioned_cache():
+    """The cache for entries keyed on the data version: `template_fragments` (this process's memory,
+    then Redis: portal.cache.NearCache) when configured, else the default cache."""
+    return caches["template_fragments"] if "template_fragments" in settings.CACHES else caches["default"]
 
 
 def tables_to_watch(connection) -> list[str]:

@@ -243,6 +243,13 @@ if REDIS_URL:
             "TIMEOUT": 3600,
         }
     }
+    # Page fragments and per-version memos ({% fragment %}, dataversion.memo): keys carry the data
+    # version, so a copy in this process's memory never goes stale (portal.cache.NearCache).
+    CACHES["template_fragments"] = {
+        "BACKEND": "portal.cache.NearCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"FAR": "default", "MAX_ENTRIES": 500, "NEAR_TIMEOUT": 120},
+    }
 else:
     CACHES = {
         "default": {

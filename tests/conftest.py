@@ -15,10 +15,16 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def _fresh_cache():
     """Each test starts with an empty cache: no cross-test leaks, and allauth's per-IP rate limits
     (kept in the cache) never trip because earlier tests signed in from the same address."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
-    cache.clear()
+    def clear():
+        cache.clear()
+        if "template_fragments" in caches.settings:
+            caches["template_fragments"].clear()  # this process's copies of fragments and memos
+
+    clear()
     yield
+    clear()
 
 
 @pytest.fixture(autouse=True)

@@ -41,13 +41,3 @@ def observer(group):
 @pytest.fixture
 def days():
     return lambda n: timedelta(days=n)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rendered feeds are cached per version; tests must not see another test's rows."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
