@@ -6,6 +6,7 @@ of to the thread path. The site's ASGI app is driven in process on an event loop
 lane reads PostgreSQL on its own connection, so the data is committed (transactional tests).
 """
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -272,3 +273,62 @@ def test_14_the_lane_is_off_without_its_parts(settings):
     lane_on(settings)
     settings.SESSIONS_CACHED = False
     assert not hitlane.HitLane.enabled()
+
+
+# --- the group read of the data version ---------------------------------------------------------
+
+
+class _FakePg:
+    """An async connection whose reads return the version committed when the query is *sent*, and
+    wait for `release` before answering (so the test decides what arrives while a read is out)."""
+
+    def __init__(self, committed):
+        self.committed = committed
+        self.sent = []
+        self.closed = False
+        self.release = asyncio.Event()
+
+    async def execute(self, sql, prepare=False):
+        value = self.committed[0]
+        self.sent.append(value)
+        await self.release.wait()
+        self.release.clear()
+
+        class Cursor:
+            async def fetchone(self):
+                return (value,)
+
+        return Cursor()
+
+    async def close(self):
+        self.closed = True
+
+
+def test_14_a_shared_version_read_never_hides_a_write_committed_before_a_request_arrived(monkeypatch):
+    committed = [1]
+    fake = _FakePg(committed)
+
+    async def connect():
+        return fake
+
+    monkeypatch.setattr(hitlane.HitLane, "_connect", staticmethod(connect))
+
+    async def scenario():
+        lane, conns = hitlane.HitLane(), hitlane._Loop()
+        a = asyncio.ensure_future(lane._version(conns))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # A's read is sent (version 1 at that moment)
+        assert fake.sent == [1]
+        committed[0] = 2  # a write commits while A's read is out
+        b = asyncio.ensure_future(lane._version(conns))  # B arrives after the write
+        c = asyncio.ensure_future(lane._version(conns))  # and C, before B's read is sent: they share it
+        await asyncio.sleep(0)
+        fake.release.set()
+        assert await a == 1
+        for _ in range(5):
+            await asyncio.sleep(0)
+        fake.release.set()
+        assert (await b, await c) == (2, 2)
+        assert fake.sent == [1, 2]  # three requests, two reads
+
+    asyncio.run(scenario())
