@@ -22,21 +22,9 @@ from tests.factories import GroupFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingFactory
 from tests.seps.factories import SEPFactory
 
+from .fragment_fixtures import _early_in_a_minute, _pages_render  # noqa: F401 (autouse fixtures)
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _pages_render(settings):
-    settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}
-    settings.FRAGMENT_CACHE = True
-
-
-@pytest.fixture(autouse=True)
-def _early_in_a_minute():
-    """Start a second into a minute, the clock running: two requests never straddle a minute."""
-    start = timezone.now().replace(second=1, microsecond=0) + timedelta(minutes=1)
-    with time_machine.travel(start, tick=True):
-        yield
 
 
 def queries(client, url="/dashboard/"):
