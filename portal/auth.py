@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, _get_user_session_key, load_backend
 from django.contrib.auth.middleware import AuthenticationMiddleware, auser
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
@@ -24,8 +23,10 @@ USER_CACHE_SECONDS = 3600
 
 
 def cached_backend_user(request, backend_path: str, user_id):
-    """The backend's user for `user_id`, read once per data version from the shared cache."""
+    """The backend's user for `user_id`, read once per data version from the shared cache (this
+    process's memory first: the key carries the data version, so no copy is ever stale)."""
     key = f"user:{dataversion.cache_key(request)}:{backend_path}:{user_id}"
+    cache = dataversion.versioned_cache()
     user = cache.get(key)
     if user is None:
         user = load_backend(backend_path).get_user(user_id)

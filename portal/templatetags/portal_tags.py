@@ -71,3 +71,21 @@ def ago(value):
     local = timezone.localtime(value)
     text = "just now" if (timezone.now() - value).total_seconds() < 60 else f"{timesince(value, depth=1)} ago"
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), moment_text(local), text)
+
+
+NAV_SECTIONS = (("/groups/", "groups"), ("/meetings/", "meetings"), ("/seps/", "seps"), ("/people/", "people"))
+
+
+@register.filter
+def nav_section(path: str) -> str:
+    """Which header entry `path` is under (marked aria-current): the header is a fragment that
+    varies on this, not on the path. Dashboard and profile are marked on their own page only."""
+    from django.urls import reverse
+
+    for prefix, section in NAV_SECTIONS:
+        if path.startswith(prefix):
+            return section
+    for name in ("dashboard", "profile"):
+        if path == reverse(f"portal:{name}"):
+            return name
+    return ""
