@@ -16,11 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.models import Group
-from portal.dataversion import memo
 from portal.errors import DomainError
 from portal.htmx import redirect_response, render_fragment, render_page, wants_partial
 from portal.models import timezone_names
-from portal.widgets import FastSelect
+from portal.widgets import FastSelect, MemoChoices
 
 from . import links, services
 from . import series as meeting_series
@@ -64,8 +63,8 @@ def _group_choices() -> list:
 def _group_select(selected):
     """The group filter lists every group (hundreds): read once per data version (portal.dataversion.memo)
     and built in Python, not one template loop per option."""
-    choices = memo("meetings:group-choices", _group_choices)
-    widget = FastSelect(attrs={"id": "f-group"}, choices=[("", "All groups"), *choices])
+    choices = MemoChoices("meetings:group-choices", _group_choices, blank=("", "All groups"))
+    widget = FastSelect(attrs={"id": "f-group"}, choices=choices)
     return widget.render("group", selected or None)
 
 

@@ -6,7 +6,7 @@ from groups.models import Group
 from portal.dataversion import memo
 from portal.identity import person_for_handle
 from portal.models import User
-from portal.widgets import FastSelect
+from portal.widgets import FastSelect, MemoChoices
 
 from .models import SEP, SEPType, Status
 
@@ -64,9 +64,9 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        groups, sponsors = memo("seps:filter-choices", filter_choices)
-        self.fields["group"].choices = [("", "Any group"), *groups]
-        self.fields["sponsor"].choices = [("", "Anyone"), *sponsors]
+        both = lambda: memo("seps:filter-choices", filter_choices)  # noqa: E731 - one query for the two lists
+        self.fields["group"].choices = MemoChoices("seps:filter-groups", lambda: both()[0], blank=("", "Any group"))
+        self.fields["sponsor"].choices = MemoChoices("seps:filter-sponsors", lambda: both()[1], blank=("", "Anyone"))
 
     def apply(self, qs):
         """Apply every valid filter; an invalid one (a stale or hand-edited URL) is ignored and
