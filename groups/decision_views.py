@@ -13,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.dataversion import memo
 from portal.errors import DomainError
 from portal.htmx import redirect_response, render_page, wants_partial
 from portal.models import Event
 
-from . import deadlines
+from . import deadlines, selectors
 from .decision_forms import BallotForm, BlockForm, ContestForm, DesignateForm, ProposalForm, ReportForm, RespondForm
 from .models import (
     Ballot,
@@ -66,7 +67,9 @@ def decision_events(group, limit=10):
 
 @require_GET
 def decisions_page(request, slug):
-    group = _get_group(slug)
+    group = selectors.group_by_slug(slug)
+    if group is None:
+        raise Http404("No such group.")
     user = request.user
     base = Proposal.objects.filter(group=group).select_related("opened_by", "group")
     # Callables: the page's fragments (templates/groups/decisions.html) call them on a miss only.
@@ -90,9 +93,12 @@ def decisions_page(request, slug):
         ).get_page(request.GET.get("page"))
     )
     my_votes = set()
-    if user.is_authenticated and voting():  # the viewer's own: part of the votes fragment's key
+    open_votes = (
+        memo(f"decisions:open-votes:{group.pk}", lambda: [p.vote.pk for p in voting()]) if user.is_authenticated else []
+    )
+    if open_votes:  # the viewer's own: part of the votes fragment's key
         my_votes = set(
-            EligibleVoter.objects.filter(user=user, vote__in=[p.vote for p in voting()])
+            EligibleVoter.objects.filter(user=user, vote__in=open_votes)
             .exclude(vote__ballots__voter=user)
             .values_list("vote_id", flat=True)
         )

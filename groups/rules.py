@@ -7,6 +7,7 @@ from groups.rules import is_group_lead, is_group_member
 import rules
 from rules.predicates import is_authenticated
 
+from portal.dataversion import memo
 from portal.rules import is_core_maintainer, is_lead_maintainer, is_member_or_above
 
 from .models import Group, Membership, Tier
@@ -16,18 +17,21 @@ def _current_tier(user, group) -> str | None:
     """The user's current, active tier in `group`.
 
     Cached on the group instance (one request's object) so a page asking several predicates costs
-    one query; services that change memberships call `forget_tiers(group)`.
+    one query; services that change memberships call `forget_tiers(group)`. In a GET it is read once
+    per data version and viewer (portal.dataversion.memo: a membership change moves the version; a
+    POST, a task or a command reads it afresh).
     """
     if not (user and user.is_authenticated and group is not None and group.pk):
         return None
     cache = group.__dict__.setdefault("_tier_cache", {})
     if user.pk not in cache:
-        cache[user.pk] = (
+        read = lambda: (  # noqa: E731 - a tuple: memo takes None for "not stored"
             Membership.objects.active()
             .filter(group_id=group.pk, user_id=user.pk)
             .values_list("tier", flat=True)
-            .first()
+            .first(),
         )
+        cache[user.pk] = memo(f"tier:{group.pk}:{user.pk}", read)[0]
     return cache[user.pk]
 
 

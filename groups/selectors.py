@@ -6,6 +6,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from portal.dataversion import memo
+
 from .models import (
     CharterVersion,
     Group,
@@ -119,6 +121,12 @@ def group_page(slug, now=None):
         **decision_counts(),
     )
     return annotate_page(qs, now).get(slug=slug)
+
+
+def group_by_slug(slug: str):
+    """The group a page's URL names (None: no such group), read once per data version in a GET
+    (portal.dataversion.memo; a POST reads it afresh)."""
+    return memo(f"group-by-slug:{slug}", lambda: Group.objects.filter(slug=slug).first() or False) or None
 
 
 # what `User.name` reads: lists of people load these columns, not every User column

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from groups.models import Group
+from groups.selectors import group_by_slug
 from portal.models import User
 
 from . import ical
@@ -27,7 +27,9 @@ def meeting_ics(request, pk):
 
 @require_safe  # calendar clients may probe with HEAD
 def feed_group(request, slug):
-    group = get_object_or_404(Group.objects.only("pk", "name", "slug"), slug=slug)
+    group = group_by_slug(slug)
+    if group is None:
+        raise Http404("No such group.")
     return ical.calendar_response(
         request,
         Meeting.objects.filter(group=group),

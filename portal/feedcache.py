@@ -10,7 +10,6 @@ same second. Calendar and feed readers send If-None-Match.
 
 import hashlib
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 
@@ -24,6 +23,7 @@ def versioned(request, key_parts, build, shape: object = "") -> tuple[str, bytes
     ETag hashes `shape` (a format number: bump it and every client refetches) and the body."""
     raw = "|".join(str(p) for p in (dataversion.cache_key(request), shape, *key_parts))
     key = "feed:" + hashlib.sha256(raw.encode()).hexdigest()
+    cache = dataversion.versioned_cache()  # this process's memory first: the key is never stale
     entry = cache.get(key)
     if entry is None:
         body = build()

@@ -24,6 +24,7 @@ from groups.models import Escalation, Group, Proposal, QuarterlyReport
 from meetings.models import Meeting
 from meetings.report_figures import meeting_counts
 
+from .dataversion import memo
 from .htmx import render_page
 from .models import Event
 
@@ -178,7 +179,9 @@ def health(request):
     now = timezone.now()
     quarters = last_quarters(4, now)
     groups = Group.objects.order_by("name").only("pk", "name")
-    page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(groups, PAGE_SIZE)
+    paginator.__dict__["count"] = memo("health:group-count", groups.count)  # Paginator.count: a cached_property
+    page = paginator.get_page(request.GET.get("page"))
     # Callables: the template's fragments (shared by every core maintainer per data version, time
     # zone and minute) call them only on a fragment miss, so a warm page runs none of these queries.
     ctx = {

@@ -39,14 +39,15 @@ def index(request):
 
 
 def _sep_for_page(number):
-    """The SEP (or 404). Its authors, pull requests and the SEPs it supersedes are read by the page's
-    fragments only when they miss (a prefetch here would run on every render). The row with its
-    sponsor, group and successor is read once per data version with the fragments (`memo`; a POST
-    reads it afresh):
-    building and compiling that three-way join was 40% of a page miss whose fragments were warm."""
+    """The SEP (or 404). Its pull requests and the SEPs it supersedes are read by the page's
+    fragments only when they miss. The row with its sponsor, group, successor and authors (which the
+    viewer's rules read: an author may edit) is read once per data version with the fragments
+    (`memo`; a POST reads it afresh): building and compiling that three-way join was 40% of a page
+    miss whose fragments were warm, and the authors a query on every signed-in view."""
 
     def read():
-        return SEP.objects.select_related("sponsor", "group", "superseded_by").filter(number=number).first() or False
+        rows = SEP.objects.select_related("sponsor", "group", "superseded_by").prefetch_related("authors")
+        return rows.filter(number=number).first() or False
 
     # off with the fragments (settings.FRAGMENT_CACHE): measure (or debug) the page as right after a write
     sep = memo(f"seps:page:{number}", read) if settings.FRAGMENT_CACHE else read()

@@ -136,3 +136,23 @@ def test_14_the_viewers_membership_in_a_group_larger_than_one_page(client_for):
     c = client_for(me)
     for _ in range(2):
         assert "You are an observer" in c.get("/groups/large/").content.decode()
+
+
+# --- rules read the viewer's tier once per data version -------------------------------------------
+
+
+def test_14_a_tier_change_reaches_the_rules_on_the_next_request(client_for):
+    group = GroupFactory(slug="promoted", kind="wg")
+    lead = MembershipFactory(group=group, tier=Tier.LEAD).user
+    me = MembershipFactory(group=group, tier=Tier.MEMBER).user
+    as_lead, as_me = client_for(lead), client_for(me)  # signed in first: a sign-in writes last_login
+
+    def may_open(client):
+        return "Open a proposal" in client.get("/groups/promoted/decisions/").content.decode()
+
+    for _ in range(2):  # the second round from the memo: each viewer their own tier
+        assert may_open(as_lead) and not may_open(as_me)
+    Membership.objects.filter(group=group, user=me).update(tier=Tier.LEAD)  # no service, no signal
+    assert may_open(as_me) and may_open(as_lead)
+    Membership.objects.filter(group=group, user=me).update(tier=Tier.MEMBER)
+    assert may_open(as_lead) and not may_open(as_me)
