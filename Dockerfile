@@ -30,4 +30,6 @@ EXPOSE 8000
 
 # Web by default; docker-compose.yml runs the same image as worker and beat with other commands.
 # ASGI (uvicorn workers under gunicorn): pages, /api/ and the MCP server at /mcp from the same workers.
-CMD ["gunicorn", "portal.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# --reuse-port: each worker listens on a socket of its own and the kernel spreads connections over
+# them (on one shared socket the first worker to wake takes most, and the others idle).
+CMD ["gunicorn", "portal.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000", "--workers", "3", "--reuse-port", "--access-logfile", "-", "--forwarded-allow-ips", "*"]

@@ -38,6 +38,7 @@ def test_compose_app_services_share_image_and_configuration(compose):
     assert "gunicorn portal.asgi:application --worker-class uvicorn_worker.UvicornWorker" in " ".join(
         services["web"]["command"]
     )
+    assert "--reuse-port" in " ".join(services["web"]["command"])  # connections spread over the workers
     assert services["worker"]["command"][:4] == ["celery", "-A", "portal", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
 
@@ -54,4 +55,5 @@ def test_dockerfile_builds_from_lock_and_serves_asgi_with_gunicorn():
     assert "uv sync --frozen" in text
     assert "collectstatic --noinput" in text
     assert '"gunicorn", "portal.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"' in text
+    assert '"--reuse-port"' in text.split("CMD", 1)[1]
     assert "USER portal" in text

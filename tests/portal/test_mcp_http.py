@@ -188,7 +188,7 @@ def test_mcp_session_end_to_end_against_gunicorn_with_two_uvicorn_workers(tmp_pa
     _, token = token_create(user=world.lead, name="e2e")
     port = _free_port()
     argv = [str(ROOT / ".venv/bin/gunicorn"), "portal.asgi:application", "--worker-class",
-            "uvicorn_worker.UvicornWorker", "--workers", "2", "--bind", f"127.0.0.1:{port}"]  # fmt: skip
+            "uvicorn_worker.UvicornWorker", "--workers", "2", "--reuse-port", "--bind", f"127.0.0.1:{port}"]  # fmt: skip
     proc = _serve(argv, port, tmp_path / "gunicorn.log")
     try:
         for _ in range(2):  # two sessions: spread over both workers
