@@ -30,6 +30,7 @@ same page at once. Requests carrying pending messages bypass the cache. Excluded
 /api/, /mcp, webhooks, /static/, /healthz (settings.RESPONSE_CACHE["EXCLUDE"]).
 """
 
+import gzip
 import hashlib
 import hmac
 import os
@@ -50,11 +51,14 @@ from django.middleware.csrf import (
 )
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import parse_http_date_safe
+from django.utils.text import compress_string
 
 from . import dataversion
 from .middleware import TZ_COOKIE, cookie_timezone_name
 
 _secret = settings.SECRET_KEY.encode()
+# Part of every key: the shape of a stored entry (bump it when `freeze` changes what it stores).
+ENTRY_FORMAT = 2
 # Part of every key: a session's auth hash is derived from SECRET_KEY, so a new key never meets
 # entries stored under the old one.
 _SECRET_DIGEST = hmac.new(_secret, b"response-cache-key", hashlib.sha256).hexdigest()[:16]
@@ -74,7 +78,7 @@ ALLOWED_META = frozenset(
     }
 )  # fmt: skip
 ALLOWED_SESSION_KEYS = frozenset({"_auth_user_id", "_auth_user_backend", "_auth_user_hash", "_messages"})
-KEYED_VARY = frozenset({"cookie", "hx-request", "hx-boosted", "hx-target", "hx-trigger",
+KEYED_VARY = frozenset({"cookie", "accept-encoding", "hx-request", "hx-boosted", "hx-target", "hx-trigger",
                         "hx-trigger-name", "hx-current-url", "hx-history-restore-request", "hx-prompt"})  # fmt: skip
 
 
@@ -119,6 +123,33 @@ def viewer(request):
     if user_id is None:
         return "anon"
     return ("user", str(user_id), session.get(BACKEND_SESSION_KEY, ""), session.get(HASH_SESSION_KEY, ""))
+
+
+# Entries stored compressed (gzip, once, when stored): big anonymous responses with nothing per request
+# in them (calendar and Atom feeds above all: a 280 KB calendar is ~10x smaller). A client that
+# accepts gzip gets the stored bytes as they are; any other gets them decompressed. Never a response
+# holding a CSRF token, a nonce or a signed-in viewer's page: compressing a secret beside text an
+# attacker chose is what BREACH reads (Django's GZipMiddleware warns of the same).
+GZIP_MIN_BYTES = 1024
+_COMPRESSIBLE = ("text/", "application/atom+xml", "application/rss+xml", "application/xml", "application/json")
+
+
+def accepts_gzip(request) -> bool:
+    """Whether Accept-Encoding names gzip with a non-zero quality (`gzip;q=0` refuses it)."""
+    for part in request.META.get("HTTP_ACCEPT_ENCODING", "").split(","):
+        name, _, params = part.partition(";")
+        if name.strip().lower() != "gzip":
+            continue
+        quality = params.strip().lower().removeprefix("q=").strip() if params.strip() else "1"
+        try:
+            return float(quality) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def _weak(etag: str) -> str:
+    return etag if etag.startswith("W/") else f"W/{etag}"
 
 
 def _not_modified(request, response):
@@ -217,6 +248,7 @@ class ResponseCacheMiddleware:
         bucket = dataversion.bucket()
         parts = (
             _SECRET_DIGEST,
+            ENTRY_FORMAT,
             dataversion.cache_key(request),
             bucket,
             request.scheme,
@@ -230,7 +262,12 @@ class ResponseCacheMiddleware:
 
     # --- hit -------------------------------------------------------------------------------------
     def replay(self, request, entry) -> HttpResponse:
-        headers, body, uses_csrf, uses_nonce = entry
+        headers, body, uses_csrf, uses_nonce, gzipped = entry
+        if gzipped:
+            if accepts_gzip(request):
+                headers = {**headers, "Content-Encoding": "gzip"}
+            else:
+                body = gzip.decompress(body)
         if uses_csrf:
             body = body.replace(CSRF_PLACEHOLDER.encode(), csrf_token(request).encode())
         if uses_nonce:
@@ -320,11 +357,14 @@ class ResponseCacheMiddleware:
         else:
             response.response_cache = "miss"
             entry = self.freeze(request, response)
-            headers, _, uses_csrf, uses_nonce = entry
+            headers, _, uses_csrf, uses_nonce, gzipped = entry
             stored = {key: entry}
             if headers.get("ETag") and not (uses_csrf or uses_nonce):
                 stored[f"{key}:headers"] = headers  # a 304 needs only these (see not_modified)
             cache.set_many(stored, timeout=2 * _config().get("BUCKET_SECONDS", 60))
+            if gzipped:  # this client gets what every later one will: the same bytes, ETag and Vary
+                response = self.replay(request, entry)
+                response.response_cache = "miss"
         response["X-Response-Cache"] = "miss"  # (after freeze: a replay says "hit")
         if conditional:
             dict.update(request.META, conditional)
@@ -372,7 +412,7 @@ class ResponseCacheMiddleware:
         return ""
 
     def freeze(self, request, response):
-        """(headers, body with placeholders, uses CSRF, uses nonce): what a hit replays."""
+        """(headers, body with placeholders, uses CSRF, uses nonce, gzipped): what a hit replays."""
         patch_vary_headers(response, ("Cookie",))
         body = response.content
         uses_csrf = "CSRF_COOKIE" in request.META.read
@@ -391,4 +431,18 @@ class ResponseCacheMiddleware:
         if uses_nonce:
             body = body.replace(str(nonce).encode(), NONCE_PLACEHOLDER.encode())
         headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "set-cookie")}
-        return headers, body, uses_csrf, uses_nonce
+        gzipped = False
+        if (
+            not (uses_csrf or uses_nonce)
+            and viewer(request) == "anon"
+            and len(body) >= GZIP_MIN_BYTES
+            and response.get("Content-Type", "").lower().startswith(_COMPRESSIBLE)
+            and not response.has_header("Content-Encoding")
+        ):
+            compressed = compress_string(body)
+            if len(compressed) < len(body):
+                body, gzipped = compressed, True
+                headers["Vary"] = ", ".join(v for v in (headers.get("Vary"), "Accept-Encoding") if v)
+                if headers.get("ETag"):  # two byte sequences, one meaning: a weak validator (RFC 9110 8.8.1)
+                    headers["ETag"] = _weak(headers["ETag"])
+        return headers, body, uses_csrf, uses_nonce, gzipped

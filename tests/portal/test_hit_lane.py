@@ -140,6 +140,28 @@ def test_14_lane_answers_a_re_poll_304_from_the_stored_headers(site):
     assert answered() == before + 1
 
 
+@pytest.mark.parametrize(("accept", "encoding"), [("gzip, deflate", "gzip"), ("identity", None)])
+def test_14_lane_sends_a_stored_compressed_feed_as_the_thread_path_does(site, settings, accept, encoding):
+    from tests.meetings.factories import MeetingFactory
+
+    group = GroupFactory(slug="zipped")
+    for n in range(6):
+        MeetingFactory(group=group, title=f"Zipped meeting {n}")
+    path, headers = "/groups/zipped/meetings.ics", {"Accept-Encoding": accept}
+    lane_off(settings)
+    site.get(path, headers={"Accept-Encoding": "gzip"})  # a gzip client fills the cache
+    by_thread = site.get(path, headers=headers)
+    lane_on(settings)
+    before = answered()
+    by_lane = site.get(path, headers=headers)
+    assert answered() == before + 1
+    assert by_lane.headers.get("content-encoding") == by_thread.headers.get("content-encoding") == encoding
+    assert by_lane.content == by_thread.content  # (httpx decodes gzip: the same calendar either way)
+    assert "Zipped meeting 5" in by_lane.text
+    assert "accept-encoding" in by_lane.headers["vary"].lower()
+    assert by_lane.headers["content-length"] == by_thread.headers["content-length"]
+
+
 def test_14_a_form_served_by_the_lane_posts(site):
     site.get("/groups/")  # someone fills the cache
     browser = Client(enforce_csrf_checks=True)
