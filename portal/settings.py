@@ -87,8 +87,15 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # The site's templates without their indentation (portal/template_loaders.py), then the
+            # apps' as written; cached, as Django's default loaders are.
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    ["portal.template_loaders.Loader", "django.template.loaders.app_directories.Loader"],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
