@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import User, normalize_github, timezone_names
+from .models import User, is_timezone_name, normalize_github
 
 
 class TimezoneField(forms.CharField):
@@ -12,7 +12,7 @@ class TimezoneField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value).strip()
-        if value and value not in timezone_names():
+        if value and not is_timezone_name(value):
             raise forms.ValidationError(
                 f"“{value}” is not a time zone we know. Use a name such as Europe/Berlin or America/New_York."
             )

@@ -3,7 +3,7 @@ import zoneinfo
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from .models import timezone_names
+from .models import is_timezone_name
 
 TZ_COOKIE = "tz"
 
@@ -11,7 +11,7 @@ TZ_COOKIE = "tz"
 def cookie_timezone_name(request) -> str:
     """The zone an anonymous visitor picked (the `tz` cookie), else UTC."""
     name = request.COOKIES.get(TZ_COOKIE, "")
-    return name if name in timezone_names() else "UTC"
+    return name if is_timezone_name(name) else "UTC"
 
 
 def viewer_timezone_name(request) -> str:

@@ -15,11 +15,21 @@ from django.utils import timezone
 
 @cache
 def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones() - {"localtime", "Factory"}))
+    return tuple(sorted(_timezone_name_set()))
+
+
+@cache
+def _timezone_name_set() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def is_timezone_name(value: str) -> bool:
+    """Whether `value` is a zone we know (a set lookup: it runs on every request, cache hits too)."""
+    return value in _timezone_name_set()
 
 
 def validate_timezone(value: str) -> None:
-    if value not in timezone_names():
+    if not is_timezone_name(value):
         raise ValidationError(
             "“%(value)s” is not a time zone we know. Use a name such as Europe/Berlin or America/New_York.",
             params={"value": value},
