@@ -5,8 +5,9 @@ whole handler, only for `ResponseCacheMiddleware` to find the page in Redis and 
 ASGI answer runs at ~10x the throughput of a bare Django view on these machines, so the hop, the
 WSGI handler and the inner layers cost more than the hit itself. Here a GET or HEAD is looked up
 first, in the event loop: the data version from PostgreSQL (one async connection per worker, a
-prepared single-row read) and the entry from Redis (async client), under the *same key* the
-middleware computes (`ResponseCacheMiddleware.key`, given the same request). On a hit the response
+prepared single-row read) and the entry from this process's copy of what Redis answered before
+(`CACHES["response_near"]`), else from Redis (async client), under the *same key* the middleware
+computes (`ResponseCacheMiddleware.key`, given the same request). On a hit the response
 is finished by the *same outer middleware* that a Django hit passes through (every entry of
 `settings.MIDDLEWARE` before the response cache, built by Django's own handler helpers), so the CSP
 nonce, the CSRF token and cookie, security headers, Vary and Content-Length come from the code that
@@ -159,20 +160,35 @@ class HitLane:
             return None
         request.data_version = version
         key = self._keys.key(request)
+        near = caches["response_near"] if "response_near" in settings.CACHES else None
+        entry = near.get(key) if near is not None else None
         answer = None
         if request.META.get("HTTP_IF_NONE_MATCH"):
-            raw = await conns.redis.get(cache.make_key(f"{key}:headers"))
-            if raw is not None:
-                stored = HttpResponse(headers=cache._cache._serializer.loads(raw))
+            headers = None
+            if entry is not None:
+                # what `<key>:headers` holds: stored for an entry with an ETag and no per-request values
+                if entry[0].get("ETag") and not (entry[2] or entry[3]):
+                    headers = entry[0]
+            else:
+                raw = await conns.redis.get(cache.make_key(f"{key}:headers"))
+                if raw is not None:
+                    headers = cache._cache._serializer.loads(raw)
+            if headers is not None:
+                stored = HttpResponse(headers=headers)
                 patch_vary_headers(stored, ("Cookie",))
                 not_modified = _not_modified(request, stored)
                 if not_modified is not None:
                     answer = lambda req: not_modified  # noqa: E731
         if answer is None:
-            raw = await conns.redis.get(cache.make_key(key))
-            if raw is None:
-                return None  # a miss: the lease, the render and the store are the thread path's
-            entry = cache._cache._serializer.loads(raw)
+            if entry is None:
+                raw = await conns.redis.get(cache.make_key(key))
+                if raw is None:
+                    return None  # a miss: the lease, the render and the store are the thread path's
+                entry = cache._cache._serializer.loads(raw)
+                if near is not None:
+                    # Never stale: the key carries the data version, the viewer and the minute (the
+                    # key is not asked for again once its minute is over; the copy goes soon after).
+                    near.set(key, entry, timeout=2 * _config().get("BUCKET_SECONDS", 60))
             answer = lambda req: self._keys.replay(req, entry)  # noqa: E731
         if store is not None:
             del request.session  # SessionMiddleware makes its own, seeded with the same data

@@ -21,6 +21,8 @@ def _fresh_cache():
         cache.clear()
         if "template_fragments" in caches.settings:
             caches["template_fragments"].clear()  # this process's copies of fragments and memos
+        if "response_near" in caches.settings:
+            caches["response_near"].clear()  # the hit lane's copies of whole responses
 
     clear()
     yield

@@ -186,6 +186,69 @@ def test_14_the_lanes_nonce_is_fresh_and_matches_its_header(site):
         assert f"'nonce-{nonce}'" in r.headers["content-security-policy"]
 
 
+@pytest.fixture
+def redis_reads(monkeypatch):
+    """The keys the lane asks Redis for (its async client), in order."""
+    import redis.asyncio
+
+    keys, get = [], redis.asyncio.Redis.get
+
+    async def counted(self, name):
+        keys.append(name.decode() if isinstance(name, bytes) else name)
+        return await get(self, name)
+
+    monkeypatch.setattr(redis.asyncio.Redis, "get", counted)
+    return keys
+
+
+def page_reads(keys) -> list:
+    return [k for k in keys if ":rc:" in k]  # the response cache's keys (sessions are not)
+
+
+def test_14_a_repeated_hit_is_answered_from_the_lanes_copy_without_redis(site, redis_reads):
+    site.get("/groups/")  # the lane finds nothing in Redis; the thread path renders and stores
+    first = site.get("/groups/")  # the lane reads it from Redis and keeps a copy
+    reads = page_reads(redis_reads)
+    assert len(reads) == 2 and len(set(reads)) == 1
+    before = answered()
+    again = site.get("/groups/")
+    assert answered() == before + 1
+    assert len(page_reads(redis_reads)) == 2  # no further read of the page from Redis
+    assert normalized_body(again) == normalized_body(first)
+    # per-request values are still made per request: the masked form token and the nonce
+    assert CSRF_INPUT.search(again.text).group(1) != CSRF_INPUT.search(first.text).group(1)
+    assert re.findall(r'nonce="([^"]+)"', again.text) != re.findall(r'nonce="([^"]+)"', first.text)
+
+
+def test_14_a_signed_in_copy_still_reads_the_session_every_time(site, redis_reads):
+    person = UserFactory(display_name="Copied Carla")
+    browser = Client()
+    browser.force_login(person)
+    cookie = {"Cookie": f"sessionid={browser.cookies['sessionid'].value}"}
+    site.get("/", headers=cookie)
+    site.get("/", headers=cookie)  # the lane's copy
+    sessions_before = len(redis_reads) - len(page_reads(redis_reads))
+    assert "Copied Carla" in site.get("/", headers=cookie).text
+    assert len(redis_reads) - len(page_reads(redis_reads)) == sessions_before + 1  # the session, from Redis
+    browser.post("/accounts/logout/")
+    assert "Copied Carla" not in site.get("/", headers=cookie).text  # sign-out wins over the copy
+
+
+def test_14_a_re_poll_304_comes_from_the_lanes_copy(site, redis_reads):
+    GroupFactory(slug="copied")
+    path = "/groups/copied/meetings.ics"
+    site.get(path)
+    etag = site.get(path).headers["etag"]  # a lane hit: the copy
+    reads = len(page_reads(redis_reads))
+    before = answered()
+    again = site.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert answered() == before + 1
+    assert len(page_reads(redis_reads)) == reads
+    changed = site.get(path, headers={"If-None-Match": '"not-the-etag"'})
+    assert changed.status_code == 200 and "BEGIN:VCALENDAR" in changed.text
+
+
 # --- never stale, never the wrong viewer ------------------------------------------------------
 
 
