@@ -1,5 +1,6 @@
 """Pages and forms for D1-D5 and G8: the view ladder (anonymous, wrong role, right role, htmx) and budgets."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from groups.deadlines import Quarter
 from groups.models import Ballot, Escalation, Group, Proposal, QuarterlyReport, ReportSection, Tier, Vote
 from groups.services import decisions, escalations, reports
 from portal.errors import DomainError
-from portal.models import LadderRole
+from portal.models import Event, LadderRole
 from portal.validation import clean_text
 from tests.factories import GroupFactory, MembershipFactory, UserFactory
 
@@ -436,8 +437,15 @@ def test_health_figures_count_what_they_link_to(client_for):
     start = timezone.now() - 3 * DAY
     MeetingFactory(group=group, starts_at=start, published_at=start - 10 * DAY)
     MeetingFactory(group=group, starts_at=start - DAY, published_at=start - 2 * DAY)
+    Event.objects.create(group=group, verb="group.note", created_at=start)  # activity in this quarter only
     r = client_for(core).get(reverse("portal:health"))
     row = r.content.decode().split("Aardvark WG")[1].split("</tr>")[0]
     assert '<a href="/meetings/?group=aardvark&amp;when=past">2</a>' in row
     assert "50% (1 of 2)" in row
     assert 'href="/seps/?group=aardvark">0</a>' in row
+    # G7 activity by quarter: every quarter in the text alternative, a bar only where there was any
+    spark = row.split("<svg")[1].split("</svg>")[0]
+    counts = [int(n) for n in re.findall(r": (\d+)[;.]", spark)]
+    assert spark.count("<rect") == sum(1 for n in counts if n) >= 1
+    assert counts[-1] >= 1  # this quarter's event
+    assert len(re.findall(r": \d+[;.]", spark)) == 4
