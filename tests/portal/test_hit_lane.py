@@ -249,6 +249,31 @@ def test_14_a_re_poll_304_comes_from_the_lanes_copy(site, redis_reads):
     assert changed.status_code == 200 and "BEGIN:VCALENDAR" in changed.text
 
 
+def test_14_a_client_without_gzip_gets_a_feed_decompressed_once_per_worker(site, monkeypatch):
+    import gzip
+
+    from tests.meetings.factories import MeetingFactory
+
+    group = GroupFactory(slug="plain")
+    for n in range(6):
+        MeetingFactory(group=group, title=f"Plain meeting {n}")
+    path, plain = "/groups/plain/meetings.ics", {"Accept-Encoding": "identity"}
+    site.get(path, headers={"Accept-Encoding": "gzip"})  # a calendar reader fills the cache
+    calls, decompress = [], gzip.decompress
+    monkeypatch.setattr(gzip, "decompress", lambda data: calls.append(1) or decompress(data))
+    before = answered()
+    answers = [site.get(path, headers=plain) for _ in range(3)]
+    assert answered() == before + 3
+    assert len(calls) == 1  # not once per request
+    for r in answers:
+        assert "content-encoding" not in r.headers
+        assert int(r.headers["content-length"]) == len(r.content)
+        assert "Plain meeting 5" in r.text
+    assert answers[0].content == answers[2].content
+    zipped = site.get(path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == answers[0].content
+
+
 # --- never stale, never the wrong viewer ------------------------------------------------------
 
 
