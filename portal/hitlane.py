@@ -38,7 +38,14 @@ from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
-from .response_cache import ResponseCacheMiddleware, _config, _not_modified, accepts_gzip
+from .response_cache import (
+    ResponseCacheMiddleware,
+    _config,
+    _not_modified,
+    accepts_gzip,
+    entry_timeout,
+    headers_for_304,
+)
 
 log = logging.getLogger(__name__)
 
@@ -165,12 +172,10 @@ class HitLane:
         entry = near.get(key) if near is not None else None
         answer = None
         if request.META.get("HTTP_IF_NONE_MATCH"):
-            headers = None
             if entry is not None:
-                # what `<key>:headers` holds: stored for an entry with an ETag and no per-request values
-                if entry[0].get("ETag") and not (entry[2] or entry[3]):
-                    headers = entry[0]
+                headers = headers_for_304(entry)  # what `<key>:headers` holds in Redis
             else:
+                headers = None
                 raw = await conns.redis.get(cache.make_key(f"{key}:headers"))
                 if raw is not None:
                     headers = cache._cache._serializer.loads(raw)
@@ -189,7 +194,7 @@ class HitLane:
                 if near is not None:
                     # Never stale: the key carries the data version, the viewer and the minute (the
                     # key is not asked for again once its minute is over; the copy goes soon after).
-                    near.set(key, entry, timeout=2 * _config().get("BUCKET_SECONDS", 60))
+                    near.set(key, entry, timeout=entry_timeout())
             if entry[4] and near is not None and not accepts_gzip(request):
                 entry = self._plain_copy(near, key, entry)
             answer = lambda req: self._keys.replay(req, entry)  # noqa: E731
@@ -209,7 +214,7 @@ class HitLane:
         if plain is None:
             headers, body, uses_csrf, uses_nonce, _ = entry
             plain = (headers, gzip.decompress(body), uses_csrf, uses_nonce, False)
-            near.set(f"{key}:identity", plain, timeout=2 * _config().get("BUCKET_SECONDS", 60))
+            near.set(f"{key}:identity", plain, timeout=entry_timeout())
         return plain
 
     async def _version(self, conns):

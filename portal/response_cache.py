@@ -227,6 +227,18 @@ def _config():
     return getattr(settings, "RESPONSE_CACHE", {})
 
 
+def entry_timeout() -> int:
+    """How long an entry is kept: two minute buckets (its key is only asked for during its own)."""
+    return 2 * _config().get("BUCKET_SECONDS", 60)
+
+
+def headers_for_304(entry):
+    """An entry's headers when a re-poll can be answered from them alone (stored as `<key>:headers`):
+    it has an ETag and nothing per request in its body. Else None."""
+    headers, _, uses_csrf, uses_nonce, _ = entry
+    return headers if headers.get("ETag") and not (uses_csrf or uses_nonce) else None
+
+
 class ResponseCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -353,16 +365,15 @@ class ResponseCacheMiddleware:
         reason = self.refusal(request, response)
         if reason:
             response.response_cache = f"miss, not stored: {reason}"
-            cache.set(f"{key}:unstorable", 1, timeout=2 * _config().get("BUCKET_SECONDS", 60))
+            cache.set(f"{key}:unstorable", 1, timeout=entry_timeout())
         else:
             response.response_cache = "miss"
             entry = self.freeze(request, response)
-            headers, _, uses_csrf, uses_nonce, gzipped = entry
             stored = {key: entry}
-            if headers.get("ETag") and not (uses_csrf or uses_nonce):
+            if (headers := headers_for_304(entry)) is not None:
                 stored[f"{key}:headers"] = headers  # a 304 needs only these (see not_modified)
-            cache.set_many(stored, timeout=2 * _config().get("BUCKET_SECONDS", 60))
-            if gzipped:  # this client gets what every later one will: the same bytes, ETag and Vary
+            cache.set_many(stored, timeout=entry_timeout())
+            if entry[-1]:  # stored gzipped: this client gets what every later one will: the same bytes, ETag and Vary
                 response = self.replay(request, entry)
                 response.response_cache = "miss"
         response["X-Response-Cache"] = "miss"  # (after freeze: a replay says "hit")

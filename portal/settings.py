@@ -259,8 +259,8 @@ if REDIS_URL:
     }
     # The hit lane's copies of whole-response entries it read from Redis (portal/hitlane.py): the key
     # carries the data version, the viewer and the minute bucket, so a copy never goes stale; a hit
-    # then needs no Redis round trip for the page itself (~80 KB for /health/). Bounded: entries live
-    # at most as long as in Redis (two buckets), and at most MAX_ENTRIES per worker process.
+    # then needs no Redis round trip for the page itself (~80 KB for /health/). Bounded: two minutes
+    # (a key is only asked for during its own minute) and MAX_ENTRIES per worker process.
     CACHES["response_near"] = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "response-near",
